@@ -1,0 +1,103 @@
+//! The two ways an operation can fail in core: it could not be built, or its response could not
+//! be read.
+
+use crate::response::RawResponse;
+
+/// An operation could not be built from what the caller gave. Nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The scope (or permission) set is empty: ask for at least one scope.
+    #[error("the scope set is empty: ask for at least one scope")]
+    EmptyScopeSet,
+    /// A path parameter (order id, application id, token id) is empty.
+    #[error("`{name}` is empty: it is a path segment and must have a value")]
+    EmptyPathSegment {
+        /// The parameter's name, e.g. `orderId`.
+        name: &'static str,
+    },
+    /// A value that must travel in a header cannot (CR, LF, NUL or another control character),
+    /// or is empty. The value itself is never shown: it may be a secret.
+    #[error("`{name}` cannot be sent as a header value (it is empty or has control characters)")]
+    InvalidHeaderValue {
+        /// What the value is, e.g. `X-App-Token`.
+        name: &'static str,
+    },
+    /// The base URL is not usable.
+    #[error("invalid base URL: {reason}")]
+    InvalidBaseUrl {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A required field is empty, e.g. an application token's label.
+    #[error("`{name}` must not be empty")]
+    EmptyField {
+        /// The field's name on the wire.
+        name: &'static str,
+    },
+    /// The request body could not be serialized (should not happen with keycard's own types).
+    #[error("the request body could not be encoded: {0}")]
+    Body(String),
+}
+
+/// A response could not be read into the documented model for its status.
+///
+/// The response is kept whole in [`raw`](Self::raw): nothing is lost.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind} (HTTP {status})", status = raw.status().as_u16())]
+pub struct ParseError {
+    /// What went wrong.
+    pub kind: ParseErrorKind,
+    /// The response as received.
+    pub raw: RawResponse,
+}
+
+/// What went wrong while reading a response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// The body is not valid JSON, or does not match the documented model.
+    ///
+    /// `message` never quotes string values from the body (they may be secrets).
+    #[error("malformed JSON at `{path}` (line {line}, column {column}): {message}")]
+    Json {
+        /// Where in the document it broke, e.g. `accessToken.expiresAt`; `.` for the root.
+        path: String,
+        /// 1-based line of the failure.
+        line: usize,
+        /// 1-based column of the failure.
+        column: usize,
+        /// What serde found wrong, with quoted string values elided.
+        message: String,
+    },
+    /// A field parsed as JSON but its value is unusable.
+    #[error("field `{field}` is invalid: {problem}")]
+    InvalidField {
+        /// The field's name on the wire.
+        field: &'static str,
+        /// Why it is unusable.
+        problem: FieldProblem,
+    },
+    /// A `text/plain` body that is not UTF-8.
+    #[error("the text body is not valid UTF-8")]
+    NotUtf8,
+}
+
+/// Why a field's value is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FieldProblem {
+    /// A token that could never be sent in a header (empty, control characters, spaces or
+    /// non-ASCII).
+    #[error("not a usable token (empty, or has characters that cannot go in a header)")]
+    NotHeaderSafe,
+    /// A number out of the range that makes sense for the field.
+    #[error("out of range")]
+    OutOfRange,
+    /// A date-time that is not RFC 3339.
+    #[error("not an RFC 3339 date-time")]
+    NotRfc3339,
+    /// A header holding a value that is not what the API documents.
+    #[error("not a valid value")]
+    Invalid,
+}

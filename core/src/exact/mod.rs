@@ -1,0 +1,5 @@
+//! Exact Payments tokens.
+
+mod permission;
+
+pub use permission::{Permission, Permissions};

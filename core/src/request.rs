@@ -1,0 +1,129 @@
+//! Small pieces shared by every operation's request builder and parser.
+
+use crate::error::{BuildError, FieldProblem, ParseError, ParseErrorKind};
+use crate::response::RawResponse;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+
+/// A header value from caller input: non-empty, no control characters. `sensitive` marks it so
+/// HTTP/2 encoders never index it and `Debug` hides it.
+pub(crate) fn header_value(
+    name: &'static str,
+    value: &str,
+    sensitive: bool,
+) -> Result<HeaderValue, BuildError> {
+    if value.is_empty() || value.bytes().any(|b| b.is_ascii_control()) {
+        return Err(BuildError::InvalidHeaderValue { name });
+    }
+    let mut header =
+        HeaderValue::from_str(value).map_err(|_| BuildError::InvalidHeaderValue { name })?;
+    header.set_sensitive(sensitive);
+    Ok(header)
+}
+
+/// Whether a token could be sent in a header as is: non-empty visible ASCII, no spaces.
+pub(crate) fn is_header_safe_token(token: &str) -> bool {
+    !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// A token from a response, checked so it can be sent back in a header later.
+pub(crate) fn token_field(
+    field: &'static str,
+    token: &str,
+) -> Result<crate::AccessToken, ParseErrorKind> {
+    if is_header_safe_token(token) {
+        Ok(crate::AccessToken::new(token))
+    } else {
+        Err(ParseErrorKind::InvalidField {
+            field,
+            problem: FieldProblem::NotHeaderSafe,
+        })
+    }
+}
+
+/// Everything a request needs, prepared once when the operation is built.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub method: Method,
+    pub uri: Uri,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Prepared {
+    pub fn new(method: Method, uri: Uri) -> Self {
+        Self {
+            method,
+            uri,
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    pub fn body(mut self, content_type: &'static str, body: Vec<u8>) -> Self {
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+        self.body = body;
+        self
+    }
+
+    pub fn to_request(&self) -> http::Request<Vec<u8>> {
+        let mut request = http::Request::new(self.body.clone());
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = self.uri.clone();
+        *request.headers_mut() = self.headers.clone();
+        request
+    }
+}
+
+/// Reads a JSON body into `T`, or a parse error that keeps the response.
+pub(crate) fn json_body<'a, T: serde::Deserialize<'a>>(
+    raw: &'a RawResponse,
+) -> Result<T, ParseErrorKind> {
+    crate::json::from_slice(raw.body())
+}
+
+/// Wraps a parse failure with the response it came from.
+pub(crate) fn fail(kind: ParseErrorKind, raw: RawResponse) -> ParseError {
+    ParseError { kind, raw }
+}
+
+/// Parses a response with `read`, keeping the raw response in the result or the error.
+pub(crate) fn parse_with<T, E>(
+    response: http::Response<Vec<u8>>,
+    read: impl FnOnce(&RawResponse) -> Result<crate::Typed<T, E>, ParseErrorKind>,
+) -> Result<crate::Response<T, E>, ParseError> {
+    let raw = RawResponse::new(response);
+    match read(&raw) {
+        Ok(typed) => Ok(crate::Response::new(raw, typed)),
+        Err(kind) => Err(fail(kind, raw)),
+    }
+}
+
+/// Runs `read` only if the body has the documented media type; otherwise the response is untyped.
+pub(crate) fn with_media_type<T, E>(
+    raw: &RawResponse,
+    expected: &'static str,
+    read: impl FnOnce(&RawResponse) -> Result<crate::Typed<T, E>, ParseErrorKind>,
+) -> Result<crate::Typed<T, E>, ParseErrorKind> {
+    if raw.has_media_type(expected) {
+        read(raw)
+    } else {
+        Ok(crate::Typed::Untyped(
+            crate::Untyped::UnexpectedContentType { expected },
+        ))
+    }
+}
+
+/// The JSON media type.
+pub(crate) const JSON: &str = "application/json";
+/// The form media type.
+pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
+/// The plain-text media type.
+pub(crate) const TEXT: &str = "text/plain";

@@ -1,0 +1,219 @@
+//! What every operation gives back: the raw response, and at most one typed body.
+
+use http::{header, HeaderMap, StatusCode};
+
+/// A response exactly as received: status, headers and body.
+///
+/// Its `Debug` shows the status, the header names and the body's length, never header values or
+/// body bytes (they may hold secrets).
+#[derive(Clone)]
+pub struct RawResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// Takes apart an `http::Response`.
+    pub fn new(response: http::Response<Vec<u8>>) -> Self {
+        let (parts, body) = response.into_parts();
+        Self {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The `Content-Type` header, if present and readable.
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// Whether the content type is `media_type` (compared as a media type: ignoring case,
+    /// parameters such as `charset`, and surrounding spaces).
+    pub fn has_media_type(&self, media_type: &str) -> bool {
+        self.content_type()
+            .is_some_and(|ct| media_type_is(ct, media_type))
+    }
+
+    /// Back into an `http::Response`.
+    pub fn into_http(self) -> http::Response<Vec<u8>> {
+        let mut response = http::Response::new(self.body);
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.headers;
+        response
+    }
+}
+
+impl std::fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Names<'a>(&'a HeaderMap);
+        impl std::fmt::Debug for Names<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_list().entries(self.0.keys()).finish()
+            }
+        }
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type())
+            .field("header_names", &Names(&self.headers))
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
+/// Whether `content_type` (a header value) names `expected` (`type/subtype`).
+pub(crate) fn media_type_is(content_type: &str, expected: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case(expected)
+}
+
+/// An operation's result: the raw response and exactly one typed body, or none.
+///
+/// `T` is the documented success model, `E` the documented error model.
+#[derive(Debug)]
+pub struct Response<T, E> {
+    raw: RawResponse,
+    body: Typed<T, E>,
+}
+
+/// The typed body of a response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Typed<T, E> {
+    /// The documented success model.
+    Success(T),
+    /// The error model documented for this status.
+    Error(E),
+    /// No typed body: the raw response says what came back.
+    Untyped(Untyped),
+}
+
+/// Why a response has no typed body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Untyped {
+    /// The API does not document this status for this operation.
+    UndocumentedStatus,
+    /// The status is documented, but the content type is not the documented one (for example a
+    /// proxy's HTML error page).
+    UnexpectedContentType {
+        /// The documented media type.
+        expected: &'static str,
+    },
+}
+
+impl<T, E> Response<T, E> {
+    pub(crate) fn new(raw: RawResponse, body: Typed<T, E>) -> Self {
+        Self { raw, body }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.raw.status
+    }
+
+    /// The `Content-Type` header, if present and readable.
+    pub fn content_type(&self) -> Option<&str> {
+        self.raw.content_type()
+    }
+
+    /// The response as received.
+    pub fn raw(&self) -> &RawResponse {
+        &self.raw
+    }
+
+    /// The typed body.
+    pub fn typed(&self) -> &Typed<T, E> {
+        &self.body
+    }
+
+    /// The success model, if this is one.
+    pub fn success(&self) -> Option<&T> {
+        match &self.body {
+            Typed::Success(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The documented error model, if this is one.
+    pub fn error(&self) -> Option<&E> {
+        match &self.body {
+            Typed::Error(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Splits into the raw response and the typed body.
+    pub fn into_parts(self) -> (RawResponse, Typed<T, E>) {
+        (self.raw, self.body)
+    }
+
+    /// The success model, or an [`ApiError`] that keeps everything else.
+    pub fn into_result(self) -> Result<T, ApiError<E>> {
+        match self.body {
+            Typed::Success(t) => Ok(t),
+            Typed::Error(e) => Err(ApiError {
+                error: Some(e),
+                untyped: None,
+                raw: self.raw,
+            }),
+            Typed::Untyped(u) => Err(ApiError {
+                error: None,
+                untyped: Some(u),
+                raw: self.raw,
+            }),
+        }
+    }
+}
+
+/// A response that is not the success model: the API's own error, or an untyped answer.
+#[derive(Debug)]
+pub struct ApiError<E> {
+    /// The documented error model, when the response matched one.
+    pub error: Option<E>,
+    /// Why there is no typed body, when there is none.
+    pub untyped: Option<Untyped>,
+    /// The response as received.
+    pub raw: RawResponse,
+}
+
+impl<E> ApiError<E> {
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.raw.status
+    }
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for ApiError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.raw.status;
+        match (&self.error, self.untyped) {
+            (Some(error), _) => write!(f, "HTTP {status}: {error}"),
+            (None, Some(Untyped::UnexpectedContentType { expected })) => write!(
+                f,
+                "HTTP {status} with content type {:?} instead of {expected}",
+                self.raw.content_type().unwrap_or("(none)")
+            ),
+            (None, _) => write!(f, "HTTP {status}, which the API does not document here"),
+        }
+    }
+}
+
+impl<E: std::fmt::Debug + std::fmt::Display> std::error::Error for ApiError<E> {}
