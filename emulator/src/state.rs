@@ -1,0 +1,91 @@
+//! The emulator's mutable state: issued tokens of both APIs.
+
+use crate::seed;
+use crate::vocab::EXACT_PERMISSIONS;
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Everything the emulator remembers between requests.
+#[derive(Debug)]
+pub(crate) struct State {
+    /// Voucherify OAuth tokens by access token.
+    pub oauth_tokens: HashMap<String, OAuthToken>,
+    /// Exact Payments order access tokens: the current one per order.
+    pub order_tokens: HashMap<String, OrderToken>,
+    /// Exact Payments user tokens by token.
+    pub user_tokens: HashMap<String, UserToken>,
+    /// Exact Payments application tokens, in creation order.
+    pub app_tokens: Vec<AppToken>,
+}
+
+/// A Voucherify OAuth token.
+#[derive(Clone, Debug)]
+pub(crate) struct OAuthToken {
+    pub scopes: Vec<String>,
+    /// Unix seconds.
+    pub expires_at: u64,
+    pub revoked: bool,
+}
+
+impl OAuthToken {
+    pub(crate) fn is_live(&self, now_secs: u64) -> bool {
+        !self.revoked && now_secs < self.expires_at
+    }
+}
+
+/// An order's current access token.
+#[derive(Clone, Debug)]
+pub(crate) struct OrderToken {
+    pub token: String,
+    pub expires_at: SystemTime,
+}
+
+/// An Exact Payments user token.
+#[derive(Clone, Debug)]
+pub(crate) struct UserToken {
+    pub expires_at: SystemTime,
+}
+
+/// An Exact Payments application token.
+#[derive(Clone, Debug)]
+pub(crate) struct AppToken {
+    pub id: String,
+    pub application: String,
+    pub label: String,
+    pub token: String,
+    pub permissions: Vec<String>,
+    pub created_at: SystemTime,
+}
+
+impl State {
+    /// The seeded state: one application token with every permission.
+    pub(crate) fn seeded() -> Self {
+        State {
+            oauth_tokens: HashMap::new(),
+            order_tokens: HashMap::new(),
+            user_tokens: HashMap::new(),
+            app_tokens: vec![AppToken {
+                id: seed::EXACT_API_KEY_ID.to_string(),
+                application: seed::EXACT_APPLICATION_ID.to_string(),
+                label: seed::EXACT_API_KEY_LABEL.to_string(),
+                token: seed::EXACT_API_KEY.to_string(),
+                permissions: EXACT_PERMISSIONS.iter().map(|p| p.to_string()).collect(),
+                created_at: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            }],
+        }
+    }
+
+    /// How many Voucherify tokens are live at `now_secs`.
+    pub(crate) fn live_oauth_tokens(&self, now_secs: u64) -> usize {
+        self.oauth_tokens
+            .values()
+            .filter(|t| t.is_live(now_secs))
+            .count()
+    }
+
+    /// Forgets Voucherify tokens that expired long ago, so memory stays bounded.
+    pub(crate) fn prune_oauth_tokens(&mut self, now_secs: u64) {
+        self.oauth_tokens
+            .retain(|_, t| now_secs < t.expires_at.saturating_add(3600));
+    }
+}
