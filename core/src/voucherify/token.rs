@@ -46,6 +46,9 @@ impl TokenType {
     }
 }
 
+/// The largest `expires_at` and `expires_in` accepted: 9999-12-31T23:59:59Z in Unix seconds.
+const MAX_SECONDS: u64 = 253_402_300_799;
+
 /// The token fields as they are on the wire.
 #[derive(Deserialize)]
 pub(super) struct TokenWire<'a> {
@@ -67,13 +70,17 @@ impl TokenWire<'_> {
             field,
             problem: FieldProblem::OutOfRange,
         };
-        let expires_at = u64::try_from(self.expires_at)
-            .ok()
-            .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs)))
-            .ok_or_else(|| out_of_range("expires_at"))?;
-        let expires_in = u64::try_from(self.expires_in)
-            .map(Duration::from_secs)
-            .map_err(|_| out_of_range("expires_in"))?;
+        // Both are bounded by the last second of year 9999 so that `expires_at` means the same
+        // on every platform and `received_at + expires_in` can never overflow `SystemTime`.
+        let seconds = |field, value: i64| {
+            u64::try_from(value)
+                .ok()
+                .filter(|secs| *secs <= MAX_SECONDS)
+                .map(Duration::from_secs)
+                .ok_or_else(|| out_of_range(field))
+        };
+        let expires_at = UNIX_EPOCH + seconds("expires_at", self.expires_at)?;
+        let expires_in = seconds("expires_in", self.expires_in)?;
         Ok(Token {
             access_token: token_field("access_token", &self.access_token)?,
             client_id: self.client_id.into_owned(),
