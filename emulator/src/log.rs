@@ -21,8 +21,9 @@ impl Log {
 
     /// Records one request. Only these three facts are ever logged: no path (it may hold an
     /// order id or voucher code), no header (credentials), no body (secrets, tokens).
-    pub(crate) fn request(&self, method: &str, route: &str, status: u16) {
-        let line = format!("keycard-emulator: {method} {route} -> {status}");
+    /// `route` is the route's method and path template (or the method and `(no route)`).
+    pub(crate) fn request(&self, route: &str, status: u16) {
+        let line = format!("keycard-emulator: {route} -> {status}");
         if self.echo {
             eprintln!("{line}");
         }

@@ -61,8 +61,8 @@ async fn handle(AxumState(shared): AxumState<Arc<Shared>>, request: Request) -> 
         None => (None, None),
     };
     let label = match &matched {
-        Some(m) => m.route.template(),
-        None => "(no route)",
+        Some(m) => m.route.template().to_string(),
+        None => format!("{method} (no route)"),
     };
     let response = match to_bytes(body, MAX_REQUEST_BODY).await {
         Err(_) => wire::text(413, "Payload Too Large"),
@@ -79,9 +79,7 @@ async fn handle(AxumState(shared): AxumState<Arc<Shared>>, request: Request) -> 
             }
         }
     };
-    shared
-        .log
-        .request(method.as_str(), label, response.status().as_u16());
+    shared.log.request(&label, response.status().as_u16());
     response
 }
 
