@@ -13,7 +13,7 @@ pub const STALL_LIMIT: Duration = Duration::from_secs(60);
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
-    /// 429. Voucherify routes: body `{"code":429,"message":"Too many requests hit the API too
+    /// Status 429. Voucherify routes: body `{"code":429,"message":"Too many requests hit the API too
     /// quickly."}` with `Retry-After` (whole seconds, rounded up), `X-Rate-Limit-Limit`,
     /// `X-Rate-Limit-Remaining: 0`, `X-Rate-Limit-Retry` (Unix seconds of the emulator clock plus
     /// `retry_after`) and `X-Rate-Limit-Type`. Exact routes (no documented 429): `text/plain`

@@ -43,7 +43,8 @@ impl Config {
 /// A running emulator of both APIs on 127.0.0.1, served from its own thread with its own tokio
 /// runtime (so sync code, async code and code inside a runtime can all use it). Dropping the
 /// handle shuts it down.
-#[derive(Debug)]
+///
+/// Its `Debug` shows the address only, never a token.
 pub struct Emulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
@@ -221,6 +222,14 @@ impl Emulator {
     /// header, body, path or secret).
     pub fn log_lines(&self) -> Vec<String> {
         self.shared.log.lines()
+    }
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 

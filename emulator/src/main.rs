@@ -3,9 +3,11 @@
 use keycard_emulator::{seed, Config, Emulator};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: keycard-emulator [--port N] [--quiet]\n\
-  --port N   listen on 127.0.0.1:N (default 0: a free port)\n\
-  --quiet    do not log requests (method, route, status) to stderr";
+const USAGE: &str = concat!(
+    "usage: keycard-emulator [--port N] [--quiet]\n",
+    "  --port N   listen on 127.0.0.1:N (default 0: a free port)\n",
+    "  --quiet    do not log requests (method, route, status) to stderr",
+);
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Config, String> {
     let mut config = Config::new().log_to_stderr(true);

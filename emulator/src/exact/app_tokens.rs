@@ -1,7 +1,7 @@
 //! `POST`, `GET /application/{applicationId}/token` and
 //! `DELETE /application/{applicationId}/token/{tokenId}`.
 
-use super::auth::{principal, Principal};
+use super::auth::principal;
 use super::zod;
 use crate::clock::rfc3339_millis;
 use crate::seed;
@@ -14,15 +14,12 @@ use serde_json::{json, Value};
 use std::cmp::Ordering;
 
 /// Authenticates (401 `text/plain` when the token is invalid or lacks `permission`) and checks
-/// the application (404 `text/plain`).
-fn guard(shared: &Shared, req: &Req, app: &str, permission: &str) -> Result<Principal, Response> {
-    let who = principal(shared, req)
-        .filter(|p| p.may(permission))
-        .ok_or_else(|| wire::text(401, "Unauthorized"))?;
-    if app != seed::EXACT_APPLICATION_ID {
-        return Err(wire::text(404, "Not Found"));
+/// the application (404 `text/plain`): the refusal, if any.
+fn refusal(shared: &Shared, req: &Req, app: &str, permission: &str) -> Option<Response> {
+    if !principal(shared, req).is_some_and(|p| p.may(permission)) {
+        return Some(wire::text(401, "Unauthorized"));
     }
-    Ok(who)
+    (app != seed::EXACT_APPLICATION_ID).then(|| wire::text(404, "Not Found"))
 }
 
 /// Creates an application token: body `label` (non-empty string), `permissions` (one or more
@@ -31,7 +28,7 @@ fn guard(shared: &Shared, req: &Req, app: &str, permission: &str) -> Result<Prin
 /// Assumption: duplicates in `permissions` are kept once, in first-seen order, in
 /// `allowedPermissions`.
 pub(crate) fn create(shared: &Shared, req: &Req, app: &str) -> Response {
-    if let Err(r) = guard(shared, req, app, "application-tokens.create") {
+    if let Some(r) = refusal(shared, req, app, "application-tokens.create") {
         return r;
     }
     let body = zod::parse_body(&req.body);
@@ -170,7 +167,7 @@ fn compare(a: &AppToken, b: &AppToken, keys: &[SortKey]) -> Ordering {
 /// the total before paging; `$skip` default 0, `$limit` default 100, `$sort` default
 /// `createdAt:asc`.
 pub(crate) fn list(shared: &Shared, req: &Req, app: &str) -> Response {
-    if let Err(r) = guard(shared, req, app, "application-tokens.read") {
+    if let Some(r) = refusal(shared, req, app, "application-tokens.read") {
         return r;
     }
     let pairs = req.query_pairs();
@@ -220,7 +217,7 @@ pub(crate) fn list(shared: &Shared, req: &Req, app: &str) -> Response {
 /// Deletes a token: 204, or 404 `text/plain` `Not Found` when unknown. A deleted token stops
 /// working at once.
 pub(crate) fn delete(shared: &Shared, req: &Req, app: &str, token_id: &str) -> Response {
-    if let Err(r) = guard(shared, req, app, "application-tokens.delete") {
+    if let Some(r) = refusal(shared, req, app, "application-tokens.delete") {
         return r;
     }
     let mut state = shared.state();
