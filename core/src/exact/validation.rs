@@ -1,0 +1,112 @@
+//! The `400 Bad Request` body of the token endpoints: a Zod validation error
+//! (`components.schemas.BadRequestZodError`, `ZodError`).
+
+use super::wire::{exact, lenient_string, lenient_strings, open_enum, Preview};
+use crate::error::ParseErrorKind;
+use crate::request::json_body;
+use crate::RawResponse;
+use serde::Deserialize;
+
+/// Why the server refused a request body: `{"issues":[…],"name":"ZodError"}`. A bare array of
+/// issues (the "minified" form other endpoints use) is read too, with no `name`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ValidationError {
+    /// `name`, `ZodError` when given.
+    pub name: Option<String>,
+    /// What was wrong, one issue per problem.
+    pub issues: Vec<ValidationIssue>,
+}
+
+/// One problem found while validating a request body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+pub struct ValidationIssue {
+    /// `code`: what kind of problem.
+    #[serde(default)]
+    pub code: Option<IssueCode>,
+    /// `path`: where in the request body, e.g. `["email"]` (array indices as decimal strings).
+    #[serde(default, deserialize_with = "lenient_strings")]
+    pub path: Vec<String>,
+    /// `message`, e.g. `Required`.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub message: Option<String>,
+    /// `expected`: the expected type (`invalid_type`) or value (non-string values as JSON text).
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub expected: Option<String>,
+    /// `received`: the type received (`invalid_type`), or the value received.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub received: Option<String>,
+    /// `keys`: the unsupported fields (`unrecognized_keys`).
+    #[serde(default, deserialize_with = "lenient_strings")]
+    pub keys: Vec<String>,
+}
+
+open_enum! {
+    /// The `code` of a validation issue.
+    pub enum IssueCode {
+        /// `invalid_type`: a field has the wrong type (or is missing: `received` is `undefined`).
+        InvalidType => "invalid_type",
+        /// `unrecognized_keys`: the body has fields the endpoint does not accept.
+        UnrecognizedKeys => "unrecognized_keys",
+        /// `invalid_union`: a value matches none of the accepted shapes.
+        InvalidUnion => "invalid_union",
+        /// `invalid_enum_value`: a value is not one of the accepted ones (e.g. a permission).
+        InvalidEnumValue => "invalid_enum_value",
+        /// `invalid_date`.
+        InvalidDate => "invalid_date",
+        /// `invalid_string`: e.g. not an email address.
+        InvalidString => "invalid_string",
+        /// `invalid_literal`.
+        InvalidLiteral => "invalid_literal",
+        /// `too_small`: e.g. an empty label or permission list.
+        TooSmall => "too_small",
+        /// `too_big`.
+        TooBig => "too_big",
+        /// `custom`: a rule of the server's own.
+        Custom => "custom",
+    }
+    compare exact
+}
+
+impl std::fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("invalid request")?;
+        for (i, issue) in self.issues.iter().enumerate() {
+            f.write_str(if i == 0 { ": " } else { "; " })?;
+            if !issue.path.is_empty() {
+                write!(f, "{}: ", Preview(&issue.path.join(".")))?;
+            }
+            match (&issue.message, &issue.code) {
+                (Some(message), _) => write!(f, "{}", Preview(message))?,
+                (None, Some(code)) => write!(f, "{}", Preview(code.as_str()))?,
+                (None, None) => f.write_str("invalid")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+struct ValidationErrorWire {
+    #[serde(default)]
+    issues: Vec<ValidationIssue>,
+    name: Option<String>,
+}
+
+impl ValidationError {
+    /// Reads the JSON body: the documented object, or a bare array of issues.
+    pub(super) fn parse(raw: &RawResponse) -> Result<Self, ParseErrorKind> {
+        let first = raw.body().iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'[') {
+            Ok(Self {
+                name: None,
+                issues: json_body(raw)?,
+            })
+        } else {
+            let wire: ValidationErrorWire = json_body(raw)?;
+            Ok(Self {
+                name: wire.name,
+                issues: wire.issues,
+            })
+        }
+    }
+}
