@@ -16,9 +16,12 @@ pub enum BuildError {
         /// The parameter's name, e.g. `orderId`.
         name: &'static str,
     },
-    /// A value that must travel in a header cannot (CR, LF, NUL or another control character),
-    /// or is empty. The value itself is never shown: it may be a secret.
-    #[error("`{name}` cannot be sent as a header value (it is empty or has control characters)")]
+    /// A value that must travel in a header cannot (CR, LF, NUL or another control character,
+    /// or a non-ASCII character), or is empty. The value itself is never shown: it may be a
+    /// secret.
+    #[error(
+        "`{name}` cannot be sent as a header value (it is empty, or has control or non-ASCII characters)"
+    )]
     InvalidHeaderValue {
         /// What the value is, e.g. `X-App-Token`.
         name: &'static str,

@@ -15,7 +15,7 @@ pub(crate) fn from_slice<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T,
 fn locate<'de, T: Deserialize<'de>>(body: &'de [u8], first: serde_json::Error) -> ParseErrorKind {
     let mut de = serde_json::Deserializer::from_slice(body);
     let (path, error) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => (e.path().to_string(), e.into_inner()),
+        Err(e) => (safe_path::<T>(e.path()), e.into_inner()),
         // The value itself was fine: the trouble is after it (trailing bytes).
         Ok(_) => (".".to_owned(), de.end().err().unwrap_or(first)),
     };
@@ -59,4 +59,238 @@ fn elide_strings(error: &serde_json::Error) -> String {
         out.push_str("…\"");
     }
     out
+}
+
+/// The path as `serde_path_to_error` prints it, with every key or variant the model does not name
+/// shown as `?`: a body's own keys (a map keyed by tokens, a proxy's garbage) may be secrets, and
+/// a syntax error inside an ignored field reports the path through that field's key.
+fn safe_path<'de, T: Deserialize<'de>>(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = path.iter().collect();
+    if segments.is_empty() {
+        return ".".to_owned();
+    }
+    let known = probe::names::<T>();
+    let mut out = String::new();
+    for (i, segment) in segments.into_iter().enumerate() {
+        if i > 0 && !matches!(segment, Segment::Seq { .. }) {
+            out.push('.');
+        }
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key }
+                if known.contains(key.as_str()) =>
+            {
+                out.push_str(key);
+            }
+            _ => out.push('?'),
+        }
+    }
+    out
+}
+
+/// Finds every field and variant name a model can ask for, at any depth, by running its
+/// `Deserialize` against a deserializer that offers each field once with a placeholder value.
+///
+/// It errs on the safe side: a name it cannot reach (behind a map, an untagged enum, a value the
+/// model rejects) is simply not found, and is then elided from error paths.
+mod probe {
+    use serde::de::{self, value::Error, Deserialize, DeserializeSeed, IntoDeserializer, Visitor};
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+
+    /// Deeper than any model; stops recursive types.
+    const MAX_DEPTH: usize = 16;
+
+    pub(super) fn names<'de, T: Deserialize<'de>>() -> HashSet<&'static str> {
+        let names = RefCell::new(HashSet::new());
+        let _ = T::deserialize(Probe {
+            names: &names,
+            depth: 0,
+        });
+        names.into_inner()
+    }
+
+    #[derive(Clone, Copy)]
+    struct Probe<'n> {
+        names: &'n RefCell<HashSet<&'static str>>,
+        depth: usize,
+    }
+
+    impl Probe<'_> {
+        fn deeper(self) -> Result<Self, Error> {
+            if self.depth >= MAX_DEPTH {
+                return Err(de::Error::custom("too deep"));
+            }
+            Ok(Probe {
+                depth: self.depth + 1,
+                ..self
+            })
+        }
+    }
+
+    macro_rules! placeholder {
+        ($($method:ident => $visit:ident($value:expr);)+) => {
+            $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+                visitor.$visit($value)
+            })+
+        };
+    }
+
+    impl<'de> de::Deserializer<'de> for Probe<'_> {
+        type Error = Error;
+
+        placeholder! {
+            deserialize_any => visit_str("");
+            deserialize_bool => visit_bool(false);
+            deserialize_i8 => visit_i64(0);
+            deserialize_i16 => visit_i64(0);
+            deserialize_i32 => visit_i64(0);
+            deserialize_i64 => visit_i64(0);
+            deserialize_u8 => visit_u64(0);
+            deserialize_u16 => visit_u64(0);
+            deserialize_u32 => visit_u64(0);
+            deserialize_u64 => visit_u64(0);
+            deserialize_f32 => visit_f64(0.0);
+            deserialize_f64 => visit_f64(0.0);
+            deserialize_char => visit_char('0');
+            deserialize_str => visit_str("");
+            deserialize_string => visit_str("");
+            deserialize_bytes => visit_bytes(b"");
+            deserialize_byte_buf => visit_bytes(b"");
+            deserialize_identifier => visit_str("");
+        }
+
+        fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_unit()
+        }
+
+        fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_unit()
+        }
+
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            visitor.visit_unit()
+        }
+
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_some(self.deeper()?)
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            visitor.visit_newtype_struct(self.deeper()?)
+        }
+
+        fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_seq(Seq {
+                probe: self.deeper()?,
+                left: 1,
+            })
+        }
+
+        fn deserialize_tuple<V: Visitor<'de>>(
+            self,
+            len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            visitor.visit_seq(Seq {
+                probe: self.deeper()?,
+                left: len,
+            })
+        }
+
+        fn deserialize_tuple_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.deserialize_tuple(len, visitor)
+        }
+
+        fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_map(Fields {
+                probe: self.deeper()?,
+                fields: &[],
+            })
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.names.borrow_mut().extend(fields);
+            visitor.visit_map(Fields {
+                probe: self.deeper()?,
+                fields,
+            })
+        }
+
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            variants: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.names.borrow_mut().extend(variants);
+            let first: &'static str = variants.first().copied().unwrap_or_default();
+            visitor.visit_enum(first.into_deserializer())
+        }
+    }
+
+    /// Offers each field of a struct once.
+    struct Fields<'n> {
+        probe: Probe<'n>,
+        fields: &'static [&'static str],
+    }
+
+    impl<'de> de::MapAccess<'de> for Fields<'_> {
+        type Error = Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, Error> {
+            let Some((first, rest)) = self.fields.split_first() else {
+                return Ok(None);
+            };
+            self.fields = rest;
+            seed.deserialize(first.into_deserializer()).map(Some)
+        }
+
+        fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Error> {
+            seed.deserialize(self.probe)
+        }
+    }
+
+    /// Offers `left` elements of a sequence.
+    struct Seq<'n> {
+        probe: Probe<'n>,
+        left: usize,
+    }
+
+    impl<'de> de::SeqAccess<'de> for Seq<'_> {
+        type Error = Error;
+
+        fn next_element_seed<S: DeserializeSeed<'de>>(
+            &mut self,
+            seed: S,
+        ) -> Result<Option<S::Value>, Error> {
+            if self.left == 0 {
+                return Ok(None);
+            }
+            self.left -= 1;
+            seed.deserialize(self.probe).map(Some)
+        }
+    }
 }

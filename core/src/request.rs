@@ -4,14 +4,17 @@ use crate::error::{BuildError, FieldProblem, ParseError, ParseErrorKind};
 use crate::response::RawResponse;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
-/// A header value from caller input: non-empty, no control characters. `sensitive` marks it so
-/// HTTP/2 encoders never index it and `Debug` hides it.
+/// A header value from caller input: non-empty ASCII, no control characters. `sensitive` marks
+/// it so HTTP/2 encoders never index it and `Debug` hides it.
+///
+/// Non-ASCII is refused too: `HeaderValue` would take the UTF-8 bytes as opaque `obs-text`, which
+/// servers read as Latin-1 and `HeaderValue::to_str` refuses to give back.
 pub(crate) fn header_value(
     name: &'static str,
     value: &str,
     sensitive: bool,
 ) -> Result<HeaderValue, BuildError> {
-    if value.is_empty() || value.bytes().any(|b| b.is_ascii_control()) {
+    if value.is_empty() || !value.is_ascii() || value.bytes().any(|b| b.is_ascii_control()) {
         return Err(BuildError::InvalidHeaderValue { name });
     }
     let mut header =
@@ -41,12 +44,26 @@ pub(crate) fn token_field(
 }
 
 /// Everything a request needs, prepared once when the operation is built.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the body's length only: a form or JSON body may carry an access token or a
+/// password (sensitive headers already print as `Sensitive`).
+#[derive(Clone)]
 pub(crate) struct Prepared {
     pub method: Method,
     pub uri: Uri,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("method", &self.method)
+            .field("uri", &self.uri)
+            .field("headers", &self.headers)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
 }
 
 impl Prepared {

@@ -69,8 +69,12 @@ fn request_for_every_region_and_a_proxy() {
 
 #[test]
 fn request_body_of_the_spec_example_lists_scopes_in_vocabulary_order() {
-    let request = generate(&[Scope::Qualifications, Scope::Validations, Scope::Redemptions])
-        .request();
+    let request = generate(&[
+        Scope::Qualifications,
+        Scope::Validations,
+        Scope::Redemptions,
+    ])
+    .request();
     assert_eq!(
         request.body(),
         b"grant_type=client_credentials&scope=qualifications+redemptions+validations"
@@ -127,7 +131,10 @@ fn parses_the_spec_example_token() {
     let token = parse_ok(json(200, TOKEN_200));
     assert_eq!(token.access_token.expose_secret(), SPEC_TOKEN);
     assert_eq!(token.client_id, "a1Bcdefg2HI3Jkl4m5nOP");
-    assert_eq!(token.expires_at, UNIX_EPOCH + Duration::from_secs(1738945086));
+    assert_eq!(
+        token.expires_at,
+        UNIX_EPOCH + Duration::from_secs(1738945086)
+    );
     assert_eq!(token.expires_in, Duration::from_secs(900));
     assert_eq!(token.scope, Scopes::from([Scope::Api]));
     assert_eq!(token.token_type, TokenType::Bearer);
@@ -146,9 +153,15 @@ fn success_keeps_status_content_type_and_raw_body() {
 
 #[test]
 fn token_type_is_compared_ignoring_case_and_others_kept() {
-    let token = parse_ok(json(200, token_body_with("token_type", "\"bearer\"").as_bytes()));
+    let token = parse_ok(json(
+        200,
+        token_body_with("token_type", "\"bearer\"").as_bytes(),
+    ));
     assert_eq!(token.token_type, TokenType::Bearer);
-    let token = parse_ok(json(200, token_body_with("token_type", "\"MAC\"").as_bytes()));
+    let token = parse_ok(json(
+        200,
+        token_body_with("token_type", "\"MAC\"").as_bytes(),
+    ));
     assert_eq!(token.token_type, TokenType::Other("MAC".to_owned()));
 }
 
@@ -156,7 +169,10 @@ fn token_type_is_compared_ignoring_case_and_others_kept() {
 fn comma_separated_scopes_in_a_response_are_read() {
     let body = token_body_with("scope", "\"vouchers,campaigns\"");
     let token = parse_ok(json(200, body.as_bytes()));
-    assert_eq!(token.scope, Scopes::from([Scope::Vouchers, Scope::Campaigns]));
+    assert_eq!(
+        token.scope,
+        Scopes::from([Scope::Vouchers, Scope::Campaigns])
+    );
 }
 
 #[test]
@@ -203,7 +219,10 @@ fn parses_400_invalid_scope() {
     assert_eq!(error.message, "Invalid scope: vouchers,campaigns");
     assert_eq!(error.details, None);
     assert_eq!(error.request_id, None);
-    assert_eq!(error.to_string(), "Invalid scope: vouchers,campaigns (invalid_scope)");
+    assert_eq!(
+        error.to_string(),
+        "Invalid scope: vouchers,campaigns (invalid_scope)"
+    );
 }
 
 #[test]
@@ -257,7 +276,13 @@ fn empty_body_is_a_json_error_at_the_root() {
 #[test]
 fn expires_in_as_a_string_names_the_field() {
     let error = parse_err(&token_body_with("expires_in", "\"900\""));
-    let ParseErrorKind::Json { path, message, line, .. } = &error.kind else {
+    let ParseErrorKind::Json {
+        path,
+        message,
+        line,
+        ..
+    } = &error.kind
+    else {
         panic!("{:?}", error.kind)
     };
     assert_eq!(path, "expires_in");
@@ -319,7 +344,10 @@ fn last_second_of_year_9999_is_a_valid_expires_at() {
         200,
         token_body_with("expires_at", "253402300799").as_bytes(),
     ));
-    assert_eq!(token.expires_at, UNIX_EPOCH + Duration::from_secs(253402300799));
+    assert_eq!(
+        token.expires_at,
+        UNIX_EPOCH + Duration::from_secs(253402300799)
+    );
 }
 
 #[test]

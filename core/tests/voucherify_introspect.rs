@@ -58,7 +58,10 @@ fn parses_the_spec_example_active_token() {
     };
     assert_eq!(token.access_token.expose_secret(), SPEC_TOKEN);
     assert_eq!(token.client_id, "a1Bcdefg2HI3Jkl4m5nOP");
-    assert_eq!(token.expires_at, UNIX_EPOCH + Duration::from_secs(1738945086));
+    assert_eq!(
+        token.expires_at,
+        UNIX_EPOCH + Duration::from_secs(1738945086)
+    );
     assert_eq!(token.expires_in, Duration::from_secs(555));
     assert_eq!(token.scope, Scopes::from([Scope::Api]));
     assert_eq!(token.token_type, TokenType::Bearer);

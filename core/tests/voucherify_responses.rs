@@ -37,17 +37,28 @@ fn read_by_all(make: impl Fn() -> http::Response<Vec<u8>>) -> Vec<(&'static str,
     let introspect = api.introspect(&token).unwrap();
     let revoke = api.revoke(&token).unwrap();
     vec![
-        ("generate", from_typed(generate.parse(make()).unwrap().into_parts().1)),
-        ("introspect", from_typed(introspect.parse(make()).unwrap().into_parts().1)),
-        ("revoke", from_typed(revoke.parse(make()).unwrap().into_parts().1)),
+        (
+            "generate",
+            from_typed(generate.parse(make()).unwrap().into_parts().1),
+        ),
+        (
+            "introspect",
+            from_typed(introspect.parse(make()).unwrap().into_parts().1),
+        ),
+        (
+            "revoke",
+            from_typed(revoke.parse(make()).unwrap().into_parts().1),
+        ),
     ]
 }
 
 fn error_for_all(make: impl Fn() -> http::Response<Vec<u8>>) -> Error {
-    let mut errors = read_by_all(make).into_iter().map(|(name, read)| match read {
-        Read::Error(e) => *e,
-        other => panic!("{name}: expected a typed error, got {other:?}"),
-    });
+    let mut errors = read_by_all(make)
+        .into_iter()
+        .map(|(name, read)| match read {
+            Read::Error(e) => *e,
+            other => panic!("{name}: expected a typed error, got {other:?}"),
+        });
     let first = errors.next().unwrap();
     for other in errors {
         assert_eq!(other, first);
@@ -93,7 +104,8 @@ fn parses_429_with_retry_after_in_seconds_and_rate_limit_headers() {
         ("x-rate-limit-retry", "1738945116"),
         ("x-rate-limit-type", "api"),
     ];
-    let error = error_for_all(|| response_with(429, Some("application/json"), &headers, TOO_MANY_429));
+    let error =
+        error_for_all(|| response_with(429, Some("application/json"), &headers, TOO_MANY_429));
     assert_eq!(error.code, 429);
     assert_eq!(error.key, None);
     assert_eq!(error.message, "Too many requests hit the API too quickly.");
@@ -111,7 +123,8 @@ fn parses_429_with_retry_after_in_seconds_and_rate_limit_headers() {
 #[test]
 fn parses_429_with_retry_after_as_an_http_date() {
     let headers = [("retry-after", "Fri, 07 Feb 2025 16:18:36 GMT")];
-    let error = error_for_all(|| response_with(429, Some("application/json"), &headers, TOO_MANY_429));
+    let error =
+        error_for_all(|| response_with(429, Some("application/json"), &headers, TOO_MANY_429));
     assert_eq!(
         error.rate_limit.retry_after,
         Some(RetryAfter::At(UNIX_EPOCH + Duration::from_secs(1738945116)))
@@ -150,14 +163,16 @@ fn unreadable_rate_limit_headers_are_none() {
         ("x-rate-limit-remaining", "lots"),
         ("x-rate-limit-retry", "99999999999999999999999"),
     ];
-    let error = error_for_all(|| response_with(429, Some("application/json"), &headers, TOO_MANY_429));
+    let error =
+        error_for_all(|| response_with(429, Some("application/json"), &headers, TOO_MANY_429));
     assert_eq!(error.rate_limit, RateLimit::default());
 }
 
 #[test]
 fn huge_rate_limit_retry_does_not_panic() {
     let headers = [("x-rate-limit-retry", "18446744073709551615")];
-    let error = error_for_all(|| response_with(429, Some("application/json"), &headers, TOO_MANY_429));
+    let error =
+        error_for_all(|| response_with(429, Some("application/json"), &headers, TOO_MANY_429));
     let _ = error.rate_limit.retry_not_before(UNIX_EPOCH);
 }
 
@@ -170,9 +185,15 @@ fn every_optional_field_of_the_error_body_is_read() {
         "resource_id":"rf_0c5d710a87c8a31f86","resource_type":"voucher",
         "error":{"message":"Only for VIPs"},"unexpected":[1,2,3]}"#;
     let error = error_for_all(|| json(400, body));
-    assert_eq!(error.key, Some(ErrorKey::Other("voucher_expired".to_owned())));
+    assert_eq!(
+        error.key,
+        Some(ErrorKey::Other("voucher_expired".to_owned()))
+    );
     assert_eq!(error.key.as_ref().unwrap().as_str(), "voucher_expired");
-    assert_eq!(error.details.as_deref(), Some("Voucher expired on 2024-01-01"));
+    assert_eq!(
+        error.details.as_deref(),
+        Some("Voucher expired on 2024-01-01")
+    );
     assert_eq!(error.request_id.as_deref(), Some("v-0a885062c80375740f"));
     assert_eq!(error.resource_id.as_deref(), Some("rf_0c5d710a87c8a31f86"));
     assert_eq!(error.resource_type.as_deref(), Some("voucher"));
@@ -257,7 +278,10 @@ fn a_200_sent_as_html_is_untyped() {
     });
     assert_eq!(reads[1], ("introspect", mismatch));
     // Revoke documents no 200 at all.
-    assert_eq!(reads[2], ("revoke", Read::Untyped(Untyped::UndocumentedStatus)));
+    assert_eq!(
+        reads[2],
+        ("revoke", Read::Untyped(Untyped::UndocumentedStatus))
+    );
 }
 
 #[test]
@@ -289,7 +313,11 @@ fn an_error_without_a_content_type_is_untyped() {
 
 #[test]
 fn json_error_with_charset_and_upper_case_type_is_typed() {
-    for content_type in ["application/json; charset=utf-8", "APPLICATION/JSON", " Application/Json ;charset=UTF-8"] {
+    for content_type in [
+        "application/json; charset=utf-8",
+        "APPLICATION/JSON",
+        " Application/Json ;charset=UTF-8",
+    ] {
         let error = error_for_all(|| response(401, Some(content_type), UNAUTHORIZED_401));
         assert_eq!(error.key, Some(ErrorKey::Unauthorized), "{content_type}");
     }
@@ -311,7 +339,10 @@ fn a_302_is_undocumented_and_keeps_headers_and_body() {
         .unwrap()
         .parse(make())
         .unwrap();
-    assert_eq!(outcome.raw().headers()["location"], "https://elsewhere.example/");
+    assert_eq!(
+        outcome.raw().headers()["location"],
+        "https://elsewhere.example/"
+    );
     assert_eq!(outcome.raw().body(), b"moved");
     assert_eq!(
         outcome.into_result().unwrap_err().to_string(),
@@ -327,8 +358,14 @@ fn a_201_is_undocumented() {
 #[test]
 fn a_204_is_undocumented_for_generate_and_introspect() {
     let reads = read_by_all(|| empty(204));
-    assert_eq!(reads[0], ("generate", Read::Untyped(Untyped::UndocumentedStatus)));
-    assert_eq!(reads[1], ("introspect", Read::Untyped(Untyped::UndocumentedStatus)));
+    assert_eq!(
+        reads[0],
+        ("generate", Read::Untyped(Untyped::UndocumentedStatus))
+    );
+    assert_eq!(
+        reads[1],
+        ("introspect", Read::Untyped(Untyped::UndocumentedStatus))
+    );
     assert_eq!(reads[2], ("revoke", Read::Success));
 }
 
@@ -337,11 +374,45 @@ fn raw_response_round_trips_into_http() {
     let outcome = api()
         .generate_token(&Scopes::from([Scope::Api]))
         .unwrap()
-        .parse(response_with(200, Some("application/json"), &[("x-extra", "1")], TOKEN_200))
+        .parse(response_with(
+            200,
+            Some("application/json"),
+            &[("x-extra", "1")],
+            TOKEN_200,
+        ))
         .unwrap();
     let (raw, _) = outcome.into_parts();
     let back = raw.into_http();
     assert_eq!(back.status(), 200);
     assert_eq!(back.headers()["x-extra"], "1");
     assert_eq!(back.body(), TOKEN_200);
+}
+
+#[test]
+fn a_nested_field_of_the_error_body_is_named_in_the_path() {
+    let error = api()
+        .generate_token(&Scopes::from([Scope::Api]))
+        .unwrap()
+        .parse(json(
+            400,
+            br#"{"code":400,"message":"x","error":{"message":5}}"#,
+        ))
+        .unwrap_err();
+    let ParseErrorKind::Json { path, .. } = &error.kind else {
+        panic!("{:?}", error.kind)
+    };
+    assert_eq!(path, "error.message");
+}
+
+#[test]
+fn a_key_the_model_does_not_know_is_elided_from_the_path() {
+    let error = api()
+        .generate_token(&Scopes::from([Scope::Api]))
+        .unwrap()
+        .parse(json(200, br#"{"x-private-key":{"inner":[1,}}"#))
+        .unwrap_err();
+    let ParseErrorKind::Json { path, .. } = &error.kind else {
+        panic!("{:?}", error.kind)
+    };
+    assert_eq!(path, "?");
 }

@@ -10,7 +10,9 @@ fn revoke() -> Revoke {
     api().revoke(&AccessToken::new(SPEC_TOKEN)).unwrap()
 }
 
-fn revocation(response: http::Response<Vec<u8>>) -> Typed<Revocation, keycard_core::voucherify::Error> {
+fn revocation(
+    response: http::Response<Vec<u8>>,
+) -> Typed<Revocation, keycard_core::voucherify::Error> {
     revoke().parse(response).unwrap().typed().clone()
 }
 
@@ -36,7 +38,10 @@ fn parses_204_as_revoked() {
 
 #[test]
 fn parses_404_with_an_empty_body_as_not_active() {
-    assert_eq!(revocation(empty(404)), Typed::Success(Revocation::NotActive));
+    assert_eq!(
+        revocation(empty(404)),
+        Typed::Success(Revocation::NotActive)
+    );
 }
 
 #[test]

@@ -22,7 +22,10 @@ pub const PROXY_BASE: &str = "https://proxy.example.com/voucherify/";
 pub fn bases() -> Vec<(BaseUrl, &'static str)> {
     vec![
         (Region::Europe.base_url(), "https://api.voucherify.io"),
-        (Region::UnitedStates.base_url(), "https://us1.api.voucherify.io"),
+        (
+            Region::UnitedStates.base_url(),
+            "https://us1.api.voucherify.io",
+        ),
         (Region::Asia.base_url(), "https://as1.api.voucherify.io"),
         (
             BaseUrl::parse(PROXY_BASE).unwrap(),
