@@ -1,0 +1,286 @@
+//! [`ReqwestTransport`] and its [`Builder`].
+
+use crate::Error;
+use keycard_core::AsyncTransport;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The default connect timeout: 10 seconds.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default overall timeout for one exchange, from connecting to the last body byte: 30 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default cap on a response body, counted after decompression: 1 MiB.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 1024 * 1024;
+
+/// Runs keycard operations asynchronously over reqwest.
+///
+/// Built with [`new`](Self::new) or a [`Builder`], it sends every request with: no automatic
+/// redirects (a `3xx` is handed to the parser like any other response), gzip decompression, a
+/// connect and an overall timeout, and a cap on the body counted after decompression, read
+/// chunk by chunk so that no more than the cap is ever buffered. HTTPS uses rustls (with the
+/// *ring* crypto provider) and the Mozilla root certificates (`webpki-roots`). Responses of every
+/// status reach the parser with their body.
+///
+/// Cloning is cheap and shares the connection pool. reqwest needs a tokio runtime.
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    max_body_size: usize,
+}
+
+impl Default for ReqwestTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ReqwestTransport {
+    /// A transport with the defaults: 10 s to connect, 30 s in all, a 1 MiB body cap.
+    ///
+    /// # Panics
+    ///
+    /// If the HTTP client cannot be built (as `reqwest::Client::new` does); use
+    /// [`Builder::build`] to get an error instead.
+    pub fn new() -> Self {
+        Builder::new()
+            .build()
+            .expect("keycard-reqwest: the default HTTP client could not be built")
+    }
+
+    /// Starts configuring a transport.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// A transport over your own client (its connection pool, TLS, proxy and timeouts), with
+    /// the default 1 MiB body cap (see [`with_max_body_size`](Self::with_max_body_size)).
+    ///
+    /// Build the client with `redirect(reqwest::redirect::Policy::none())`: reqwest follows up
+    /// to 10 redirects by default, which would send the request (credentials included) to
+    /// wherever a `Location` points. A response that came from a followed redirect is refused
+    /// with [`Error::RedirectFollowed`] rather than handed to the parser, but by then the
+    /// redirect has happened. Give the client a `timeout` too: reqwest's default is none.
+    /// Non-2xx responses need nothing: reqwest returns them as responses.
+    ///
+    /// If the client uses rustls, the process needs a default crypto provider or the client a
+    /// preconfigured TLS config (`tls_backend_preconfigured`): this crate enables reqwest's
+    /// `rustls-no-provider` feature.
+    pub fn with_client(client: reqwest::Client) -> Self {
+        Self {
+            client,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+        }
+    }
+
+    /// The same transport with another body cap, in bytes, counted after decompression.
+    pub fn with_max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// The body cap, in bytes, counted after decompression.
+    pub fn max_body_size(&self) -> usize {
+        self.max_body_size
+    }
+
+    /// The underlying client.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    async fn exchange(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        let url = redacted_url(request.uri());
+        let request = reqwest::Request::try_from(request)
+            .map_err(|e| Error::from_reqwest(url.clone(), e))?;
+        let sent_to = request.url().clone();
+        let mut response = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|e| Error::from_reqwest(url.clone(), e))?;
+        if !same_target(response.url(), &sent_to) {
+            return Err(Error::RedirectFollowed {
+                url,
+                location: redacted_reqwest_url(response.url()),
+            });
+        }
+        let cap = self.max_body_size;
+        // Without decompression the length may be known up front (reqwest drops it when it
+        // decompresses).
+        if response
+            .content_length()
+            .is_some_and(|length| length > cap as u64)
+        {
+            return Err(Error::BodyTooLarge { url, cap });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| Error::from_reqwest(url.clone(), e))?
+        {
+            if chunk.len() > cap - body.len() {
+                return Err(Error::BodyTooLarge { url, cap });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let mut out = http::Response::new(body);
+        *out.status_mut() = response.status();
+        *out.version_mut() = response.version();
+        *out.headers_mut() = std::mem::take(response.headers_mut());
+        Ok(out)
+    }
+}
+
+impl AsyncTransport for ReqwestTransport {
+    type Error = Error;
+
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, Error>> + Send {
+        self.exchange(request)
+    }
+}
+
+/// Configures a [`ReqwestTransport`].
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let transport = keycard_reqwest::ReqwestTransport::builder()
+///     .connect_timeout(Duration::from_secs(5))
+///     .timeout(Duration::from_secs(15))
+///     .max_body_size(64 * 1024)
+///     .build()?;
+/// assert_eq!(transport.max_body_size(), 64 * 1024);
+/// # Ok::<(), keycard_reqwest::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Builder {
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_body_size: usize,
+    user_agent: Option<String>,
+    tls: Option<rustls::ClientConfig>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// The defaults: [`DEFAULT_CONNECT_TIMEOUT`], [`DEFAULT_TIMEOUT`], [`DEFAULT_MAX_BODY_SIZE`].
+    pub fn new() -> Self {
+        Self {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            user_agent: None,
+            tls: None,
+        }
+    }
+
+    /// How long to wait for a connection (DNS, TCP and TLS handshakes).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one exchange may take in all, from sending to the last byte of the body.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The cap on a response body, in bytes, counted after decompression. A larger body gives
+    /// [`Error::BodyTooLarge`], and no more than the cap is ever buffered.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// The `User-Agent` header (default: `keycard-reqwest/VERSION`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Your own rustls configuration (for example with a corporate root certificate), instead
+    /// of the default: *ring*, TLS 1.2 and 1.3, the Mozilla roots from `webpki-roots`.
+    pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
+    /// The transport, or [`Error::Client`] if reqwest cannot build its client.
+    pub fn build(self) -> Result<ReqwestTransport, Error> {
+        let client_error = |detail: String| Error::Client { detail };
+        let tls = match self.tls {
+            Some(tls) => tls,
+            None => default_tls().map_err(|e| client_error(e.to_string()))?,
+        };
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| concat!("keycard-reqwest/", env!("CARGO_PKG_VERSION")).to_owned());
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(user_agent)
+            .build()
+            .map_err(|e| client_error(e.without_url().to_string()))?;
+        Ok(ReqwestTransport {
+            client,
+            max_body_size: self.max_body_size,
+        })
+    }
+}
+
+/// *ring*, the safe default protocol versions, the Mozilla roots, HTTP/1.1 over ALPN.
+fn default_tls() -> Result<rustls::ClientConfig, rustls::Error> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let mut config =
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Whether the response came from where the request was sent (no redirect was followed).
+fn same_target(final_url: &reqwest::Url, sent_to: &reqwest::Url) -> bool {
+    final_url.scheme() == sent_to.scheme()
+        && final_url.host_str() == sent_to.host_str()
+        && final_url.port_or_known_default() == sent_to.port_or_known_default()
+        && final_url.path() == sent_to.path()
+}
+
+/// Scheme, host, port and path: no user info, no query (they may hold secrets).
+pub(crate) fn redacted_url(uri: &http::Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or("http");
+    let host = uri.host().unwrap_or("");
+    match uri.port_u16() {
+        Some(port) => format!("{scheme}://{host}:{port}{}", uri.path()),
+        None => format!("{scheme}://{host}{}", uri.path()),
+    }
+}
+
+fn redacted_reqwest_url(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    match url.port() {
+        Some(port) => format!("{}://{host}:{port}{}", url.scheme(), url.path()),
+        None => format!("{}://{host}{}", url.scheme(), url.path()),
+    }
+}

@@ -1,0 +1,50 @@
+//! # keycard-ureq
+//!
+//! A synchronous [`Transport`](keycard_core::Transport) for keycard on [ureq] 3: it sends the
+//! requests that keycard-core builds and hands every response, whatever its status, back to the
+//! operation's parser.
+//!
+//! It adds only what a network needs: a connect timeout and an overall timeout, no automatic
+//! redirects, gzip decompression, a cap on the body counted *after* decompression (so a gzip bomb
+//! stops at the cap), and HTTPS through rustls (no OpenSSL). Failures to exchange a request are
+//! an [`Error`] that says what the caller can do and holds no secret.
+//!
+//! ```
+//! use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
+//! use keycard_core::{BaseUrl, SecretKey, Transport};
+//! use keycard_ureq::UreqTransport;
+//!
+//! # let emulator = keycard_emulator::Emulator::start()?;
+//! # let (base_url, app_id, secret_key) = (emulator.voucherify_url(),
+//! #     emulator.voucherify_app_id(), emulator.voucherify_secret_key());
+//! // base_url: "https://api.voucherify.io", or here a local emulator.
+//! let api = voucherify::Api::new(
+//!     BaseUrl::parse(&base_url)?,
+//!     Credentials::new(app_id, SecretKey::new(secret_key))?,
+//! );
+//! let transport = UreqTransport::new();
+//!
+//! let token = transport
+//!     .run(&api.generate_token(&Scopes::from([Scope::Vouchers]))?)?
+//!     .into_result()?;
+//! assert!(token.scope.grants(Scope::Vouchers));
+//!
+//! let introspection = transport.run(&api.introspect(&token.access_token)?)?.into_result()?;
+//! assert!(introspection.is_active());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [ureq]: https://docs.rs/ureq/3
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod transport;
+
+pub use error::Error;
+pub use transport::{
+    Builder, UreqTransport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT,
+};
+
+/// The ureq version this crate is built on, for [`UreqTransport::with_agent`].
+pub use ureq;
