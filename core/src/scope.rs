@@ -65,12 +65,13 @@ impl<V: Vocabulary> ScopeSet<V> {
         1u128 << value.index()
     }
 
+    /// What separates values on the wire, leniently read.
+    const SEPARATORS: [char; 5] = [' ', ',', '\t', '\n', '\r'];
+
     /// Parses the wire form leniently. Never fails; see the type's docs.
     pub fn parse(wire: &str) -> Self {
         let mut set = Self::new();
-        for item in wire.split([' ', ',', '\t', '\n', '\r']) {
-            set.insert_wire(item);
-        }
+        set.insert_wire(wire);
         set
     }
 
@@ -82,8 +83,15 @@ impl<V: Vocabulary> ScopeSet<V> {
     }
 
     /// Adds a value by its wire form: a known value goes in the bitset, anything else is kept as
-    /// an unknown value. Empty strings are ignored. Returns whether it was new.
+    /// an unknown value. Separators (spaces, commas, tabs, line breaks) split it into several
+    /// values, as [`parse`](Self::parse) would, so the set always prints as what it holds; empty
+    /// values are ignored. Returns whether any value was new.
     pub fn insert_wire(&mut self, wire: &str) -> bool {
+        wire.split(Self::SEPARATORS)
+            .fold(false, |new, item| self.insert_one(item) | new)
+    }
+
+    fn insert_one(&mut self, wire: &str) -> bool {
         if wire.is_empty() {
             return false;
         }
