@@ -37,6 +37,7 @@ mod base_url;
 mod error;
 pub mod exact;
 mod json;
+pub mod lifecycle;
 mod operation;
 mod request;
 mod response;

@@ -1,0 +1,127 @@
+//! Putting a token on an outgoing request, and checking beforehand that its scopes allow the
+//! call (Voucherify), instead of paying for a 403.
+
+use super::{Grant, LiveToken};
+use crate::voucherify::{self, Scope, Scopes};
+use crate::BaseUrl;
+use http::{header::AUTHORIZATION, Method, Uri};
+
+/// Why a request was not authorized.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthorizeError {
+    /// The token's scopes do not grant this endpoint: get a token with one of `required`.
+    #[error("{method} {pattern} needs one of the scopes [{}], and the token has [{have}]",
+        required.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))]
+    ScopeNotGranted {
+        /// The method.
+        method: Method,
+        /// The endpoint's path pattern, e.g. `/v1/vouchers/{code}`.
+        pattern: &'static str,
+        /// The scopes that would grant it (any one).
+        required: Vec<Scope>,
+        /// The scopes the token has.
+        have: Scopes,
+    },
+    /// The endpoint is not one known to accept OAuth tokens (it is not in the scope table): a
+    /// typo in the path, or an endpoint that needs the secret key instead. Send it unchecked
+    /// with [`LiveToken::authorize`] if you know better.
+    #[error("{method} {path} is not a Voucherify endpoint known to accept OAuth tokens")]
+    UnknownEndpoint {
+        /// The method.
+        method: Method,
+        /// The path, without the base URL's prefix.
+        path: String,
+    },
+    /// The request does not go to the API's base URL.
+    #[error("the request does not go to {base}")]
+    OtherHost {
+        /// The base URL expected.
+        base: BaseUrl,
+    },
+}
+
+impl LiveToken {
+    /// Puts the token on `request` as its `Authorization` header (sensitive): `Bearer <token>`
+    /// for Voucherify, the raw token for Exact Payments. A reference-count increment and a
+    /// header insert; no check.
+    pub fn authorize<B>(&self, request: &mut http::Request<B>) {
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, self.header_value().clone());
+    }
+
+    /// Checks that the token may call `request` at `base`, then authorizes it.
+    ///
+    /// For a Voucherify token, the endpoint must be in [`voucherify::ENDPOINTS`] and the
+    /// token's scopes must grant one of its scopes. Other tokens are not checked. The request's
+    /// URI may be absolute (it must then start with `base`) or a bare path.
+    pub fn authorize_checked<B>(
+        &self,
+        request: &mut http::Request<B>,
+        base: &BaseUrl,
+    ) -> Result<(), AuthorizeError> {
+        if let Grant::Voucherify { scopes } = self.grant() {
+            check(scopes, request.method(), request.uri(), base)?;
+        }
+        self.authorize(request);
+        Ok(())
+    }
+}
+
+/// Whether `scopes` grant the call `method uri` at `base`.
+pub fn check(
+    scopes: &Scopes,
+    method: &Method,
+    uri: &Uri,
+    base: &BaseUrl,
+) -> Result<(), AuthorizeError> {
+    let Some(path) = relative_path(uri, base) else {
+        return Err(AuthorizeError::OtherHost { base: base.clone() });
+    };
+    let Some(endpoint) = voucherify::endpoint(method, path) else {
+        return Err(AuthorizeError::UnknownEndpoint {
+            method: method.clone(),
+            path: path.to_owned(),
+        });
+    };
+    if scopes.grants_any(endpoint.scopes()) {
+        Ok(())
+    } else {
+        Err(AuthorizeError::ScopeNotGranted {
+            method: method.clone(),
+            pattern: endpoint.path(),
+            required: endpoint.scopes().to_vec(),
+            have: scopes.clone(),
+        })
+    }
+}
+
+/// The request's path with the base URL's prefix taken off; `None` if it goes elsewhere.
+fn relative_path<'a>(uri: &'a Uri, base: &BaseUrl) -> Option<&'a str> {
+    let base_uri: Uri = base.as_str().parse().ok()?;
+    if let Some(authority) = uri.authority() {
+        let same_scheme = uri.scheme_str().map(str::to_ascii_lowercase)
+            == base_uri.scheme_str().map(str::to_ascii_lowercase);
+        let same_authority = base_uri
+            .authority()
+            .is_some_and(|b| b.as_str().eq_ignore_ascii_case(authority.as_str()));
+        if !same_scheme || !same_authority {
+            return None;
+        }
+    }
+    let prefix = base_uri.path().trim_end_matches('/');
+    let path = uri.path();
+    if prefix.is_empty() {
+        return Some(path);
+    }
+    let rest = path
+        .strip_prefix(prefix)
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+    match rest {
+        Some(rest) => Some(rest),
+        // A bare path may leave the prefix out.
+        None if uri.authority().is_none() => Some(path),
+        None => None,
+    }
+}
