@@ -175,7 +175,8 @@ fn create_bad_request_is_a_zod_error() {
 
 #[test]
 fn create_text_errors() {
-    let cases: [(u16, fn(String) -> ApplicationTokenError); 4] = [
+    type Variant = fn(String) -> ApplicationTokenError;
+    let cases: [(u16, Variant); 4] = [
         (401, ApplicationTokenError::Unauthorized),
         (404, ApplicationTokenError::NotFound),
         (500, ApplicationTokenError::InternalServerError),

@@ -316,7 +316,8 @@ fn bad_request_as_text_is_untyped() {
 
 #[test]
 fn text_errors_by_status() {
-    let cases: [(u16, &str, fn(String) -> UserTokenError); 6] = [
+    type Variant = fn(String) -> UserTokenError;
+    let cases: [(u16, &str, Variant); 6] = [
         (401, "Unauthorized", UserTokenError::Unauthorized),
         (403, "Forbidden", UserTokenError::Forbidden),
         (404, "Not Found", UserTokenError::NotFound),
