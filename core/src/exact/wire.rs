@@ -85,7 +85,9 @@ pub(super) fn exact(documented: &str, received: &str) -> bool {
 /// Equal, whether or not either ends with a final period (the spec's enums and the server's
 /// messages differ by one).
 pub(super) fn ignoring_final_period(documented: &str, received: &str) -> bool {
-    let strip = |s: &str| s.strip_suffix('.').unwrap_or(s).to_owned();
+    fn strip(s: &str) -> &str {
+        s.strip_suffix('.').unwrap_or(s)
+    }
     strip(documented) == strip(received)
 }
 
