@@ -34,7 +34,9 @@ pub enum Error {
     /// there. A token response is a few hundred bytes: this is a misbehaving server or proxy,
     /// or a base URL that points elsewhere. Raise the cap with
     /// [`Builder::max_body_size`](crate::Builder::max_body_size) only if such bodies are expected.
-    #[error("the response body from {url} is larger than the cap of {cap} bytes (after decompression)")]
+    #[error(
+        "the response body from {url} is larger than the cap of {cap} bytes (after decompression)"
+    )]
     BodyTooLarge {
         /// Where the request was going.
         url: String,
@@ -144,14 +146,16 @@ impl Error {
             Self::Connect { url, detail }
         } else if error.is_builder() {
             Self::InvalidRequest { url, detail }
+        } else if has_source_where::<hyper::Error>(&error, |e| e.is_parse()) {
+            Self::Protocol { url, detail }
+        } else if has_source::<hyper::Error>(&error) {
+            // Reading from the connection failed: reset, or closed before the end of the body.
+            // (With gzip on, reqwest reports these as decode errors too.)
+            Self::Io { url, detail }
         } else if error.is_decode() {
             Self::Protocol { url, detail }
         } else if error.is_body() || error.is_request() {
-            if has_source_where::<hyper::Error>(&error, |e| e.is_parse()) {
-                Self::Protocol { url, detail }
-            } else {
-                Self::Io { url, detail }
-            }
+            Self::Io { url, detail }
         } else {
             Self::Other { url, detail }
         }

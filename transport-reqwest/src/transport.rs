@@ -94,8 +94,8 @@ impl ReqwestTransport {
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
         let url = redacted_url(request.uri());
-        let request = reqwest::Request::try_from(request)
-            .map_err(|e| Error::from_reqwest(url.clone(), e))?;
+        let request =
+            reqwest::Request::try_from(request).map_err(|e| Error::from_reqwest(url.clone(), e))?;
         let sent_to = request.url().clone();
         let mut response = self
             .client
@@ -250,11 +250,12 @@ fn default_tls() -> Result<rustls::ClientConfig, rustls::Error> {
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
-    let mut config =
-        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }

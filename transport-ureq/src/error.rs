@@ -36,7 +36,9 @@ pub enum Error {
     /// there. A token response is a few hundred bytes: this is a misbehaving server or proxy,
     /// or a base URL that points elsewhere. Raise the cap with
     /// [`Builder::max_body_size`](crate::Builder::max_body_size) only if such bodies are expected.
-    #[error("the response body from {url} is larger than the cap of {cap} bytes (after decompression)")]
+    #[error(
+        "the response body from {url} is larger than the cap of {cap} bytes (after decompression)"
+    )]
     BodyTooLarge {
         /// Where the request was going.
         url: String,
@@ -143,7 +145,10 @@ impl Error {
                 other => Self::from_ureq(url, other),
             };
         }
-        if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+        if io
+            .get_ref()
+            .is_some_and(|inner| inner.is::<rustls::Error>())
+        {
             let detail = io.to_string();
             return Self::Tls { url, detail };
         }

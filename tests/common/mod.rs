@@ -1,0 +1,223 @@
+//! Shared by the integration tests: an emulator, the APIs pointed at it, and both transports
+//! behind one small interface so that every test runs through each of them.
+#![allow(dead_code)] // each test file uses a part
+
+use keycard::reqwest::ReqwestTransport;
+use keycard::ureq::UreqTransport;
+use keycard::voucherify::{self, Credentials};
+use keycard::{exact, ApiKey, AsyncTransport, BaseUrl, Operation, RunError, SecretKey, Transport};
+use keycard_emulator::Emulator;
+use std::time::Duration;
+
+/// The timeout of the test transports: short, so a stall shows quickly.
+pub const TIMEOUT: Duration = Duration::from_secs(2);
+/// The body cap of the test transports.
+pub const CAP: usize = 64 * 1024;
+
+pub fn emulator() -> Emulator {
+    Emulator::start().expect("the emulator starts")
+}
+
+pub fn voucherify(emu: &Emulator) -> voucherify::Api {
+    voucherify_with_secret(emu, emu.voucherify_secret_key())
+}
+
+pub fn voucherify_with_secret(emu: &Emulator, secret: &str) -> voucherify::Api {
+    voucherify::Api::new(
+        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
+        Credentials::new(emu.voucherify_app_id(), SecretKey::new(secret)).unwrap(),
+    )
+}
+
+pub fn exact(emu: &Emulator) -> exact::Api {
+    exact_with_key(emu, emu.exact_api_key())
+}
+
+pub fn exact_with_key(emu: &Emulator, key: &str) -> exact::Api {
+    exact::Api::new(BaseUrl::parse(&emu.exact_url()).unwrap(), ApiKey::new(key)).unwrap()
+}
+
+pub fn exact_base(emu: &Emulator) -> BaseUrl {
+    BaseUrl::parse(&emu.exact_url()).unwrap()
+}
+
+/// What kind of transport error came back, the same for both transports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Connect,
+    Timeout,
+    BodyTooLarge { cap: usize },
+    Tls,
+    Io,
+    Protocol,
+    RedirectFollowed,
+    InvalidRequest,
+    Other,
+}
+
+/// A transport error, with its kind and its whole text (`Display` and `Debug`).
+#[derive(Debug)]
+pub struct Failure {
+    pub kind: Kind,
+    pub text: String,
+    pub url: String,
+}
+
+impl From<keycard::ureq::Error> for Failure {
+    fn from(e: keycard::ureq::Error) -> Self {
+        use keycard::ureq::Error as E;
+        let kind = match &e {
+            E::Connect { .. } => Kind::Connect,
+            E::Timeout { .. } => Kind::Timeout,
+            E::BodyTooLarge { cap, .. } => Kind::BodyTooLarge { cap: *cap },
+            E::Tls { .. } => Kind::Tls,
+            E::Io { .. } => Kind::Io,
+            E::Protocol { .. } => Kind::Protocol,
+            E::InvalidRequest { .. } => Kind::InvalidRequest,
+            _ => Kind::Other,
+        };
+        Failure {
+            kind,
+            text: format!("{e} / {e:?}"),
+            url: e.url().to_owned(),
+        }
+    }
+}
+
+impl From<keycard::reqwest::Error> for Failure {
+    fn from(e: keycard::reqwest::Error) -> Self {
+        use keycard::reqwest::Error as E;
+        let kind = match &e {
+            E::Connect { .. } => Kind::Connect,
+            E::Timeout { .. } => Kind::Timeout,
+            E::BodyTooLarge { cap, .. } => Kind::BodyTooLarge { cap: *cap },
+            E::Tls { .. } => Kind::Tls,
+            E::Io { .. } => Kind::Io,
+            E::Protocol { .. } => Kind::Protocol,
+            E::RedirectFollowed { .. } => Kind::RedirectFollowed,
+            E::InvalidRequest { .. } => Kind::InvalidRequest,
+            _ => Kind::Other,
+        };
+        Failure {
+            kind,
+            text: format!("{e} / {e:?}"),
+            url: e.url().to_owned(),
+        }
+    }
+}
+
+/// One of the two transports.
+pub enum Via {
+    Ureq(UreqTransport),
+    Reqwest(ReqwestTransport, tokio::runtime::Runtime),
+}
+
+impl Via {
+    /// Both transports, with [`TIMEOUT`] and [`CAP`].
+    pub fn both() -> [Via; 2] {
+        [Self::ureq(), Self::reqwest()]
+    }
+
+    pub fn ureq() -> Via {
+        Via::Ureq(
+            UreqTransport::builder()
+                .connect_timeout(TIMEOUT)
+                .timeout(TIMEOUT)
+                .max_body_size(CAP)
+                .build(),
+        )
+    }
+
+    pub fn reqwest() -> Via {
+        let transport = ReqwestTransport::builder()
+            .connect_timeout(TIMEOUT)
+            .timeout(TIMEOUT)
+            .max_body_size(CAP)
+            .build()
+            .expect("the client builds");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        Via::Reqwest(transport, runtime)
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Via::Ureq(_) => "ureq",
+            Via::Reqwest(..) => "reqwest",
+        }
+    }
+
+    /// Runs `op`: its parsed outcome, or what the transport reported. A parse error panics.
+    pub fn run<O>(&self, op: &O) -> Result<O::Output, Failure>
+    where
+        O: Operation + Sync,
+        O::Error: std::fmt::Debug,
+    {
+        let result = match self {
+            Via::Ureq(t) => t.run(op).map_err(|e| e.map_transport(Failure::from)),
+            Via::Reqwest(t, rt) => rt
+                .block_on(t.run(op))
+                .map_err(|e| e.map_transport(Failure::from)),
+        };
+        result.map_err(|e| match e {
+            RunError::Transport(f) => f,
+            RunError::Parse(p) => panic!("{}: parse error {p:?}", self.name()),
+            other => panic!("{}: {other:?}", self.name()),
+        })
+    }
+
+    /// Sends one request as is: the whole response, or what the transport reported.
+    pub fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Failure> {
+        match self {
+            Via::Ureq(t) => Transport::send(t, request).map_err(Failure::from),
+            Via::Reqwest(t, rt) => rt
+                .block_on(AsyncTransport::send(t, request))
+                .map_err(Failure::from),
+        }
+    }
+
+    /// Runs `op` and expects a transport error.
+    pub fn fail<O>(&self, op: &O) -> Failure
+    where
+        O: Operation + Sync,
+        O::Output: std::fmt::Debug,
+        O::Error: std::fmt::Debug,
+    {
+        match self.run(op) {
+            Ok(out) => panic!("{}: expected a transport error, got {out:?}", self.name()),
+            Err(f) => f,
+        }
+    }
+
+    /// Runs `op` and expects an outcome.
+    pub fn ok<O>(&self, op: &O) -> O::Output
+    where
+        O: Operation + Sync,
+        O::Error: std::fmt::Debug,
+    {
+        match self.run(op) {
+            Ok(out) => out,
+            Err(f) => panic!("{}: transport error {f:?}", self.name()),
+        }
+    }
+}
+
+/// Maps the transport half of a [`RunError`].
+pub trait MapTransport<T, P> {
+    fn map_transport<U>(self, f: impl FnOnce(T) -> U) -> RunError<U, P>;
+}
+
+impl<T, P> MapTransport<T, P> for RunError<T, P> {
+    fn map_transport<U>(self, f: impl FnOnce(T) -> U) -> RunError<U, P> {
+        match self {
+            RunError::Transport(t) => RunError::Transport(f(t)),
+            RunError::Parse(p) => RunError::Parse(p),
+            _ => unreachable!("RunError grew a variant"),
+        }
+    }
+}
