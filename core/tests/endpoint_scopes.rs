@@ -49,7 +49,8 @@ fn every_endpoint_finds_itself() {
             .map(|s| if s.starts_with('{') { "x-1" } else { s })
             .collect::<Vec<_>>()
             .join("/");
-        let found = endpoint(e.method(), &concrete).expect(e.path());
+        let found = endpoint(e.method(), &concrete)
+            .unwrap_or_else(|| panic!("{} {} not found", e.method(), e.path()));
         assert_eq!(found.method(), e.method());
         // A literal may win over a parameter, but the scopes are always the endpoint's own.
         assert_eq!(found.scopes(), e.scopes(), "{} {}", e.method(), e.path());

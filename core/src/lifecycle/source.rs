@@ -2,13 +2,15 @@
 //! operation and the [`Keeper`](super::Keeper).
 
 use super::{AuthScheme, Failure, Grant, StoreKey};
+use crate::exact::CreateOrderAccessToken;
 use crate::voucherify::GenerateToken;
 use crate::{AccessToken, Operation, Typed, Untyped};
 use std::time::{Duration, SystemTime};
 
 /// How to mint one kind of token (one set of credentials, one scope set or order) and read the
-/// outcome. Implemented for [`GenerateToken`](crate::voucherify::GenerateToken); implement it for any other token
-/// endpoint.
+/// outcome. Implemented for [`GenerateToken`](crate::voucherify::GenerateToken) (Voucherify)
+/// and [`CreateOrderAccessToken`](crate::exact::CreateOrderAccessToken) (Exact Payments order
+/// tokens); implement it for any other token endpoint.
 pub trait Mint {
     /// The request that mints a token. Called for every attempt.
     fn request(&self) -> http::Request<Vec<u8>>;
@@ -117,6 +119,51 @@ impl Mint for GenerateToken {
 
     fn store_key(&self) -> StoreKey {
         StoreKey::for_request("voucherify", &Operation::request(self))
+    }
+}
+
+impl Mint for CreateOrderAccessToken {
+    fn request(&self) -> http::Request<Vec<u8>> {
+        Operation::request(self)
+    }
+
+    fn read(&self, response: http::Response<Vec<u8>>) -> Result<Issued, Failure> {
+        let status = response.status();
+        let outcome = match self.parse(response) {
+            Ok(outcome) => outcome,
+            Err(error) if status.is_success() => {
+                return Err(Failure::Unreadable {
+                    status,
+                    problem: error.kind.to_string(),
+                })
+            }
+            Err(_) => {
+                return Err(Failure::Status {
+                    status,
+                    message: None,
+                })
+            }
+        };
+        let (_, typed) = outcome.into_parts();
+        match typed {
+            Typed::Success(token) => Ok(Issued::new(
+                token.token,
+                AuthScheme::Raw,
+                Grant::ExactOrder {
+                    order_id: self.order_id().to_owned(),
+                },
+                Expiry::At(token.expires_at),
+            )),
+            Typed::Error(error) => Err(Failure::Status {
+                status,
+                message: Some(error.to_string()),
+            }),
+            Typed::Untyped(untyped) => Err(untyped_failure(status, untyped)),
+        }
+    }
+
+    fn store_key(&self) -> StoreKey {
+        StoreKey::for_request("exact-order", &Operation::request(self))
     }
 }
 
