@@ -52,7 +52,8 @@ mod transport;
 
 pub use error::Error;
 pub use transport::{
-    Builder, ReqwestTransport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT,
+    default_tls_config, Builder, ReqwestTransport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_TIMEOUT,
 };
 
 /// The reqwest version this crate is built on, for [`ReqwestTransport::with_client`].

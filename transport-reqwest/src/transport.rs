@@ -63,9 +63,9 @@ impl ReqwestTransport {
     /// redirect has happened. Give the client a `timeout` too: reqwest's default is none.
     /// Non-2xx responses need nothing: reqwest returns them as responses.
     ///
-    /// If the client uses rustls, the process needs a default crypto provider or the client a
-    /// preconfigured TLS config (`tls_backend_preconfigured`): this crate enables reqwest's
-    /// `rustls-no-provider` feature.
+    /// This crate builds reqwest without a default rustls crypto provider: give your client a
+    /// TLS configuration with `tls_backend_preconfigured` (for example
+    /// [`default_tls_config`](crate::default_tls_config)), or install a process-wide provider.
     pub fn with_client(client: reqwest::Client) -> Self {
         Self {
             client,
@@ -222,11 +222,7 @@ impl Builder {
 
     /// The transport, or [`Error::Client`] if reqwest cannot build its client.
     pub fn build(self) -> Result<ReqwestTransport, Error> {
-        let client_error = |detail: String| Error::Client { detail };
-        let tls = match self.tls {
-            Some(tls) => tls,
-            None => default_tls().map_err(|e| client_error(e.to_string()))?,
-        };
+        let tls = self.tls.unwrap_or_else(default_tls_config);
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| concat!("keycard-reqwest/", env!("CARGO_PKG_VERSION")).to_owned());
@@ -237,7 +233,9 @@ impl Builder {
             .timeout(self.timeout)
             .user_agent(user_agent)
             .build()
-            .map_err(|e| client_error(e.without_url().to_string()))?;
+            .map_err(|e| Error::Client {
+                detail: e.without_url().to_string(),
+            })?;
         Ok(ReqwestTransport {
             client,
             max_body_size: self.max_body_size,
@@ -245,19 +243,35 @@ impl Builder {
     }
 }
 
-/// *ring*, the safe default protocol versions, the Mozilla roots, HTTP/1.1 over ALPN.
-fn default_tls() -> Result<rustls::ClientConfig, rustls::Error> {
+/// The TLS configuration [`ReqwestTransport::new`] uses: rustls with the *ring* crypto provider,
+/// TLS 1.2 and 1.3, the Mozilla root certificates (`webpki-roots`), HTTP/1.1 over ALPN.
+///
+/// This crate enables reqwest's `rustls-no-provider` feature (to avoid building aws-lc), so a
+/// `reqwest::Client` of your own needs a TLS configuration: pass this one (or your own) to
+/// `tls_backend_preconfigured`.
+///
+/// ```
+/// let client = keycard_reqwest::reqwest::Client::builder()
+///     .tls_backend_preconfigured(keycard_reqwest::default_tls_config())
+///     .redirect(keycard_reqwest::reqwest::redirect::Policy::none())
+///     .timeout(std::time::Duration::from_secs(30))
+///     .build()?;
+/// let transport = keycard_reqwest::ReqwestTransport::with_client(client);
+/// # Ok::<(), keycard_reqwest::reqwest::Error>(())
+/// ```
+pub fn default_tls_config() -> rustls::ClientConfig {
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
     let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
-    .with_safe_default_protocol_versions()?
+    .with_safe_default_protocol_versions()
+    .expect("ring supports TLS 1.2 and 1.3")
     .with_root_certificates(roots)
     .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
+    config
 }
 
 /// Whether the response came from where the request was sent (no redirect was followed).

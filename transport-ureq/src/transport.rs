@@ -92,8 +92,17 @@ impl Transport for UreqTransport {
             .run(request)
             .map_err(|e| Error::from_ureq(url.clone(), e))?;
         let (parts, body) = response.into_parts();
-        // ureq's own limit counts the bytes on the wire (before decompression); count after.
         let cap = self.max_body_size;
+        // ureq drops `Content-Length` when it decompresses, so one still here is the real size.
+        let declared = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|length| length > cap as u64) {
+            return Err(Error::BodyTooLarge { url, cap });
+        }
+        // ureq's own limit counts the bytes on the wire (before decompression); count after.
         let mut reader = body.into_with_config().reader().take(cap as u64 + 1);
         let mut bytes = Vec::new();
         reader
