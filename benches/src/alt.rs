@@ -1,0 +1,146 @@
+//! What a user would write instead of keycard: the models and the hand-written code the
+//! benchmarks measure keycard against.
+
+use serde::Deserialize;
+use std::collections::HashSet;
+
+/// The `oauth2` crate: Voucherify's two extra fields on a [`oauth2::StandardTokenResponse`].
+pub mod oauth2_crate {
+    use super::*;
+
+    /// `client_id` and `expires_at`, which RFC 6749 does not define.
+    #[derive(Debug, Clone, Deserialize, serde::Serialize)]
+    pub struct VoucherifyFields {
+        /// The OAuth client id.
+        pub client_id: String,
+        /// Expiry, Unix seconds.
+        pub expires_at: i64,
+    }
+
+    impl oauth2::ExtraTokenFields for VoucherifyFields {}
+
+    /// A Voucherify token as the `oauth2` crate models it.
+    pub type Token = oauth2::StandardTokenResponse<VoucherifyFields, oauth2::basic::BasicTokenType>;
+
+    /// `serde_json` straight into the `oauth2` model (the cheapest way to use it: the crate's own
+    /// client adds `serde_path_to_error` on top).
+    pub fn parse(body: &[u8]) -> Token {
+        serde_json::from_slice(body).expect("a valid token response")
+    }
+}
+
+/// A generated-SDK-style model (what openapi-generator emits for `OAuthTokenGenerateResponseBody`):
+/// every field optional and owned, the scope string split into a `Vec<String>` by the caller.
+pub mod sdk {
+    use super::*;
+
+    /// The generated model.
+    #[derive(Debug, Clone, Default, Deserialize)]
+    pub struct OAuthTokenGenerateResponseBody {
+        /// `access_token`
+        #[serde(default)]
+        pub access_token: Option<String>,
+        /// `client_id`
+        #[serde(default)]
+        pub client_id: Option<String>,
+        /// `expires_at`
+        #[serde(default)]
+        pub expires_at: Option<i64>,
+        /// `expires_in`
+        #[serde(default)]
+        pub expires_in: Option<i64>,
+        /// `scope`
+        #[serde(default)]
+        pub scope: Option<String>,
+        /// `token_type`
+        #[serde(default)]
+        pub token_type: Option<String>,
+    }
+
+    /// The model plus the scopes split, as a user of the SDK ends up holding them.
+    #[derive(Debug)]
+    pub struct Token {
+        /// The generated model.
+        pub body: OAuthTokenGenerateResponseBody,
+        /// `scope` split on spaces.
+        pub scopes: Vec<String>,
+    }
+
+    /// `serde_json` into the model, then the scopes split.
+    pub fn parse(body: &[u8]) -> Token {
+        let body: OAuthTokenGenerateResponseBody =
+            serde_json::from_slice(body).expect("a valid token response");
+        let scopes = body
+            .scope
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        Token { body, scopes }
+    }
+}
+
+/// The floor: `serde_json` into borrowed `&str` fields, nothing checked, nothing split, nothing
+/// copied.
+pub mod floor {
+    use super::*;
+
+    /// The token fields, borrowed from the body.
+    #[derive(Debug, Deserialize)]
+    pub struct Token<'a> {
+        /// `access_token`
+        pub access_token: &'a str,
+        /// `client_id`
+        pub client_id: &'a str,
+        /// `expires_at`
+        pub expires_at: i64,
+        /// `expires_in`
+        pub expires_in: i64,
+        /// `scope`, unsplit
+        pub scope: &'a str,
+        /// `token_type`
+        pub token_type: &'a str,
+    }
+
+    /// `serde_json::from_slice`.
+    pub fn parse(body: &[u8]) -> Token<'_> {
+        serde_json::from_slice(body).expect("a valid token response")
+    }
+}
+
+/// Scope sets by hand: a `Vec<String>` or a `HashSet<String>`, with Voucherify's umbrella
+/// scopes (`api` covers the server-side scopes, `client_api` the `client_*` ones) checked by hand.
+pub mod scopes {
+    use super::*;
+
+    /// The umbrella a hand-written check would look for.
+    pub fn umbrella(scope: &str) -> Option<&'static str> {
+        match scope {
+            "api" | "client_api" => None,
+            s if s.starts_with("client_") => Some("client_api"),
+            _ => Some("api"),
+        }
+    }
+
+    /// Splits the wire form into a `Vec<String>`.
+    pub fn parse_vec(wire: &str) -> Vec<String> {
+        wire.split_whitespace().map(str::to_owned).collect()
+    }
+
+    /// Whether the `Vec` holds `scope` or its umbrella.
+    pub fn grants_vec(set: &[String], scope: &str) -> bool {
+        set.iter().any(|s| s == scope)
+            || umbrella(scope).is_some_and(|u| set.iter().any(|s| s == u))
+    }
+
+    /// Splits the wire form into a `HashSet<String>`.
+    pub fn parse_hash(wire: &str) -> HashSet<String> {
+        wire.split_whitespace().map(str::to_owned).collect()
+    }
+
+    /// Whether the `HashSet` holds `scope` or its umbrella.
+    pub fn grants_hash(set: &HashSet<String>, scope: &str) -> bool {
+        set.contains(scope) || umbrella(scope).is_some_and(|u| set.contains(u))
+    }
+}

@@ -1,0 +1,175 @@
+//! Runs one benchmark case `N` times for `valgrind --tool=callgrind`, which counts the
+//! instructions executed inside `measured` (and what it calls): a noise-free cost per call on a
+//! noisy machine. Setup and drops happen outside `measured`, as in the criterion benchmarks.
+//!
+//! `icount list` prints the cases; `icount CASE N` runs one. `benches/icount.sh` runs them all
+//! under callgrind and prints instructions per call.
+
+use keycard_benches::alt::{floor, oauth2_crate, scopes as by_hand, sdk};
+use keycard_benches::fixtures::{all_scopes_wire, api, json_response, token_bodies};
+use keycard_core::voucherify::{Scope, Scopes};
+use keycard_core::Operation;
+use std::hint::black_box;
+
+/// The code under measurement: callgrind collects only inside this function.
+#[inline(never)]
+fn measured<I, R>(input: I, f: impl FnOnce(I) -> R) -> R {
+    f(black_box(input))
+}
+
+type Case = (String, Box<dyn Fn(u64)>);
+
+fn cases() -> Vec<Case> {
+    let mut cases: Vec<Case> = Vec::new();
+    let api = api();
+    for body in token_bodies() {
+        let name = body.name;
+        let generate = api.generate_token(&body.scopes).expect("a valid operation");
+        let json = body.json.clone();
+        cases.push((
+            format!("parse_token/{name}/keycard"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    let response = json_response(&json);
+                    let out = measured(response, |r| generate.parse(r).unwrap());
+                    drop(black_box(out));
+                }
+            }),
+        ));
+        let json = body.json.clone();
+        cases.push((
+            format!("parse_token/{name}/oauth2"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    drop(black_box(measured(json.as_bytes(), oauth2_crate::parse)));
+                }
+            }),
+        ));
+        let json = body.json.clone();
+        cases.push((
+            format!("parse_token/{name}/sdk_model"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    drop(black_box(measured(json.as_bytes(), sdk::parse)));
+                }
+            }),
+        ));
+        let json = body.json.clone();
+        cases.push((
+            format!("parse_token/{name}/floor_borrowed"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(measured(json.as_bytes(), floor::parse));
+                }
+            }),
+        ));
+    }
+
+    let wires = [
+        ("1_scope", "api".to_owned()),
+        ("3_scopes", "vouchers campaigns customers".to_owned()),
+        ("all_42_scopes", all_scopes_wire()),
+    ];
+    for (name, wire) in wires {
+        let w = wire.clone();
+        cases.push((
+            format!("scope_set/parse/{name}/keycard"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    drop(black_box(measured(w.as_str(), Scopes::parse)));
+                }
+            }),
+        ));
+        let w = wire.clone();
+        cases.push((
+            format!("scope_set/parse/{name}/vec_string"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    drop(black_box(measured(w.as_str(), by_hand::parse_vec)));
+                }
+            }),
+        ));
+        let w = wire.clone();
+        cases.push((
+            format!("scope_set/parse/{name}/hashset_string"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    drop(black_box(measured(w.as_str(), by_hand::parse_hash)));
+                }
+            }),
+        ));
+    }
+
+    let grants = [
+        (
+            "direct",
+            "vouchers campaigns customers".to_owned(),
+            Scope::Customers,
+        ),
+        ("umbrella", "api".to_owned(), Scope::Vouchers),
+        (
+            "denied",
+            "vouchers campaigns customers".to_owned(),
+            Scope::ClientRedeem,
+        ),
+        ("all_42_scopes", all_scopes_wire(), Scope::Vouchers),
+    ];
+    for (name, wire, scope) in grants {
+        let set = Scopes::parse(&wire);
+        cases.push((
+            format!("scope_set/grants/{name}/keycard"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(measured(&set, |s| s.grants(black_box(scope))));
+                }
+            }),
+        ));
+        let set = by_hand::parse_vec(&wire);
+        cases.push((
+            format!("scope_set/grants/{name}/vec_string"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(measured(&set, |s| {
+                        by_hand::grants_vec(s, black_box(scope.as_str()))
+                    }));
+                }
+            }),
+        ));
+        let set = by_hand::parse_hash(&wire);
+        cases.push((
+            format!("scope_set/grants/{name}/hashset_string"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(measured(&set, |s| {
+                        by_hand::grants_hash(s, black_box(scope.as_str()))
+                    }));
+                }
+            }),
+        ));
+    }
+    cases
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cases = cases();
+    match args.as_slice() {
+        [list] if list == "list" => {
+            for (name, _) in &cases {
+                println!("{name}");
+            }
+        }
+        [case, n] => {
+            let n: u64 = n.parse().expect("N is a number");
+            let (_, run) = cases
+                .iter()
+                .find(|(name, _)| name == case)
+                .unwrap_or_else(|| panic!("no case {case}; see `icount list`"));
+            run(n);
+        }
+        _ => {
+            eprintln!("usage: icount list | icount CASE N");
+            std::process::exit(2);
+        }
+    }
+}
