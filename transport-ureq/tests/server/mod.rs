@@ -57,8 +57,7 @@ impl OneShot {
 fn read_request(stream: &mut std::net::TcpStream) -> Vec<u8> {
     let mut bytes = Vec::new();
     let mut buf = [0u8; 4096];
-    loop {
-        let Ok(n) = stream.read(&mut buf) else { break };
+    while let Ok(n) = stream.read(&mut buf) {
         if n == 0 {
             break;
         }
