@@ -58,6 +58,9 @@ assert!(token.scope.grants(Scope::Vouchers));
 
 pub use keycard_core::*;
 
+mod store;
+pub use store::{FileStore, FileStoreError};
+
 /// The synchronous transport on ureq 3: [`ureq::UreqTransport`] (the `keycard-ureq` crate).
 #[cfg(feature = "ureq")]
 pub use keycard_ureq as ureq;

@@ -90,5 +90,5 @@ pub use jitter::Jitter;
 pub use keeper::{Action, Fetch, FetchId, Keeper, KeeperConfig, Progress, Restored};
 pub use retry::{server_retry_at, Decision, RetryPolicy};
 pub use source::{Expiry, Issued, Mint};
-pub use store::{MemoryStore, RestoreError, StoreKey, StoredToken, TokenStore};
+pub use store::{DecodeError, MemoryStore, RestoreError, StoreKey, StoredToken, TokenStore};
 pub use token::{AuthScheme, Grant, LiveToken, UnsendableToken};

@@ -180,6 +180,66 @@ impl StoredToken {
     }
 }
 
+/// The envelope [`StoredToken::to_json`] writes: the key it was written for, and the token.
+#[derive(serde::Serialize)]
+struct EnvelopeOut<'a> {
+    key: &'a str,
+    token: &'a StoredToken,
+}
+
+#[derive(serde::Deserialize)]
+struct EnvelopeIn {
+    key: String,
+    token: StoredToken,
+}
+
+impl StoredToken {
+    /// JSON bytes for a store that keeps bytes (a file, a Redis value):
+    /// `{"key":"keycard:v1:…","token":{…}}`. **Holds the secret.**
+    pub fn to_json(&self, key: &StoreKey) -> Vec<u8> {
+        let envelope = EnvelopeOut {
+            key: key.as_str(),
+            token: self,
+        };
+        // Serializing plain fields (strings, integers, a scope string) to JSON cannot fail.
+        serde_json::to_vec(&envelope).unwrap_or_default()
+    }
+
+    /// Reads what [`to_json`](Self::to_json) wrote for `key`, checked like a restore. Corrupted
+    /// bytes, or bytes written for another key, are an error, never a panic; the error never
+    /// quotes the secret.
+    pub fn from_json(key: &StoreKey, bytes: &[u8]) -> Result<Self, DecodeError> {
+        let envelope: EnvelopeIn =
+            crate::json::from_slice(bytes).map_err(|kind| DecodeError::Malformed {
+                reason: kind.to_string(),
+            })?;
+        if envelope.key != key.as_str() {
+            return Err(DecodeError::OtherKey);
+        }
+        envelope.token.check().map_err(DecodeError::Restore)?;
+        Ok(envelope.token)
+    }
+}
+
+/// Stored bytes could not be read back as a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Not a stored token (corrupted, truncated, or not written by keycard). Delete it: the
+    /// keeper will mint a new token.
+    #[error("not a stored token: {reason}")]
+    Malformed {
+        /// What is wrong (never quotes string values).
+        reason: String,
+    },
+    /// A stored token, but written for another key (a file copied or renamed by hand).
+    #[error("the stored token was written for another key")]
+    OtherKey,
+    /// A stored token that cannot be used.
+    #[error(transparent)]
+    Restore(RestoreError),
+}
+
 impl LiveToken {
     /// The form a store keeps, secret included (see [`StoredToken`]).
     pub fn to_stored(&self) -> StoredToken {
