@@ -1,4 +1,5 @@
 //! Every Exact Payments operation, over real HTTP to the emulator, through both transports.
+#![cfg(all(feature = "ureq", feature = "reqwest"))]
 
 mod common;
 

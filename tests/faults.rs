@@ -1,5 +1,6 @@
 //! The emulator's faults, through both transports: each ends as the right typed outcome or the
 //! right transport error, within its bounds, with no secret in any error.
+#![cfg(all(feature = "ureq", feature = "reqwest"))]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Every Voucherify operation, over real HTTP to the emulator, through both transports.
+#![cfg(all(feature = "ureq", feature = "reqwest"))]
 
 mod common;
 

@@ -183,24 +183,22 @@ fn has_source<E: std::error::Error + 'static>(error: &(dyn std::error::Error + '
 
 fn has_source_where<E: std::error::Error + 'static>(
     error: &(dyn std::error::Error + 'static),
-    test: impl Fn(&E) -> bool,
+    test: impl Fn(&E) -> bool + Copy,
 ) -> bool {
-    let mut source = Some(error);
-    while let Some(e) = source {
-        if e.downcast_ref::<E>().is_some_and(&test) {
+    if error.downcast_ref::<E>().is_some_and(test) {
+        return true;
+    }
+    // `io::Error` hides what it wraps from `source()` (rustls errors travel inside one): look
+    // inside it too.
+    if let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        if has_source_where::<E>(inner, test) {
             return true;
         }
-        // rustls errors travel inside io::Error.
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<E>())
-                .is_some_and(&test)
-            {
-                return true;
-            }
-        }
-        source = e.source();
     }
-    false
+    error
+        .source()
+        .is_some_and(|source| has_source_where::<E>(source, test))
 }

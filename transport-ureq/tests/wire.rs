@@ -153,3 +153,16 @@ fn stalled_server_times_out() {
     );
     assert!(!leaks(&format!("{error} {error:?}")));
 }
+
+#[test]
+fn https_to_a_server_that_does_not_speak_tls_is_a_tls_error() {
+    let server = OneShot::start(
+        response("200 OK", &[], b"plain text, not TLS"),
+        Duration::ZERO,
+    );
+    let url = server.url.replace("http://", "https://");
+    let error = transport().send(request(&url)).unwrap_err();
+    assert!(matches!(error, Error::Tls { .. }), "{error:?}");
+    assert!(!error.is_retryable());
+    assert!(!leaks(&format!("{error} {error:?}")));
+}

@@ -62,6 +62,10 @@ fn read_request(stream: &mut std::net::TcpStream) -> Vec<u8> {
             break;
         }
         bytes.extend_from_slice(&buf[..n]);
+        if bytes[0] == 0x16 {
+            // A TLS handshake record: no HTTP request is coming; answer at once.
+            break;
+        }
         if let Some(end) = find(&bytes, b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&bytes[..end]).to_ascii_lowercase();
             let length = head
