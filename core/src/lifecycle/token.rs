@@ -78,6 +78,10 @@ impl LiveToken {
         }
         .map_err(|_| UnsendableToken)?;
         header.set_sensitive(true);
+        // The bytes start out uniquely owned; the first clone would allocate a shared header
+        // for them. Clone once now, so that every later clone (each authorized request) is a
+        // reference-count increment and nothing more.
+        drop(header.clone());
         Ok(Self {
             token,
             header,
