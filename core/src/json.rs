@@ -12,6 +12,133 @@ pub(crate) fn from_slice<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T,
     }
 }
 
+/// A member value the fast path reads: a string without escapes, or a small non-negative integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flat<'a> {
+    /// A string, exactly as `serde_json` would borrow it.
+    Str(&'a str),
+    /// An integer of at most 18 digits, no sign, no fraction, no exponent.
+    Int(i64),
+}
+
+/// The fast path for flat objects: reads `{"key": value, …}` where every key and string value is
+/// free of escapes and control characters and every number is a plain non-negative integer, and
+/// hands each member to `member` in order (which returns `false` to give up).
+///
+/// It reads only a strict subset of JSON, and on that subset means exactly what `serde_json`
+/// means; anything else (escapes, nested values, floats, `null`, trailing bytes, invalid UTF-8)
+/// gives `None`, and the caller reads the body again with [`from_slice`], which also makes the
+/// error. So a caller that builds its model from the members gets the model `serde_json` would
+/// have given, or falls back to `serde_json` itself.
+pub(crate) fn flat_object<'a>(
+    body: &'a [u8],
+    mut member: impl FnMut(&'a str, Flat<'a>) -> bool,
+) -> Option<()> {
+    let text = std::str::from_utf8(body).ok()?;
+    let b = text.as_bytes();
+    let mut i = skip_whitespace(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_whitespace(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let end = string_end(b, i + 1)?;
+            let key = text.get(i + 1..end)?;
+            i = skip_whitespace(b, end + 1);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_whitespace(b, i + 1);
+            let value = match *b.get(i)? {
+                b'"' => {
+                    let end = string_end(b, i + 1)?;
+                    let value = text.get(i + 1..end)?;
+                    i = end + 1;
+                    Flat::Str(value)
+                }
+                b'0'..=b'9' => {
+                    let start = i;
+                    let mut n: i64 = 0;
+                    while let Some(d @ b'0'..=b'9') = b.get(i).copied() {
+                        if i - start == 18 {
+                            return None;
+                        }
+                        n = n * 10 + i64::from(d - b'0');
+                        i += 1;
+                    }
+                    // JSON has no leading zeros; serde_json refuses them.
+                    if b[start] == b'0' && i - start > 1 {
+                        return None;
+                    }
+                    Flat::Int(n)
+                }
+                _ => return None,
+            };
+            if !member(key, value) {
+                return None;
+            }
+            // A fraction or exponent after an integer lands here too, and is refused.
+            i = skip_whitespace(b, i);
+            match b.get(i)? {
+                b',' => i = skip_whitespace(b, i + 1),
+                b'}' => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (skip_whitespace(b, i) == b.len()).then_some(())
+}
+
+/// The index of the first byte at or after `i` that is not JSON whitespace.
+fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The index of the `"` closing a string whose contents start at `i`, if the contents have no
+/// escape and no control character. Eight bytes at a time.
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // For each byte: high bit set if it is `"`, `\` or below 0x20. The lowest flagged byte is
+    // always a true one (borrows only run upwards), which is the only one read.
+    let stops = |w: u64| {
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w))
+            & HIGH
+    };
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().ok()?);
+        let m = stops(w);
+        if m != 0 {
+            i += (m.trailing_zeros() / 8) as usize;
+            return (b[i] == b'"').then_some(i);
+        }
+        i += 8;
+    }
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some(i),
+            b'\\' | 0..=0x1f => return None,
+            _ => i += 1,
+        }
+    }
+}
+
 fn locate<'de, T: Deserialize<'de>>(body: &'de [u8], first: serde_json::Error) -> ParseErrorKind {
     let mut de = serde_json::Deserializer::from_slice(body);
     let (path, error) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
