@@ -145,10 +145,7 @@ impl Error {
                 other => Self::from_ureq(url, other),
             };
         }
-        if io
-            .get_ref()
-            .is_some_and(|inner| inner.is::<rustls::Error>())
-        {
+        if wraps_rustls(&io) {
             let detail = io.to_string();
             return Self::Tls { url, detail };
         }
@@ -166,5 +163,14 @@ impl Error {
             K::InvalidData => Self::Protocol { url, detail },
             _ => Self::Io { url, detail },
         }
+    }
+}
+
+/// Whether a (possibly nested) `io::Error` carries a rustls error.
+fn wraps_rustls(io: &io::Error) -> bool {
+    match io.get_ref() {
+        Some(inner) if inner.is::<rustls::Error>() => true,
+        Some(inner) => inner.downcast_ref::<io::Error>().is_some_and(wraps_rustls),
+        None => false,
     }
 }
