@@ -41,7 +41,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         token.expires_in,
         token.scope.grants(Scope::Vouchers)
     );
-    println!("  -> Debug never shows the secret: {:?}", token.access_token);
+    println!(
+        "  -> Debug never shows the secret: {:?}",
+        token.access_token
+    );
 
     // 2. An error the API documents: comma-separated scopes.
     let outcome = generate.parse(response(
