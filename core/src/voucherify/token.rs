@@ -27,6 +27,26 @@ pub struct Token {
     pub token_type: TokenType,
 }
 
+impl Token {
+    /// Puts the token on `request` as `Authorization: Bearer <token>`, marked sensitive.
+    ///
+    /// Fails only for a token built by hand that could never be a header value (a parsed token
+    /// always can). To check the token's scopes first and to avoid the allocation on every
+    /// call, use a [`LiveToken`](crate::lifecycle::LiveToken).
+    pub fn authorize<B>(&self, request: &mut http::Request<B>) -> Result<(), BuildError> {
+        let mut value =
+            http::HeaderValue::try_from(format!("Bearer {}", self.access_token.expose_secret()))
+                .map_err(|_| BuildError::InvalidHeaderValue {
+                    name: "Authorization",
+                })?;
+        value.set_sensitive(true);
+        request
+            .headers_mut()
+            .insert(http::header::AUTHORIZATION, value);
+        Ok(())
+    }
+}
+
 /// The `token_type` of a token: `Bearer`, or a value Voucherify does not document yet.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
