@@ -18,7 +18,11 @@
 //!   ([`LiveToken::authorize`]); [`LiveToken::authorize_checked`] first refuses a Voucherify call
 //!   the token's scopes do not grant.
 //! - **Persistence**: [`LiveToken::to_stored`], [`Keeper::restore`], a [`TokenStore`] keyed by a
-//!   [`StoreKey`] that holds no secret; [`MemoryStore`] here, `keycard::FileStore` in the facade.
+//!   [`StoreKey`] that holds no secret; [`MemoryStore`] here, `keycard::FileStore` in the facade;
+//!   [`AsyncTokenStore`] for async code.
+//! - **Fleet-wide single flight**: a store shared by many processes (`keycard::redis`) lets one
+//!   of them mint while the others wait for its token ([`TokenStore::claim_mint`], [`Claim`],
+//!   [`MintLock`]).
 //!
 //! Nothing here reads a clock, does I/O or starts a thread.
 //!
@@ -76,6 +80,7 @@
 mod authorize;
 mod error;
 mod event;
+mod fleet;
 mod jitter;
 mod keeper;
 mod retry;
@@ -86,9 +91,12 @@ mod token;
 pub use authorize::{check, AuthorizeError};
 pub use error::{Failure, FetchError};
 pub use event::{ClockSkew, Event};
+pub use fleet::{Claim, MintLock};
 pub use jitter::Jitter;
 pub use keeper::{Action, Fetch, FetchId, Keeper, KeeperConfig, Progress, Restored};
 pub use retry::{server_retry_at, Decision, RetryPolicy};
 pub use source::{Expiry, Issued, Mint};
-pub use store::{DecodeError, MemoryStore, RestoreError, StoreKey, StoredToken, TokenStore};
+pub use store::{
+    AsyncTokenStore, DecodeError, MemoryStore, RestoreError, StoreKey, StoredToken, TokenStore,
+};
 pub use token::{AuthScheme, Grant, LiveToken, UnsendableToken};

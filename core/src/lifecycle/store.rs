@@ -4,11 +4,12 @@
 //! A restarted process that reuses a live token instead of minting another spares the API's
 //! budget (Voucherify allows at most 1000 live tokens per project).
 
-use super::{AuthScheme, Grant, LiveToken};
+use super::{AuthScheme, Claim, Grant, LiveToken, MintLock};
 use crate::AccessToken;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -273,7 +274,9 @@ pub enum RestoreError {
 
 /// Where tokens outlive the process: load a live token at start, save each new one.
 ///
-/// Implementations: [`MemoryStore`] here; `keycard::FileStore` in the facade crate.
+/// Implementations: [`MemoryStore`] here; `keycard::FileStore` in the facade crate;
+/// `keycard::redis::RedisStore`, shared by a fleet of processes. An async program uses an
+/// [`AsyncTokenStore`].
 pub trait TokenStore {
     /// Why the store could not be read or written.
     type Error: std::error::Error + Send + Sync + 'static;
@@ -286,6 +289,67 @@ pub trait TokenStore {
 
     /// Forgets the token under `key` (for example after revoking it). Absent is not an error.
     fn remove(&self, key: &StoreKey) -> Result<(), Self::Error>;
+
+    /// Asks to mint the token under `key` on behalf of every process sharing this store
+    /// (fleet-wide single flight: [`Claim`] describes the protocol).
+    ///
+    /// The default answers [`Claim::NotShared`]: a store that only this process uses needs no
+    /// lock. A shared store (`keycard::redis::RedisStore`) takes a short lock with an expiry.
+    fn claim_mint(&self, key: &StoreKey) -> Result<Claim, Self::Error> {
+        let _ = key;
+        Ok(Claim::NotShared)
+    }
+
+    /// Releases a lock [`claim_mint`](Self::claim_mint) acquired, if this process still holds
+    /// it (a lock that expired and was taken by another process is left alone). The default
+    /// does nothing.
+    fn release_mint(&self, lock: &MintLock) -> Result<(), Self::Error> {
+        let _ = lock;
+        Ok(())
+    }
+}
+
+/// [`TokenStore`] for async code: the same operations, as futures (a network store such as
+/// Redis does not block a runtime's thread).
+///
+/// Implementations: [`MemoryStore`] here (it never waits); `keycard::redis::AsyncRedisStore`.
+pub trait AsyncTokenStore: Send + Sync {
+    /// Why the store could not be read or written.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// The token stored under `key`, if any (expired or not: the keeper checks).
+    fn load(
+        &self,
+        key: &StoreKey,
+    ) -> impl Future<Output = Result<Option<StoredToken>, Self::Error>> + Send;
+
+    /// Stores `token` under `key`, replacing what was there.
+    fn save(
+        &self,
+        key: &StoreKey,
+        token: &StoredToken,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Forgets the token under `key`. Absent is not an error.
+    fn remove(&self, key: &StoreKey) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// See [`TokenStore::claim_mint`]. The default answers [`Claim::NotShared`].
+    fn claim_mint(
+        &self,
+        key: &StoreKey,
+    ) -> impl Future<Output = Result<Claim, Self::Error>> + Send {
+        let _ = key;
+        std::future::ready(Ok(Claim::NotShared))
+    }
+
+    /// See [`TokenStore::release_mint`]. The default does nothing.
+    fn release_mint(
+        &self,
+        lock: &MintLock,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        let _ = lock;
+        std::future::ready(Ok(()))
+    }
 }
 
 /// A store in memory: shared by keepers in one process, gone at exit. Useful in tests and as a
@@ -346,6 +410,72 @@ impl<S: TokenStore + ?Sized> TokenStore for std::sync::Arc<S> {
     }
     fn remove(&self, key: &StoreKey) -> Result<(), Self::Error> {
         (**self).remove(key)
+    }
+    fn claim_mint(&self, key: &StoreKey) -> Result<Claim, Self::Error> {
+        (**self).claim_mint(key)
+    }
+    fn release_mint(&self, lock: &MintLock) -> Result<(), Self::Error> {
+        (**self).release_mint(lock)
+    }
+}
+
+impl AsyncTokenStore for MemoryStore {
+    type Error = std::convert::Infallible;
+
+    fn load(
+        &self,
+        key: &StoreKey,
+    ) -> impl Future<Output = Result<Option<StoredToken>, Self::Error>> + Send {
+        std::future::ready(TokenStore::load(self, key))
+    }
+
+    fn save(
+        &self,
+        key: &StoreKey,
+        token: &StoredToken,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        std::future::ready(TokenStore::save(self, key, token))
+    }
+
+    fn remove(&self, key: &StoreKey) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        std::future::ready(TokenStore::remove(self, key))
+    }
+}
+
+impl<S: AsyncTokenStore + ?Sized> AsyncTokenStore for std::sync::Arc<S> {
+    type Error = S::Error;
+
+    fn load(
+        &self,
+        key: &StoreKey,
+    ) -> impl Future<Output = Result<Option<StoredToken>, Self::Error>> + Send {
+        (**self).load(key)
+    }
+
+    fn save(
+        &self,
+        key: &StoreKey,
+        token: &StoredToken,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        (**self).save(key, token)
+    }
+
+    fn remove(&self, key: &StoreKey) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        (**self).remove(key)
+    }
+
+    fn claim_mint(
+        &self,
+        key: &StoreKey,
+    ) -> impl Future<Output = Result<Claim, Self::Error>> + Send {
+        (**self).claim_mint(key)
+    }
+
+    fn release_mint(
+        &self,
+        lock: &MintLock,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        (**self).release_mint(lock)
     }
 }
 
