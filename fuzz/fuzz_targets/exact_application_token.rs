@@ -1,0 +1,33 @@
+//! `exact::CreateApplicationToken::parse` on any response.
+#![no_main]
+
+use keycard_core::exact::{Api, CreateApplicationToken, Environment, Permission, Permissions};
+use keycard_core::{ApiKey, Operation, Typed};
+use libfuzzer_sys::fuzz_target;
+use std::sync::LazyLock;
+
+static OPERATION: LazyLock<CreateApplicationToken> = LazyLock::new(|| {
+    Api::new(Environment::Sandbox.base_url(), ApiKey::new("fuzz-key"))
+        .unwrap()
+        .create_application_token(
+            "app_fuzz",
+            "fuzz label",
+            &Permissions::from([Permission::ALL[0]]),
+            None,
+        )
+        .unwrap()
+});
+
+fuzz_target!(|data: &[u8]| {
+    let Some(input) = keycard_fuzz::response(data) else {
+        return;
+    };
+    let typed = keycard_fuzz::checked(OPERATION.parse(input.response), &input.body);
+    if let Some(Typed::Success(token)) = typed {
+        keycard_fuzz::assert_header_safe(&token.token);
+        assert_eq!(
+            Permissions::parse(&token.allowed_permissions.to_string()),
+            token.allowed_permissions
+        );
+    }
+});

@@ -1,0 +1,24 @@
+//! `exact::CreateOrderAccessToken::parse` on any response.
+#![no_main]
+
+use keycard_core::exact::{Api, CreateOrderAccessToken, Environment};
+use keycard_core::{ApiKey, Operation, Typed};
+use libfuzzer_sys::fuzz_target;
+use std::sync::LazyLock;
+
+static OPERATION: LazyLock<CreateOrderAccessToken> = LazyLock::new(|| {
+    Api::new(Environment::Sandbox.base_url(), ApiKey::new("fuzz-key"))
+        .unwrap()
+        .create_order_access_token("ord_fuzz")
+        .unwrap()
+});
+
+fuzz_target!(|data: &[u8]| {
+    let Some(input) = keycard_fuzz::response(data) else {
+        return;
+    };
+    let typed = keycard_fuzz::checked(OPERATION.parse(input.response), &input.body);
+    if let Some(Typed::Success(token)) = typed {
+        keycard_fuzz::assert_header_safe(&token.token);
+    }
+});

@@ -1,0 +1,24 @@
+//! `voucherify::Introspect::parse` on any response.
+#![no_main]
+
+use keycard_core::voucherify::{Api, Credentials, Introspect, Introspection, Region};
+use keycard_core::{AccessToken, Operation, SecretKey, Typed};
+use libfuzzer_sys::fuzz_target;
+use std::sync::LazyLock;
+
+static OPERATION: LazyLock<Introspect> = LazyLock::new(|| {
+    let credentials = Credentials::new("fuzz-app", SecretKey::new("fuzz-secret")).unwrap();
+    Api::new(Region::Europe.base_url(), credentials)
+        .introspect(&AccessToken::new("fuzz-token"))
+        .unwrap()
+});
+
+fuzz_target!(|data: &[u8]| {
+    let Some(input) = keycard_fuzz::response(data) else {
+        return;
+    };
+    let typed = keycard_fuzz::checked(OPERATION.parse(input.response), &input.body);
+    if let Some(Typed::Success(Introspection::Active(token))) = typed {
+        keycard_fuzz::assert_header_safe(&token.access_token);
+    }
+});

@@ -1,0 +1,27 @@
+//! `voucherify::Revoke::parse` on any response.
+#![no_main]
+
+use keycard_core::voucherify::{Api, Credentials, Region, Revocation, Revoke};
+use keycard_core::{AccessToken, Operation, SecretKey, Typed};
+use libfuzzer_sys::fuzz_target;
+use std::sync::LazyLock;
+
+static OPERATION: LazyLock<Revoke> = LazyLock::new(|| {
+    let credentials = Credentials::new("fuzz-app", SecretKey::new("fuzz-secret")).unwrap();
+    Api::new(Region::Europe.base_url(), credentials)
+        .revoke(&AccessToken::new("fuzz-token"))
+        .unwrap()
+});
+
+fuzz_target!(|data: &[u8]| {
+    let Some(input) = keycard_fuzz::response(data) else {
+        return;
+    };
+    let status = input.response.status().as_u16();
+    let typed = keycard_fuzz::checked(OPERATION.parse(input.response), &input.body);
+    match typed {
+        Some(Typed::Success(Revocation::Revoked)) => assert_eq!(status, 204),
+        Some(Typed::Success(Revocation::NotActive)) => assert_eq!(status, 404),
+        _ => {}
+    }
+});
