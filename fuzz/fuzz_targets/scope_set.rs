@@ -10,7 +10,11 @@ use libfuzzer_sys::fuzz_target;
 fn laws<V: Vocabulary>(a: &ScopeSet<V>, b: &ScopeSet<V>) {
     // Printing and reading back gives the same set: unknown values are kept, never dropped.
     let printed = a.to_string();
-    assert_eq!(&ScopeSet::<V>::parse(&printed), a, "round trip of {printed:?}");
+    assert_eq!(
+        &ScopeSet::<V>::parse(&printed),
+        a,
+        "round trip of {printed:?}"
+    );
     assert_eq!(a.len(), a.iter().count());
     assert_eq!(a.is_empty(), a.len() == 0);
     for value in a.iter() {

@@ -32,7 +32,10 @@ fuzz_target!(|data: &[u8]| {
         let mut keeper = Keeper::new(mint.clone(), KeeperConfig::default());
         match keeper.restore(&stored, now) {
             Ok(Restored::Installed) => {
-                let live = keeper.current().expect("an installed token is current").clone();
+                let live = keeper
+                    .current()
+                    .expect("an installed token is current")
+                    .clone();
                 let mut request = http::Request::get("https://api.voucherify.io/v1/vouchers")
                     .body(())
                     .unwrap();

@@ -73,10 +73,8 @@ pub fn response(data: &[u8]) -> Option<Input> {
             continue;
         };
         let (name, value) = (&line[..colon], &line[colon + 1..]);
-        let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name),
-            HeaderValue::from_bytes(value),
-        ) else {
+        let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name), HeaderValue::from_bytes(value))
+        else {
             continue;
         };
         builder = builder.header(name, value);
