@@ -65,9 +65,6 @@ impl<V: Vocabulary> ScopeSet<V> {
         1u128 << value.index()
     }
 
-    /// What separates values on the wire, leniently read.
-    const SEPARATORS: [char; 5] = [' ', ',', '\t', '\n', '\r'];
-
     /// Parses the wire form leniently. Never fails; see the type's docs.
     pub fn parse(wire: &str) -> Self {
         let mut set = Self::new();
@@ -87,10 +84,19 @@ impl<V: Vocabulary> ScopeSet<V> {
     /// values, as [`parse`](Self::parse) would, so the set always prints as what it holds; empty
     /// values are ignored. Returns whether any value was new.
     pub fn insert_wire(&mut self, wire: &str) -> bool {
-        wire.split(Self::SEPARATORS)
-            .fold(false, |new, item| self.insert_one(item) | new)
+        let bytes = wire.as_bytes();
+        let mut new = false;
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = next_separator(bytes, start);
+            // Separators are ASCII, so both ends are character boundaries.
+            new |= self.insert_one(&wire[start..end]);
+            start = end + 1;
+        }
+        new
     }
 
+    #[inline]
     fn insert_one(&mut self, wire: &str) -> bool {
         if wire.is_empty() {
             return false;
@@ -334,6 +340,175 @@ impl<'de, V: Vocabulary> serde::Deserialize<'de> for ScopeSet<V> {
     }
 }
 
+/// Whether `b` separates values on the wire (leniently read): space, comma, tab, CR, LF.
+fn is_separator(b: u8) -> bool {
+    matches!(b, b' ' | b',' | b'\t' | b'\n' | b'\r')
+}
+
+/// The index of the first separator at or after `i`, or the length. Eight bytes at a time.
+#[inline]
+fn next_separator(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = chunk.try_into().map_or(0, u64::from_le_bytes);
+        // High bit set for each byte below 0x21 or equal to `,`: every separator, and a few
+        // control characters that are not. The lowest flagged byte is always a true one.
+        let comma = w ^ (ONES * u64::from(b','));
+        let m = ((w.wrapping_sub(ONES * 0x21) & !w) | (comma.wrapping_sub(ONES) & !comma)) & HIGH;
+        if m == 0 {
+            i += 8;
+            continue;
+        }
+        i += (m.trailing_zeros() / 8) as usize;
+        if is_separator(b[i]) {
+            return i;
+        }
+        i += 1;
+    }
+    while let Some(&c) = b.get(i) {
+        if is_separator(c) {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// Finds a wire form among a vocabulary's values without comparing it to each: an
+/// open-addressing hash table of 256 slots (at most 128 values), built at compile time by
+/// [`vocabulary!`]. A candidate is confirmed by its length and first and last eight bytes, which
+/// is the whole string up to 16 bytes; longer ones are compared in full.
+pub(crate) struct WireIndex {
+    /// For each slot, the index of the value there, or [`WireIndex::EMPTY`].
+    slots: [u8; 256],
+    /// Each value's first eight bytes, by index.
+    heads: [u64; 128],
+    /// Each value's last eight bytes, by index.
+    tails: [u64; 128],
+}
+
+impl WireIndex {
+    const EMPTY: u8 = u8::MAX;
+
+    /// The index of `words` (distinct, at most 128). Fails to compile otherwise.
+    pub(crate) const fn new(words: &[&str]) -> Self {
+        assert!(words.len() <= 128, "a vocabulary holds at most 128 values");
+        let mut index = Self {
+            slots: [Self::EMPTY; 256],
+            heads: [0; 128],
+            tails: [0; 128],
+        };
+        let mut i = 0;
+        while i < words.len() {
+            let word = words[i].as_bytes();
+            let (head, tail) = (load_head(word), load_tail(word));
+            index.heads[i] = head;
+            index.tails[i] = tail;
+            let mut slot = wire_hash(word.len(), head, tail);
+            while index.slots[slot] != Self::EMPTY {
+                assert!(
+                    !const_eq(words[index.slots[slot] as usize].as_bytes(), word),
+                    "a vocabulary's wire forms are distinct"
+                );
+                slot = (slot + 1) % 256;
+            }
+            index.slots[slot] = i as u8;
+            i += 1;
+        }
+        index
+    }
+
+    /// The index in `words` (the list the index was built from) of `s`, if it is there.
+    #[inline(always)]
+    pub(crate) fn find(&self, words: &[&str], s: &str) -> Option<usize> {
+        let b = s.as_bytes();
+        let (head, tail) = (load_head(b), load_tail(b));
+        let mut slot = wire_hash(b.len(), head, tail);
+        loop {
+            let i = self.slots[slot] as usize;
+            let word = words.get(i)?;
+            if word.len() == b.len()
+                && self.heads[i] == head
+                && self.tails[i] == tail
+                && (b.len() <= 16 || word.as_bytes() == b)
+            {
+                return Some(i);
+            }
+            slot = (slot + 1) % 256;
+        }
+    }
+}
+
+/// The slot a wire form hashes to, from its length and its first and last eight bytes.
+#[inline]
+const fn wire_hash(len: usize, head: u64, tail: u64) -> usize {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let x = head.wrapping_mul(K) ^ tail ^ len as u64;
+    (x.wrapping_mul(K) >> 56) as usize
+}
+
+/// The first eight bytes, little-endian; a shorter string whole, zero-padded.
+#[inline]
+const fn load_head(b: &[u8]) -> u64 {
+    let n = b.len();
+    if n >= 8 {
+        u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+    } else {
+        load_short(b)
+    }
+}
+
+/// The last eight bytes, little-endian; a shorter string whole, zero-padded.
+#[inline]
+const fn load_tail(b: &[u8]) -> u64 {
+    let n = b.len();
+    if n >= 8 {
+        u64::from_le_bytes([
+            b[n - 8],
+            b[n - 7],
+            b[n - 6],
+            b[n - 5],
+            b[n - 4],
+            b[n - 3],
+            b[n - 2],
+            b[n - 1],
+        ])
+    } else {
+        load_short(b)
+    }
+}
+
+/// A string of at most seven bytes, little-endian, zero-padded: two overlapping loads, whose
+/// overlap holds the same bytes.
+#[inline]
+const fn load_short(b: &[u8]) -> u64 {
+    let n = b.len();
+    if n >= 4 {
+        let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64;
+        let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]) as u64;
+        lo | hi << (8 * (n - 4))
+    } else if n >= 1 {
+        b[0] as u64 | (b[n / 2] as u64) << (8 * (n / 2)) | (b[n - 1] as u64) << (8 * (n - 1))
+    } else {
+        0
+    }
+}
+
+const fn const_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Defines a vocabulary enum: its variants, wire forms, `ALL`, and the [`Vocabulary`] impl.
 macro_rules! vocabulary {
     (
@@ -363,11 +538,11 @@ macro_rules! vocabulary {
             }
 
             /// The value with this wire form, if it is known.
+            #[inline(always)]
             pub fn from_wire(s: &str) -> Option<Self> {
-                match s {
-                    $($wire => Some(Self::$variant),)+
-                    _ => None,
-                }
+                const WIRE: &[&str] = &[$($wire),+];
+                static INDEX: $crate::scope::WireIndex = $crate::scope::WireIndex::new(WIRE);
+                INDEX.find(WIRE, s).map(|i| Self::ALL[i])
             }
         }
 
@@ -379,6 +554,7 @@ macro_rules! vocabulary {
             fn as_str(self) -> &'static str {
                 Self::as_str(self)
             }
+            #[inline(always)]
             fn from_wire(s: &str) -> Option<Self> {
                 Self::from_wire(s)
             }
@@ -408,3 +584,124 @@ pub(crate) use vocabulary;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("not a known value of this vocabulary")]
 pub struct UnknownValue;
+
+#[cfg(test)]
+mod tests {
+    use super::{load_head, load_tail, next_separator, Vocabulary};
+    use crate::exact::{Permission, Permissions};
+    use crate::voucherify::{Scope, Scopes};
+    use proptest::prelude::*;
+
+    /// What `from_wire` did before the index: compare with every value.
+    fn linear<V: Vocabulary>(s: &str) -> Option<V> {
+        V::ALL.iter().copied().find(|v| v.as_str() == s)
+    }
+
+    /// What parsing did before the fast split: `str::split` on the separators.
+    fn reference<V: Vocabulary>(wire: &str) -> (Vec<V>, Vec<String>) {
+        let mut known = Vec::new();
+        let mut unknown: Vec<String> = Vec::new();
+        for item in wire.split([' ', ',', '\t', '\n', '\r']) {
+            match linear::<V>(item) {
+                Some(v) if !known.contains(&v) => known.push(v),
+                Some(_) => {}
+                None if item.is_empty() || unknown.iter().any(|u| u == item) => {}
+                None => unknown.push(item.to_owned()),
+            }
+        }
+        known.sort();
+        (known, unknown)
+    }
+
+    #[test]
+    fn every_wire_form_is_found() {
+        for v in Scope::ALL {
+            assert_eq!(Scope::from_wire(v.as_str()), Some(*v));
+        }
+        for v in Permission::ALL {
+            assert_eq!(Permission::from_wire(v.as_str()), Some(*v));
+        }
+        for s in [
+            "",
+            "Api",
+            "api ",
+            "apis",
+            "client_",
+            "users.read.",
+            "users.rea",
+            "\0\0\0",
+        ] {
+            assert_eq!(Scope::from_wire(s), None);
+            assert_eq!(Permission::from_wire(s), None);
+        }
+    }
+
+    #[test]
+    fn loads_agree_with_slices() {
+        let b = b"validation-rules-assignments";
+        assert_eq!(load_head(b), u64::from_le_bytes(*b"validati"));
+        assert_eq!(load_tail(b), u64::from_le_bytes(*b"ignments"));
+        assert_eq!(
+            load_head(b"api"),
+            u64::from(b'a') | u64::from(b'p') << 8 | u64::from(b'i') << 16
+        );
+        for n in 0..=8 {
+            let b = &b"abcdefgh"[..n];
+            let mut padded = [0u8; 8];
+            padded[..n].copy_from_slice(b);
+            assert_eq!(load_head(b), u64::from_le_bytes(padded), "{n}");
+            assert_eq!(load_tail(b), u64::from_le_bytes(padded), "{n}");
+        }
+    }
+
+    #[test]
+    fn separators_are_found_wherever_they_are() {
+        let wire = "a\x01b\x1fcdefghijkl,m\u{e9}n\u{85}o\rp";
+        let mut at = Vec::new();
+        let mut i = 0;
+        while i < wire.len() {
+            i = next_separator(wire.as_bytes(), i);
+            at.push(i);
+            i += 1;
+        }
+        let expected: Vec<usize> = wire
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| b" ,\t\n\r".contains(b))
+            .map(|(i, _)| i)
+            .chain([wire.len()])
+            .collect();
+        assert_eq!(at, expected);
+    }
+
+    fn wire_text() -> impl Strategy<Value = String> {
+        let part = prop_oneof![
+            4 => prop::sample::select(Scope::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>()).prop_map(str::to_owned),
+            4 => prop::sample::select(Permission::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>()).prop_map(str::to_owned),
+            4 => prop::sample::select(vec![" ", ",", "\t", "\n", "\r", "  ", ", "]).prop_map(str::to_owned),
+            1 => "[a-z_.-]{0,12}",
+            1 => "[\\x00-\\x1f\\x7f\u{80}-\u{ff}é€]{1,3}",
+        ];
+        prop::collection::vec(part, 0..24).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn from_wire_agrees_with_a_linear_search(s in "[a-z_.-]{0,30}") {
+            prop_assert_eq!(Scope::from_wire(&s), linear::<Scope>(&s));
+            prop_assert_eq!(Permission::from_wire(&s), linear::<Permission>(&s));
+        }
+
+        #[test]
+        fn parse_agrees_with_splitting_on_separators(wire in wire_text()) {
+            let scopes = Scopes::parse(&wire);
+            let (known, unknown) = reference::<Scope>(&wire);
+            prop_assert_eq!(scopes.known().collect::<Vec<_>>(), known);
+            prop_assert_eq!(scopes.unknown().collect::<Vec<_>>(), unknown.iter().map(String::as_str).collect::<Vec<_>>());
+            let permissions = Permissions::parse(&wire);
+            let (known, unknown) = reference::<Permission>(&wire);
+            prop_assert_eq!(permissions.known().collect::<Vec<_>>(), known);
+            prop_assert_eq!(permissions.unknown().collect::<Vec<_>>(), unknown.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+    }
+}
