@@ -7,6 +7,7 @@
 //! |-----------|---------------------|-------------------------------------------------------|
 //! | `ureq`    | [`keycard::ureq`]    | synchronous, on ureq 3 ([`Transport`])               |
 //! | `reqwest` | [`keycard::reqwest`] | asynchronous, on reqwest and tokio ([`AsyncTransport`]) |
+//! | `redis`   | `keycard::redis`     | a token store shared by a fleet of processes, on Redis  |
 //!
 //! Both use rustls (no OpenSSL), never follow redirects, hand responses of every status to the
 //! parser, decompress gzip and cap the body after decompression (1 MiB by default). Without
@@ -69,3 +70,9 @@ pub use keycard_ureq as ureq;
 /// crate).
 #[cfg(feature = "reqwest")]
 pub use keycard_reqwest as reqwest;
+
+/// Tokens shared by a fleet of processes on Redis: [`redis::RedisStore`] (sync) and
+/// [`redis::AsyncRedisStore`] (async), with fleet-wide single flight (the `keycard-redis`
+/// crate).
+#[cfg(feature = "redis")]
+pub use keycard_redis as redis;

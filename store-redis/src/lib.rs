@@ -1,0 +1,81 @@
+//! # keycard-redis
+//!
+//! A keycard token store shared by a fleet — many processes or machines, or short-lived
+//! serverless instances — on Redis. Without it each process mints its own token, and a fleet
+//! burns through Voucherify's limit of 1000 live tokens per project and multiplies the load on
+//! the token endpoint. With it:
+//!
+//! - **One token per key across the fleet.** A token is stored per credentials and scope set
+//!   (per order for Exact Payments order tokens) under its [`StoreKey`], with a Redis expiry at
+//!   the token's own. Every process that shares the Redis (and the [prefix](RedisConfig::prefix))
+//!   reuses it.
+//! - **Fleet-wide single flight.** A process that finds no live token takes a short lock
+//!   (`SET <key>:lock <random owner id> NX PX <lock_ttl>`) before it mints; the others poll for
+//!   the token it saves, for at most [`lock_wait`](RedisConfig::lock_wait). Only the holder
+//!   releases the lock (a Lua compare-and-delete on its owner id); a holder that dies loses it
+//!   when it expires, and another process takes over. See
+//!   [`Claim`](keycard_core::lifecycle::Claim) for the protocol a token source runs.
+//! - **Redis trouble never stops token issuance.** Every command has a timeout
+//!   ([`command_timeout`](RedisConfig::command_timeout)); when Redis is down or too slow, the
+//!   store fails fast for [`retry_after`](RedisConfig::retry_after), token sources mint alone
+//!   and report it (an event), and the next refresh tries Redis again.
+//!
+//! [`RedisStore`] is blocking (threads, `keycard::ureq`); [`AsyncRedisStore`] is async (tokio,
+//! `keycard::reqwest`). Both use the same keys, values and lock: sync and async processes share
+//! one fleet.
+//!
+//! ```no_run
+//! use keycard_core::lifecycle::KeeperConfig;
+//! use keycard_core::voucherify::{self, Credentials, Region, Scope, Scopes};
+//! use keycard_core::SecretKey;
+//! use keycard_redis::RedisStore;
+//! use keycard_ureq::{TokenSource, UreqTransport};
+//!
+//! let api = voucherify::Api::new(
+//!     Region::Europe.base_url(),
+//!     Credentials::new("my-app-id", SecretKey::new("my-secret-key"))?,
+//! );
+//! let mint = api.generate_token(&Scopes::from([Scope::Vouchers]))?;
+//! let store = RedisStore::open("rediss://keycard:password@redis.internal:6380/0")?;
+//! let source = TokenSource::new(UreqTransport::new(), mint, KeeperConfig::default())
+//!     .with_store(store);
+//! let token = source.token()?; // one token for the whole fleet
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What is stored, and how to protect it
+//!
+//! | Redis key | value | expiry |
+//! |---|---|---|
+//! | `[<prefix>:]keycard:v1:<namespace>:<sha-256 hex>` | the token as JSON ([`StoredToken::to_json`]): **the access token in clear**, its scheme, scopes or order id, when it was obtained and expires | the token's own expiry |
+//! | the same, then `:lock` | a random owner id (no secret) | [`lock_ttl`](RedisConfig::lock_ttl) |
+//!
+//! The key is a SHA-256 digest of the mint request (base URL, credentials, scope set or order
+//! id): it holds no secret and can be logged. The value **is** a secret, for as long as the
+//! token lives (15 minutes for Voucherify and Exact order tokens): anyone who can read it can
+//! call the API with the token's scopes. So:
+//!
+//! - **Encrypt in transit**: use `rediss://` (TLS, with rustls and the webpki roots; no
+//!   OpenSSL) whenever Redis is not on the same host.
+//! - **Restrict access with an ACL user** that may touch only keycard's keys and run only the
+//!   commands it needs, e.g. with the prefix `checkout`:
+//!   `ACL SETUSER keycard on >password ~checkout:keycard:* resetchannels -@all +get +set +del +pttl +eval +evalsha +script|load +ping`
+//!   and connect as `rediss://keycard:password@host:6380/0`.
+//! - Don't persist or replicate the database somewhere less protected than Redis itself
+//!   (RDB/AOF files, backups hold the tokens until they expire).
+//!
+//! [`StoreKey`]: keycard_core::lifecycle::StoreKey
+//! [`StoredToken::to_json`]: keycard_core::lifecycle::StoredToken::to_json
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod async_store;
+mod common;
+mod config;
+mod error;
+mod store;
+
+pub use async_store::AsyncRedisStore;
+pub use config::RedisConfig;
+pub use error::RedisStoreError;
+pub use store::RedisStore;
