@@ -24,8 +24,11 @@ fn emulator() -> Emulator {
 fn voucherify_api(emu: &Emulator) -> voucherify::Api {
     voucherify::Api::new(
         BaseUrl::parse(&emu.voucherify_url()).unwrap(),
-        Credentials::new(emu.voucherify_app_id(), SecretKey::new(emu.voucherify_secret_key()))
-            .unwrap(),
+        Credentials::new(
+            emu.voucherify_app_id(),
+            SecretKey::new(emu.voucherify_secret_key()),
+        )
+        .unwrap(),
     )
 }
 
@@ -160,7 +163,11 @@ fn a_429_storm_is_ridden_out_within_the_retry_budget() {
     let started = Instant::now();
     let tokens = hammer(&source, 1);
     let elapsed = started.elapsed();
-    assert_eq!(emu.hits(Route::VoucherifyGenerate), 4, "3 refused, 1 issued");
+    assert_eq!(
+        emu.hits(Route::VoucherifyGenerate),
+        4,
+        "3 refused, 1 issued"
+    );
     assert!(tokens.iter().all(|t| secret(t) == secret(&tokens[0])));
     // Each retry waited for the server's Retry-After (1 s), not just the 20 ms backoff.
     assert!(elapsed >= Duration::from_millis(2900), "{elapsed:?}");
@@ -169,7 +176,9 @@ fn a_429_storm_is_ridden_out_within_the_retry_budget() {
     let retries: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            Event::RetryScheduled { attempt, failure, .. } => Some((*attempt, failure.status())),
+            Event::RetryScheduled {
+                attempt, failure, ..
+            } => Some((*attempt, failure.status())),
             _ => None,
         })
         .collect();
@@ -235,7 +244,10 @@ fn a_still_valid_token_is_served_while_the_refresh_fails() {
     }
     let hits = emu.hits(Route::VoucherifyGenerate);
     // Each round is two attempts and then a cool-down; far fewer requests than calls.
-    assert!(hits >= 3 && hits < 1 + calls / 2, "{hits} hits for {calls} calls");
+    assert!(
+        hits >= 3 && hits < 1 + calls / 2,
+        "{hits} hits for {calls} calls"
+    );
     let events = keeper_events(&source);
     assert!(
         events
@@ -264,7 +276,11 @@ fn a_still_valid_token_is_served_while_the_refresh_fails() {
 fn the_scope_check_refuses_what_the_emulator_would_answer_with_403() {
     let emu = emulator();
     let base = BaseUrl::parse(&emu.voucherify_url()).unwrap();
-    let url = format!("{}/v1/vouchers/{}", emu.voucherify_url(), emu.voucher_code());
+    let url = format!(
+        "{}/v1/vouchers/{}",
+        emu.voucherify_url(),
+        emu.voucher_code()
+    );
     let get = || http::Request::get(&url).body(Vec::new()).unwrap();
 
     let campaigns = voucherify_source(&emu, &[Scope::Campaigns], KeeperConfig::default());
@@ -452,7 +468,10 @@ fn a_transport_failure_keeps_the_transport_error() {
         panic!("{error:?}")
     };
     assert_eq!(*attempts, 2);
-    assert!(matches!(source, keycard::ureq::Error::Connect { .. }), "{source:?}");
+    assert!(
+        matches!(source, keycard::ureq::Error::Connect { .. }),
+        "{source:?}"
+    );
 }
 
 #[test]

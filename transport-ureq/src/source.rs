@@ -203,7 +203,10 @@ where
     /// Puts a token on `request` as its `Authorization` header (marked sensitive). While the
     /// cached token is fresh: an atomic load, a time comparison, a reference-count increment and
     /// a header insert, with no lock and no allocation (given room in the header map).
-    pub fn authorize<B>(&self, request: &mut http::Request<B>) -> Result<(), SourceError<T::Error>> {
+    pub fn authorize<B>(
+        &self,
+        request: &mut http::Request<B>,
+    ) -> Result<(), SourceError<T::Error>> {
         let now = self.clock.now();
         if let Some(token) = self.published.load().as_ref() {
             if self.servable(token, now) {
@@ -259,7 +262,11 @@ where
     /// Whether it was.
     pub fn invalidate_if_current(&self, token: &Arc<LiveToken>) -> bool {
         let mut state = self.lock();
-        if !state.keeper.current().is_some_and(|c| Arc::ptr_eq(c, token)) {
+        if !state
+            .keeper
+            .current()
+            .is_some_and(|c| Arc::ptr_eq(c, token))
+        {
             return false;
         }
         state.keeper.invalidate();

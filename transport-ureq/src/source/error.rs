@@ -13,7 +13,9 @@ pub enum SourceError<E = crate::Error> {
     /// Every attempt the retry policy allows failed, the last because the API could not be
     /// reached; no valid token is left. Check the network and the base URL; calling again
     /// starts a new round of attempts.
-    #[error("no token: gave up after {attempts} attempts; the last could not reach the API: {source}")]
+    #[error(
+        "no token: gave up after {attempts} attempts; the last could not reach the API: {source}"
+    )]
     Transport {
         /// How many attempts were made.
         attempts: u32,

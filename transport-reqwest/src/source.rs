@@ -1,0 +1,624 @@
+//! A thread-safe async token source: one [`Keeper`] behind a lock, its current token published
+//! for a lock-free hot path, single-flight fetches over an [`AsyncTransport`], waiting that
+//! needs no particular async runtime.
+
+mod clock;
+mod error;
+mod event;
+mod store;
+
+pub use clock::{Clock, SystemClock};
+pub use error::SourceError;
+pub use event::{SourceEvent, StoreAction};
+
+use crate::ReqwestTransport;
+use arc_swap::ArcSwapOption;
+use event_listener::{Event as Notify, EventListener};
+use futures_timer::Delay;
+use keycard_core::lifecycle::{
+    Action, Fetch, FetchError, FetchId, Keeper, KeeperConfig, LiveToken, Mint, Progress, Restored,
+    StoreKey, TokenStore,
+};
+use keycard_core::{AsyncTransport, BaseUrl};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Poll;
+use std::time::{Duration, Instant, SystemTime};
+use store::DynStore;
+
+/// How long a call waits for a token by default (for another caller's fetch, or for a retry
+/// the server asked for) before it gives up with [`SourceError::TimedOut`].
+pub const DEFAULT_WAIT_LIMIT: Duration = Duration::from_secs(60);
+
+/// How many events a source keeps for [`TokenSource::drain_events`].
+const EVENT_CAPACITY: usize = 64;
+
+/// The shortest wait between two polls, so a deadline that is already due cannot spin.
+const MIN_WAIT: Duration = Duration::from_millis(1);
+
+/// A thread-safe, async source of tokens of one kind (one set of credentials and scopes, or
+/// one order): reuses the token while it is fresh, refreshes it ahead of expiry, retries with
+/// backoff, keeps serving the old token while a refresh fails, and puts it on requests.
+///
+/// Share it between tasks (`Arc<TokenSource<_>>`). Its futures are `Send` (given a `Send`
+/// request body for [`authorize`](Self::authorize)).
+///
+/// - **Hot path**: while the published token is fresh, [`token`](Self::token) and
+///   [`authorize`](Self::authorize) read it without a lock (an atomic load of an `Arc`),
+///   compare one time and insert a precomputed sensitive header: no allocation, and they
+///   complete on their first poll. The same holds for a token that is due for refresh but
+///   still valid while a refresh is under way. [`authorize_cached`](Self::authorize_cached)
+///   is that hot path as a plain function.
+/// - **Single flight**: otherwise the caller locks the [`Keeper`] (a short, synchronous lock,
+///   never held across an `.await`) and polls it. Exactly one caller gets to fetch; it sends
+///   the request without the lock. The others keep using the still-valid token, or wait for
+///   the fetch to end, up to the [wait limit](Self::with_wait_limit). When it ends in an
+///   error, the waiters get that error instead of each starting a fetch of their own. If the
+///   fetching future is dropped (cancelled, timed out), the keeper is told at once and another
+///   caller fetches.
+/// - **Any runtime**: waiting (for another caller's fetch, or for a retry's backoff) uses
+///   `event-listener` and `futures-timer`, which need no particular runtime. Only the
+///   transport may: [`ReqwestTransport`] needs tokio's; any other [`AsyncTransport`] can be
+///   used instead.
+/// - **Store** (optional, [`with_store`](Self::with_store)): before it mints, the source
+///   looks in the store for a token (a restarted process, or another process sharing the
+///   store); each new token is saved. A failing store never stops issuance: it is reported as
+///   a [`SourceEvent::StoreFailed`]. Store calls are synchronous and short (a small file, a
+///   map); they happen only when a token is minted.
+///
+/// ```
+/// use keycard_core::lifecycle::KeeperConfig;
+/// use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
+/// use keycard_core::{BaseUrl, SecretKey};
+/// use keycard_reqwest::{ReqwestTransport, TokenSource};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = keycard_emulator::Emulator::start()?;
+/// # let (base_url, app_id, secret_key) = (emulator.voucherify_url(),
+/// #     emulator.voucherify_app_id(), emulator.voucherify_secret_key());
+/// let api = voucherify::Api::new(
+///     BaseUrl::parse(&base_url)?,
+///     Credentials::new(app_id, SecretKey::new(secret_key))?,
+/// );
+/// let mint = api.generate_token(&Scopes::from([Scope::Vouchers]))?;
+/// let source = TokenSource::new(ReqwestTransport::new(), mint, KeeperConfig::default());
+///
+/// let mut request = http::Request::get(format!("{base_url}/v1/vouchers/SUMMER")).body(())?;
+/// source.authorize_checked(&mut request, api.base_url()).await?;
+/// assert!(request.headers()["authorization"].is_sensitive());
+///
+/// // The campaigns endpoints need another scope: refused here, not with a 403 later.
+/// let mut other = http::Request::get(format!("{base_url}/v1/campaigns")).body(())?;
+/// assert!(source.authorize_checked(&mut other, api.base_url()).await.is_err());
+/// # Ok(())
+/// # }
+/// ```
+pub struct TokenSource<M, T = ReqwestTransport> {
+    transport: T,
+    /// The keeper's current token, for readers that take no lock.
+    published: ArcSwapOption<LiveToken>,
+    /// Whether a fetch is in flight: a valid token is then served without the lock.
+    refreshing: AtomicBool,
+    state: Mutex<State<M>>,
+    /// Woken whenever a fetch ends or the token changes.
+    changed: Notify,
+    clock: Arc<dyn Clock>,
+    store: Option<Box<dyn DynStore>>,
+    store_key: StoreKey,
+    wait_limit: Duration,
+}
+
+struct State<M> {
+    keeper: Keeper<M>,
+    /// Counts fetches that ended in an error, so that waiters learn that theirs did.
+    failed_rounds: u64,
+    last_error: Option<FetchError>,
+    events: VecDeque<SourceEvent>,
+}
+
+impl<M: Mint> State<M> {
+    fn push(&mut self, event: SourceEvent) {
+        push(&mut self.events, event);
+    }
+
+    /// Moves the keeper's events into the source's.
+    fn pump(&mut self) {
+        for event in self.keeper.drain_events() {
+            push(&mut self.events, SourceEvent::Keeper(event));
+        }
+    }
+}
+
+fn push(events: &mut VecDeque<SourceEvent>, event: SourceEvent) {
+    if events.len() == EVENT_CAPACITY {
+        events.pop_front();
+    }
+    events.push_back(event);
+}
+
+impl<M, T> TokenSource<M, T>
+where
+    M: Mint + Send,
+    T: AsyncTransport,
+{
+    /// A source that mints with `mint`, sends with `transport` and refreshes and retries as
+    /// `config` says. It holds no token yet: the first call fetches one.
+    ///
+    /// A `config.seed` of 0 (the default) is replaced by a random seed, so that processes do
+    /// not refresh in lockstep.
+    pub fn new(transport: T, mint: M, mut config: KeeperConfig) -> Self {
+        if config.seed == 0 {
+            config.seed = random_seed();
+        }
+        let keeper = Keeper::new(mint, config);
+        let store_key = keeper.store_key();
+        Self {
+            transport,
+            published: ArcSwapOption::empty(),
+            refreshing: AtomicBool::new(false),
+            state: Mutex::new(State {
+                keeper,
+                failed_rounds: 0,
+                last_error: None,
+                events: VecDeque::new(),
+            }),
+            changed: Notify::new(),
+            clock: Arc::new(SystemClock),
+            store: None,
+            store_key,
+            wait_limit: DEFAULT_WAIT_LIMIT,
+        }
+    }
+
+    /// Keeps tokens in `store` (e.g. `keycard::FileStore`, an `Arc<MemoryStore>` shared with
+    /// other sources): a stored token is reused instead of minting, and each new token is
+    /// saved.
+    #[must_use]
+    pub fn with_store<S: TokenStore + Send + Sync + 'static>(mut self, store: S) -> Self {
+        self.store = Some(Box::new(store));
+        self
+    }
+
+    /// Reads the time from `clock` instead of [`SystemTime::now`] (for tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// How long one call may wait for a token (for another caller's fetch, or a retry the
+    /// server asked for); [`DEFAULT_WAIT_LIMIT`] by default.
+    #[must_use]
+    pub fn with_wait_limit(mut self, limit: Duration) -> Self {
+        self.wait_limit = limit;
+        self
+    }
+
+    /// The key tokens are stored under.
+    pub fn store_key(&self) -> &StoreKey {
+        &self.store_key
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// A token to use now: the cached one while it is fresh (no lock, no allocation, no
+    /// suspension), else the one a refresh brings (or the still-valid old one while the
+    /// refresh is under way).
+    pub async fn token(&self) -> Result<Arc<LiveToken>, SourceError<T::Error>> {
+        match self.cached(self.clock.now()) {
+            Some(token) => Ok(token),
+            None => self.slow_path().await,
+        }
+    }
+
+    /// Puts a token on `request` as its `Authorization` header (marked sensitive). While the
+    /// cached token is fresh: an atomic load, a time comparison, a reference-count increment and
+    /// a header insert, with no lock, no allocation (given room in the header map) and no
+    /// suspension.
+    pub async fn authorize<B>(
+        &self,
+        request: &mut http::Request<B>,
+    ) -> Result<(), SourceError<T::Error>> {
+        if self.authorize_cached(request) {
+            return Ok(());
+        }
+        self.slow_path().await?.authorize(request);
+        Ok(())
+    }
+
+    /// Like [`authorize`](Self::authorize), but first checks that the token may call
+    /// `request` at `base` (Voucherify: the endpoint must be known and granted by the token's
+    /// scopes). A refused request is [`SourceError::Scope`], and nothing is put on it.
+    pub async fn authorize_checked<B>(
+        &self,
+        request: &mut http::Request<B>,
+        base: &BaseUrl,
+    ) -> Result<(), SourceError<T::Error>> {
+        let token = match self.cached(self.clock.now()) {
+            Some(token) => token,
+            None => self.slow_path().await?,
+        };
+        Ok(token.authorize_checked(request, base)?)
+    }
+
+    /// The hot path alone, without waiting: authorizes `request` if the cached token may be
+    /// used now, and says whether it did. For code that cannot await (a `tower` layer's
+    /// `call`, a sync callback); call [`authorize`](Self::authorize) when it says `false`.
+    pub fn authorize_cached<B>(&self, request: &mut http::Request<B>) -> bool {
+        let now = self.clock.now();
+        match self.published.load().as_ref() {
+            Some(token) if self.servable(token, now) => {
+                token.authorize(request);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The cached token if it may be used at `now`.
+    fn cached(&self, now: SystemTime) -> Option<Arc<LiveToken>> {
+        self.published
+            .load()
+            .as_ref()
+            .filter(|token| self.servable(token, now))
+            .cloned()
+    }
+
+    /// The cached token, valid or not, without fetching.
+    pub fn current(&self) -> Option<Arc<LiveToken>> {
+        self.published.load_full()
+    }
+
+    /// Forgets the current token (and removes it from the store), e.g. after the API answered
+    /// 401 to a request it authorized: the next call fetches a new one.
+    ///
+    /// When many requests may fail with the same token at once, prefer
+    /// [`invalidate_if_current`](Self::invalidate_if_current), which does not throw away the
+    /// new token another caller already fetched.
+    pub fn invalidate(&self) {
+        let mut state = self.lock();
+        let old = state.keeper.current().cloned();
+        state.keeper.invalidate();
+        self.publish(&state);
+        drop(state);
+        self.changed.notify(usize::MAX);
+        if let Some(old) = old {
+            self.unstore(&old);
+        }
+    }
+
+    /// Forgets `token` if it is still the current one (see [`invalidate`](Self::invalidate)).
+    /// Whether it was.
+    pub fn invalidate_if_current(&self, token: &Arc<LiveToken>) -> bool {
+        let mut state = self.lock();
+        if !state
+            .keeper
+            .current()
+            .is_some_and(|c| Arc::ptr_eq(c, token))
+        {
+            return false;
+        }
+        state.keeper.invalidate();
+        self.publish(&state);
+        drop(state);
+        self.changed.notify(usize::MAX);
+        self.unstore(token);
+        true
+    }
+
+    /// Takes the events since the last drain, oldest first (at most the last 64).
+    pub fn drain_events(&self) -> Vec<SourceEvent> {
+        let mut state = self.lock();
+        state.pump();
+        state.events.drain(..).collect()
+    }
+
+    /// Whether the hot path may hand out `token` at `now`.
+    fn servable(&self, token: &LiveToken, now: SystemTime) -> bool {
+        token.is_fresh(now) || (self.refreshing.load(Ordering::Acquire) && token.is_valid(now))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<M>> {
+        // Every critical section leaves the state consistent: a panic elsewhere does not matter.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Publishes the keeper's current token for the hot path, and whether a fetch is in flight.
+    fn publish(&self, state: &State<M>) {
+        let current = state.keeper.current();
+        let published = self.published.load();
+        let same = match (current, published.as_ref()) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            self.published.store(current.cloned());
+        }
+        self.refreshing
+            .store(state.keeper.fetch_in_flight().is_some(), Ordering::Release);
+    }
+
+    /// Polls the keeper until it gives a token, fetching when it is this caller's turn.
+    async fn slow_path(&self) -> Result<Arc<LiveToken>, SourceError<T::Error>> {
+        let started = Instant::now();
+        let deadline = started.checked_add(self.wait_limit);
+        let failed_rounds = self.lock().failed_rounds;
+        loop {
+            match self.step(failed_rounds, started, deadline) {
+                Step::Done(result) => return result,
+                Step::Wait(listener, wait) => wait_for(listener, wait).await,
+                Step::Fetch(fetch) => {
+                    let turn = self.fetch(fetch).await;
+                    if let Some(result) = self.after(turn) {
+                        return result;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One poll of the keeper, under the lock.
+    fn step(
+        &self,
+        failed_rounds: u64,
+        started: Instant,
+        deadline: Option<Instant>,
+    ) -> Step<T::Error> {
+        let mut state = self.lock();
+        if state.failed_rounds != failed_rounds {
+            // A fetch this call waited for failed: share its error rather than start another
+            // round at once.
+            if let Some(error) = state.last_error.clone() {
+                return Step::Done(Err(SourceError::Fetch(error)));
+            }
+        }
+        let now = self.clock.now();
+        match state.keeper.poll(now) {
+            Action::Use(token) => {
+                let token = Arc::clone(token);
+                self.publish(&state);
+                Step::Done(Ok(token))
+            }
+            Action::Fetch(fetch) => {
+                self.publish(&state);
+                state.pump();
+                Step::Fetch(fetch)
+            }
+            Action::Wait(until) => {
+                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                let wait = until.duration_since(now).unwrap_or_default().max(MIN_WAIT);
+                let in_flight = state.keeper.fetch_in_flight().is_some();
+                if let Some(left) = left.filter(|&left| left < wait) {
+                    // The server asked for a wait longer than this call may take.
+                    if let (false, Some(error)) = (in_flight, state.last_error.clone()) {
+                        return Step::Done(Err(SourceError::Fetch(error)));
+                    }
+                    if left.is_zero() {
+                        return Step::Done(Err(SourceError::TimedOut {
+                            waited: started.elapsed(),
+                        }));
+                    }
+                }
+                let wait = left.map_or(wait, |left| wait.min(left).max(MIN_WAIT));
+                // Listening before the lock is released: no wake-up can be missed.
+                Step::Wait(self.changed.listen(), wait)
+            }
+        }
+    }
+
+    /// What follows a fetch: the result for this caller, or `None` to poll again.
+    fn after(&self, turn: Turn<T::Error>) -> Option<Result<Arc<LiveToken>, SourceError<T::Error>>> {
+        let mut state = self.lock();
+        state.pump();
+        self.publish(&state);
+        match turn {
+            Turn::Adopted | Turn::Again => {
+                drop(state);
+                self.changed.notify(usize::MAX);
+                None
+            }
+            Turn::Issued(token) => {
+                drop(state);
+                self.changed.notify(usize::MAX);
+                self.save(&token);
+                Some(Ok(token))
+            }
+            Turn::Failed(error) => {
+                state.failed_rounds = state.failed_rounds.wrapping_add(1);
+                drop(state);
+                self.changed.notify(usize::MAX);
+                Some(Err(error))
+            }
+        }
+    }
+
+    /// Runs one fetch the keeper asked for: a token from the store if it has a better one,
+    /// else the request, sent without the lock. If this future is dropped mid-way, the keeper
+    /// is told at once, so that another caller may fetch.
+    async fn fetch(&self, fetch: Fetch) -> Turn<T::Error> {
+        let id = fetch.id;
+        let mut guard = Abandon {
+            source: self,
+            id: Some(id),
+        };
+        if self.adopt_stored(id) {
+            guard.id = None;
+            return Turn::Adopted;
+        }
+        let result = self.transport.send(fetch.request).await;
+        guard.id = None;
+        self.report(id, result)
+    }
+
+    /// Hands the outcome of fetch `id` to the keeper.
+    fn report(
+        &self,
+        id: FetchId,
+        result: Result<http::Response<Vec<u8>>, T::Error>,
+    ) -> Turn<T::Error> {
+        let received_at = self.clock.now();
+        let mut state = self.lock();
+        let progress = match result {
+            Ok(response) => state
+                .keeper
+                .on_response(id, response, received_at)
+                .map_err(|fetch_error| (fetch_error, None)),
+            Err(error) => state
+                .keeper
+                .on_transport_error(id, received_at, &error)
+                .map_err(|fetch_error| (fetch_error, Some(error))),
+        };
+        match progress {
+            Ok(Progress::Issued) => match state.keeper.current().cloned() {
+                Some(token) => {
+                    state.last_error = None;
+                    Turn::Issued(token)
+                }
+                None => Turn::Again,
+            },
+            Ok(_) => Turn::Again,
+            Err((fetch_error, transport_error)) => {
+                // Waiters get the keeper's error; this caller keeps the transport's.
+                state.last_error = Some(fetch_error.clone());
+                Turn::Failed(match (fetch_error, transport_error) {
+                    (FetchError::GaveUp { attempts, .. }, Some(source)) => {
+                        SourceError::Transport { attempts, source }
+                    }
+                    (fetch_error, _) => SourceError::Fetch(fetch_error),
+                })
+            }
+        }
+    }
+
+    /// Looks in the store for a token better than the current one; installs it if there is.
+    /// Whether it did (fetch `id` is then abandoned).
+    fn adopt_stored(&self, id: FetchId) -> bool {
+        let Some(store) = &self.store else {
+            return false;
+        };
+        let stored = match store.load(&self.store_key) {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return false,
+            Err(error) => {
+                self.lock().push(store::failed(StoreAction::Load, error));
+                return false;
+            }
+        };
+        let now = self.clock.now();
+        let mut state = self.lock();
+        match state.keeper.restore(&stored, now) {
+            Ok(Restored::Installed) => {
+                state.keeper.on_abandoned(id);
+                self.publish(&state);
+                true
+            }
+            Ok(_) => false,
+            Err(error) => {
+                state.push(SourceEvent::StoredTokenRejected { error });
+                false
+            }
+        }
+    }
+
+    fn save(&self, token: &LiveToken) {
+        let Some(store) = &self.store else { return };
+        if let Err(error) = store.save(&self.store_key, &token.to_stored()) {
+            self.lock().push(store::failed(StoreAction::Save, error));
+        }
+    }
+
+    /// Removes `token` from the store, if it is the one stored.
+    fn unstore(&self, token: &LiveToken) {
+        let Some(store) = &self.store else { return };
+        let result = store.load(&self.store_key).and_then(|stored| match stored {
+            Some(stored) if stored.access_token() == token.access_token() => {
+                store.remove(&self.store_key)
+            }
+            _ => Ok(()),
+        });
+        if let Err(error) = result {
+            self.lock().push(store::failed(StoreAction::Remove, error));
+        }
+    }
+}
+
+/// What one poll of the keeper says.
+enum Step<E> {
+    Done(Result<Arc<LiveToken>, SourceError<E>>),
+    Fetch(Fetch),
+    Wait(EventListener, Duration),
+}
+
+/// Waits until `listener` is notified or `wait` has passed, whichever comes first: no
+/// particular async runtime needed (the timer runs on its own thread).
+async fn wait_for(mut listener: EventListener, wait: Duration) {
+    let mut delay = Delay::new(wait);
+    std::future::poll_fn(|cx| {
+        if Pin::new(&mut listener).poll(cx).is_ready() || Pin::new(&mut delay).poll(cx).is_ready() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
+/// How one fetch went.
+enum Turn<E> {
+    /// A stored token was installed instead.
+    Adopted,
+    /// A new token.
+    Issued(Arc<LiveToken>),
+    /// Poll again (a retry is scheduled, the old token is served, or the answer was stale).
+    Again,
+    /// The fetch is over and no valid token is left.
+    Failed(SourceError<E>),
+}
+
+/// Tells the keeper that a fetch will never be answered if the caller unwinds mid-way.
+struct Abandon<'a, M: Mint + Send, T: AsyncTransport> {
+    source: &'a TokenSource<M, T>,
+    id: Option<FetchId>,
+}
+
+impl<M: Mint + Send, T: AsyncTransport> Drop for Abandon<'_, M, T> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            let mut state = self.source.lock();
+            state.keeper.on_abandoned(id);
+            self.source.publish(&state);
+            drop(state);
+            self.source.changed.notify(usize::MAX);
+        }
+    }
+}
+
+impl<M, T> std::fmt::Debug for TokenSource<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token's own Debug is redacted.
+        f.debug_struct("TokenSource")
+            .field("token", &self.published.load())
+            .field("store_key", &self.store_key)
+            .field("wait_limit", &self.wait_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A seed that differs from process to process and from source to source.
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    if let Ok(since) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) {
+        hasher.write_u128(since.as_nanos());
+    }
+    hasher.finish() | 1
+}

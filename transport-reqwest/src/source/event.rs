@@ -1,0 +1,64 @@
+//! What happened inside a token source, for the caller to log or count.
+
+use keycard_core::lifecycle::{Event, RestoreError};
+use std::fmt;
+use std::sync::Arc;
+
+/// Something worth knowing that happened inside a token source. None holds a secret.
+///
+/// Drain them with `TokenSource::drain_events`; a source keeps at most the last 64.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum SourceEvent {
+    /// From the keeper: a token issued or restored, a retry scheduled, a refresh that failed
+    /// while the old token is still served, clock skew, …
+    Keeper(Event),
+    /// The token store failed. Tokens are still minted and served: the store only saves
+    /// requests across restarts.
+    StoreFailed {
+        /// What the source was doing.
+        action: StoreAction,
+        /// The store's error (it never holds the token: stores report paths and I/O errors).
+        error: Arc<dyn std::error::Error + Send + Sync>,
+    },
+    /// The store held a token for this key that cannot be used (unknown format, corrupted): it
+    /// was ignored and a new token will be minted.
+    StoredTokenRejected {
+        /// Why.
+        error: RestoreError,
+    },
+}
+
+/// What a token source was doing with its store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreAction {
+    /// Loading a stored token (at start, and before each refresh).
+    Load,
+    /// Saving a new token.
+    Save,
+    /// Removing an invalidated token.
+    Remove,
+}
+
+impl fmt::Display for StoreAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Load => "load",
+            Self::Save => "save",
+            Self::Remove => "remove",
+        })
+    }
+}
+
+impl fmt::Display for SourceEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Keeper(event) => write!(f, "{event:?}"),
+            Self::StoreFailed { action, error } => {
+                write!(f, "the token store could not {action}: {error}")
+            }
+            Self::StoredTokenRejected { error } => write!(f, "stored token ignored: {error}"),
+        }
+    }
+}
