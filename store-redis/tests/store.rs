@@ -1,0 +1,292 @@
+//! The Redis stores against a real `redis-server`: what is stored and for how long, the fleet
+//! lock, outages and restarts. (The fleet of processes is in `fleet.rs`.)
+
+mod support;
+
+use keycard_core::lifecycle::{
+    Action, AsyncTokenStore, Claim, Keeper, KeeperConfig, StoreKey, StoredToken, TokenStore,
+};
+use keycard_core::voucherify::{self, Credentials, Region, Scope, Scopes};
+use keycard_core::SecretKey;
+use keycard_redis::{AsyncRedisStore, RedisConfig, RedisStore, RedisStoreError};
+use std::time::{Duration, Instant, SystemTime};
+use support::RedisServer;
+
+const SECRET_KEY: &str = "sk-very-secret-0123456789";
+
+fn mint() -> voucherify::GenerateToken {
+    voucherify::Api::new(
+        Region::Europe.base_url(),
+        Credentials::new("app-id", SecretKey::new(SECRET_KEY)).unwrap(),
+    )
+    .generate_token(&Scopes::from([Scope::Vouchers]))
+    .unwrap()
+}
+
+/// A token obtained at `now`, living `expires_in` seconds, and its key.
+fn token(access_token: &str, now: SystemTime, expires_in: u64) -> (StoreKey, StoredToken) {
+    // Stored times are whole milliseconds.
+    let since = now.duration_since(SystemTime::UNIX_EPOCH).unwrap();
+    let now = SystemTime::UNIX_EPOCH + Duration::from_millis(since.as_millis() as u64);
+    let mut keeper = Keeper::new(mint(), KeeperConfig::default());
+    let Action::Fetch(fetch) = keeper.poll(now) else {
+        unreachable!()
+    };
+    let server_expiry = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + expires_in;
+    let body = format!(
+        r#"{{"access_token":"{access_token}","client_id":"c","expires_at":{server_expiry},"expires_in":{expires_in},"scope":"vouchers","token_type":"Bearer"}}"#
+    );
+    let response = http::Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(body.into_bytes())
+        .unwrap();
+    keeper.on_response(fetch.id, response, now).unwrap();
+    let stored = keeper.current().unwrap().to_stored();
+    (keeper.store_key(), stored)
+}
+
+fn config() -> RedisConfig {
+    let mut config = RedisConfig::default();
+    config.prefix = "test".into();
+    config.lock_ttl = Duration::from_millis(800);
+    config.lock_wait = Duration::from_secs(3);
+    config.connect_timeout = Duration::from_millis(300);
+    config.command_timeout = Duration::from_millis(300);
+    config.retry_after = Duration::from_millis(300);
+    config
+}
+
+#[test]
+fn a_token_is_stored_under_a_key_without_secrets_and_expires_with_the_token() {
+    let redis = RedisServer::start();
+    let store = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let (key, stored) = token("token-one", SystemTime::now(), 900);
+    assert!(store.load(&key).unwrap().is_none());
+    store.save(&key, &stored).unwrap();
+    assert_eq!(store.load(&key).unwrap().as_ref(), Some(&stored));
+
+    let name = store.token_key(&key);
+    assert!(name.starts_with("test:keycard:v1:voucherify:"), "{name}");
+    let mut connection = redis.connection();
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut connection).unwrap();
+    assert_eq!(keys, [name.clone()]);
+    for key in &keys {
+        assert!(
+            !key.contains(SECRET_KEY) && !key.contains("app-id"),
+            "{key}"
+        );
+    }
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(&name)
+        .query(&mut connection)
+        .unwrap();
+    assert!((898_000..=900_000).contains(&ttl), "{ttl}");
+
+    // A token that lives shorter does not replace it; a longer-lived one does.
+    let (_, shorter) = token("token-two", SystemTime::now(), 600);
+    store.save(&key, &shorter).unwrap();
+    assert_eq!(store.load(&key).unwrap().as_ref(), Some(&stored));
+    let (_, later) = token(
+        "token-three",
+        SystemTime::now() + Duration::from_secs(60),
+        900,
+    );
+    store.save(&key, &later).unwrap();
+    assert_eq!(store.load(&key).unwrap().as_ref(), Some(&later));
+
+    // An expired token is not stored; removing is idempotent.
+    store.remove(&key).unwrap();
+    store.remove(&key).unwrap();
+    let (_, expired) = token(
+        "token-four",
+        SystemTime::now() - Duration::from_secs(1000),
+        900,
+    );
+    store.save(&key, &expired).unwrap();
+    assert!(store.load(&key).unwrap().is_none());
+}
+
+#[test]
+fn a_corrupt_or_foreign_value_is_an_error_not_a_panic() {
+    let redis = RedisServer::start();
+    let store = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let (key, stored) = token("token-one", SystemTime::now(), 900);
+    let mut connection = redis.connection();
+    let _: () = redis::cmd("SET")
+        .arg(store.token_key(&key))
+        .arg("not json")
+        .query(&mut connection)
+        .unwrap();
+    let error = store.load(&key).unwrap_err();
+    assert!(
+        matches!(error, RedisStoreError::Corrupt { .. }),
+        "{error:?}"
+    );
+    // Written for another key.
+    let other = StoreKey::from_parts("voucherify", &[b"other"]);
+    let _: () = redis::cmd("SET")
+        .arg(store.token_key(&key))
+        .arg(stored.to_json(&other))
+        .query(&mut connection)
+        .unwrap();
+    let error = store.load(&key).unwrap_err();
+    assert!(!format!("{error} {error:?}").contains("token-one"));
+}
+
+#[test]
+fn the_fleet_lock_is_exclusive_released_only_by_its_holder_and_expires() {
+    let redis = RedisServer::start();
+    let a = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let b = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let (key, _) = token("t", SystemTime::now(), 900);
+
+    let Claim::Acquired(lock) = a.claim_mint(&key).unwrap() else {
+        panic!("the first claim gets the lock")
+    };
+    let Claim::HeldElsewhere {
+        poll_every,
+        wait_at_most,
+    } = b.claim_mint(&key).unwrap()
+    else {
+        panic!("the second claim waits")
+    };
+    assert_eq!(poll_every, config().poll_every);
+    assert_eq!(wait_at_most, config().lock_wait);
+    assert!(format!("{lock:?}").contains(lock.owner()));
+
+    // The lock expires on its own (its holder died); another process takes it; the late
+    // holder's release leaves the new holder's lock alone.
+    std::thread::sleep(config().lock_ttl + Duration::from_millis(100));
+    let Claim::Acquired(lock_b) = b.claim_mint(&key).unwrap() else {
+        panic!("an expired lock can be taken")
+    };
+    a.release_mint(&lock).unwrap();
+    assert!(matches!(
+        a.claim_mint(&key).unwrap(),
+        Claim::HeldElsewhere { .. }
+    ));
+    b.release_mint(&lock_b).unwrap();
+    assert!(matches!(a.claim_mint(&key).unwrap(), Claim::Acquired(_)));
+}
+
+#[test]
+fn an_outage_fails_fast_and_a_restart_is_picked_up() {
+    let mut redis = RedisServer::start();
+    let store = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let (key, stored) = token("token-one", SystemTime::now(), 900);
+    store.save(&key, &stored).unwrap();
+
+    redis.stop();
+    let error = store.load(&key).unwrap_err();
+    assert!(error.is_outage(), "{error:?}");
+    let started = Instant::now();
+    let error = store.claim_mint(&key).unwrap_err();
+    assert!(
+        matches!(error, RedisStoreError::Unavailable { .. }),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(50));
+
+    redis.restart();
+    std::thread::sleep(config().retry_after);
+    // A new, empty Redis: the broken connection is replaced without an error.
+    assert!(store.load(&key).unwrap().is_none());
+    store.save(&key, &stored).unwrap();
+    assert_eq!(store.load(&key).unwrap(), Some(stored));
+}
+
+#[test]
+fn a_hung_redis_counts_as_down_within_the_command_timeout() {
+    let redis = RedisServer::start();
+    let store = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let (key, _) = token("t", SystemTime::now(), 900);
+    store.ping().unwrap();
+    let pid = redis.pid().unwrap().to_string();
+    signal("-STOP", &pid);
+    let started = Instant::now();
+    let error = store.load(&key).unwrap_err();
+    let waited = started.elapsed();
+    signal("-CONT", &pid);
+    assert!(error.is_outage(), "{error:?}");
+    assert!(waited < Duration::from_secs(2), "{waited:?}");
+}
+
+fn signal(which: &str, pid: &str) {
+    let status = std::process::Command::new("kill")
+        .args([which, pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn the_async_store_shares_keys_values_and_locks_with_the_sync_one() {
+    let redis = RedisServer::start();
+    let sync = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let store = AsyncRedisStore::with_config(&redis.url(), config()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (key, stored) = token("token-one", SystemTime::now(), 900);
+        assert!(store.load(&key).await.unwrap().is_none());
+        store.save(&key, &stored).await.unwrap();
+        assert_eq!(sync.load(&key).unwrap().as_ref(), Some(&stored));
+        store.ping().await.unwrap();
+
+        let Claim::Acquired(lock) = store.claim_mint(&key).await.unwrap() else {
+            panic!("the first claim gets the lock")
+        };
+        assert!(matches!(
+            sync.claim_mint(&key).unwrap(),
+            Claim::HeldElsewhere { .. }
+        ));
+        store.release_mint(&lock).await.unwrap();
+        assert!(matches!(sync.claim_mint(&key).unwrap(), Claim::Acquired(_)));
+
+        store.remove(&key).await.unwrap();
+        assert!(sync.load(&key).unwrap().is_none());
+    });
+}
+
+#[test]
+fn the_async_store_survives_an_outage_and_a_restart() {
+    let mut redis = RedisServer::start();
+    let store = AsyncRedisStore::with_config(&redis.url(), config()).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (key, stored) = token("token-one", SystemTime::now(), 900);
+    runtime.block_on(store.save(&key, &stored)).unwrap();
+    redis.stop();
+    let error = runtime.block_on(store.load(&key)).unwrap_err();
+    assert!(error.is_outage(), "{error:?}");
+    redis.restart();
+    std::thread::sleep(config().retry_after);
+    assert!(runtime.block_on(store.load(&key)).unwrap().is_none());
+    runtime.block_on(store.save(&key, &stored)).unwrap();
+    assert_eq!(runtime.block_on(store.load(&key)).unwrap(), Some(stored));
+}
+
+#[test]
+fn debug_shows_the_address_but_never_the_password() {
+    let store = RedisStore::open("rediss://keycard:hunter2-password@127.0.0.1:6380/0").unwrap();
+    let text = format!("{store:?}");
+    assert!(text.contains("127.0.0.1"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    let store =
+        AsyncRedisStore::open("rediss://keycard:hunter2-password@127.0.0.1:6380/0").unwrap();
+    assert!(!format!("{store:?}").contains("hunter2"));
+    assert!(matches!(
+        RedisStore::open("http://example.com"),
+        Err(RedisStoreError::Url(_))
+    ));
+}
