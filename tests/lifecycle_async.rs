@@ -328,6 +328,29 @@ fn a_second_source_reuses_the_stored_token() {
             .iter()
             .any(|e| matches!(e, Event::Restored { .. })));
     });
+
+    // A blocking store (a file) works too; an invalidated token leaves it.
+    let dir = tempfile::tempdir().unwrap();
+    let make = || {
+        let mint = voucherify_api(&emu)
+            .generate_token(&Scopes::from([Scope::Campaigns]))
+            .unwrap();
+        let clock = emu.clock().clone();
+        TokenSource::new(transport(), mint, KeeperConfig::default())
+            .with_clock(move || clock.now())
+            .with_blocking_store(keycard::FileStore::new(dir.path()))
+    };
+    rt.block_on(async {
+        let first = make().token().await.unwrap();
+        assert_eq!(emu.hits(Route::VoucherifyGenerate), 2);
+        let restarted = make();
+        assert_eq!(secret(&restarted.token().await.unwrap()), secret(&first));
+        assert_eq!(emu.hits(Route::VoucherifyGenerate), 2);
+        restarted.invalidate().await;
+        let fresh = make().token().await.unwrap();
+        assert_ne!(secret(&fresh), secret(&first));
+        assert_eq!(emu.hits(Route::VoucherifyGenerate), 3);
+    });
 }
 
 #[test]

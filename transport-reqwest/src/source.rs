@@ -9,15 +9,15 @@ mod store;
 
 pub use clock::{Clock, SystemClock};
 pub use error::SourceError;
-pub use event::{SourceEvent, StoreAction};
+pub use event::{AloneReason, SourceEvent, StoreAction};
 
 use crate::ReqwestTransport;
 use arc_swap::ArcSwapOption;
 use event_listener::{Event as Notify, EventListener};
 use futures_timer::Delay;
 use keycard_core::lifecycle::{
-    Action, Fetch, FetchError, FetchId, Keeper, KeeperConfig, LiveToken, Mint, Progress, Restored,
-    StoreKey, TokenStore,
+    Action, AsyncTokenStore, Claim, Fetch, FetchError, FetchId, Keeper, KeeperConfig, LiveToken,
+    Mint, MintLock, Progress, Restored, StoreKey, TokenStore,
 };
 use keycard_core::{AsyncTransport, BaseUrl};
 use std::collections::VecDeque;
@@ -63,11 +63,17 @@ const MIN_WAIT: Duration = Duration::from_millis(1);
 ///   `event-listener` and `futures-timer`, which need no particular runtime. Only the
 ///   transport may: [`ReqwestTransport`] needs tokio's; any other [`AsyncTransport`] can be
 ///   used instead.
-/// - **Store** (optional, [`with_store`](Self::with_store)): before it mints, the source
-///   looks in the store for a token (a restarted process, or another process sharing the
-///   store); each new token is saved. A failing store never stops issuance: it is reported as
-///   a [`SourceEvent::StoreFailed`]. Store calls are synchronous and short (a small file, a
-///   map); they happen only when a token is minted.
+/// - **Store** (optional, [`with_store`](Self::with_store) for an async store,
+///   [`with_blocking_store`](Self::with_blocking_store) for a file): before it mints, the
+///   source looks in the store for a token (a restarted process, or another process sharing
+///   the store); each new token is saved. A failing store never stops issuance: it is reported
+///   as a [`SourceEvent::StoreFailed`].
+/// - **Fleet** (a store shared by many processes, e.g. `keycard::redis::AsyncRedisStore`):
+///   before it mints, the source takes the fleet's lock on the key; if another process holds
+///   it, it waits (bounded by the store) for that process's token and adopts it, so the whole
+///   fleet makes one mint per refresh. If the store fails, or the wait runs out, it mints alone
+///   and says so ([`SourceEvent::MintingAlone`]); the next refresh tries the fleet again. The
+///   hot path never touches the store.
 ///
 /// ```
 /// use keycard_core::lifecycle::KeeperConfig;
@@ -174,12 +180,21 @@ where
         }
     }
 
-    /// Keeps tokens in `store` (e.g. `keycard::FileStore`, an `Arc<MemoryStore>` shared with
-    /// other sources): a stored token is reused instead of minting, and each new token is
-    /// saved.
+    /// Keeps tokens in an async `store` (e.g. `keycard::redis::AsyncRedisStore`, shared by a
+    /// fleet; an `Arc<MemoryStore>` shared with other sources): a stored token is reused
+    /// instead of minting, and each new token is saved.
     #[must_use]
-    pub fn with_store<S: TokenStore + Send + Sync + 'static>(mut self, store: S) -> Self {
-        self.store = Some(Box::new(store));
+    pub fn with_store<S: AsyncTokenStore + 'static>(mut self, store: S) -> Self {
+        self.store = Some(Box::new(store::Async(store)));
+        self
+    }
+
+    /// Like [`with_store`](Self::with_store), for a blocking store whose calls are short (e.g.
+    /// `keycard::FileStore`: one small file). It is called in place, only when a token is
+    /// minted, restored or invalidated.
+    #[must_use]
+    pub fn with_blocking_store<S: TokenStore + Send + Sync + 'static>(mut self, store: S) -> Self {
+        self.store = Some(Box::new(store::Blocking(store)));
         self
     }
 
@@ -282,35 +297,35 @@ where
     /// When many requests may fail with the same token at once, prefer
     /// [`invalidate_if_current`](Self::invalidate_if_current), which does not throw away the
     /// new token another caller already fetched.
-    pub fn invalidate(&self) {
-        let mut state = self.lock();
-        let old = state.keeper.current().cloned();
-        state.keeper.invalidate();
-        self.publish(&state);
-        drop(state);
-        self.changed.notify(usize::MAX);
+    pub async fn invalidate(&self) {
+        let old = self.forget(None);
         if let Some(old) = old {
-            self.unstore(&old);
+            self.unstore(&old).await;
         }
     }
 
     /// Forgets `token` if it is still the current one (see [`invalidate`](Self::invalidate)).
     /// Whether it was.
-    pub fn invalidate_if_current(&self, token: &Arc<LiveToken>) -> bool {
-        let mut state = self.lock();
-        if !state
-            .keeper
-            .current()
-            .is_some_and(|c| Arc::ptr_eq(c, token))
-        {
+    pub async fn invalidate_if_current(&self, token: &Arc<LiveToken>) -> bool {
+        if self.forget(Some(token)).is_none() {
             return false;
+        }
+        self.unstore(token).await;
+        true
+    }
+
+    /// Forgets the current token (only if it is `only`, when given); the token forgotten.
+    fn forget(&self, only: Option<&Arc<LiveToken>>) -> Option<Arc<LiveToken>> {
+        let mut state = self.lock();
+        let old = state.keeper.current().cloned()?;
+        if only.is_some_and(|only| !Arc::ptr_eq(only, &old)) {
+            return None;
         }
         state.keeper.invalidate();
         self.publish(&state);
         drop(state);
         self.changed.notify(usize::MAX);
-        self.unstore(token);
-        true
+        Some(old)
     }
 
     /// Takes the events since the last drain, oldest first (at most the last 64).
@@ -426,9 +441,9 @@ where
                 None
             }
             Turn::Issued(token) => {
+                // Saved (and the fleet's lock released) in `fetch`.
                 drop(state);
                 self.changed.notify(usize::MAX);
-                self.save(&token);
                 Some(Ok(token))
             }
             Turn::Failed(error) => {
@@ -449,13 +464,85 @@ where
             source: self,
             id: Some(id),
         };
-        if self.adopt_stored(id) {
+        if self.adopt_stored(id).await {
             guard.id = None;
             return Turn::Adopted;
         }
+        let lock = match self.claim_fleet(id).await {
+            Fleet::Adopted => {
+                guard.id = None;
+                return Turn::Adopted;
+            }
+            Fleet::Mint(lock) => lock,
+        };
+        // Cancelled from here on, a fleet lock is not released: it expires on its own.
         let result = self.transport.send(fetch.request).await;
         guard.id = None;
-        self.report(id, result)
+        let turn = self.report(id, result);
+        if let Turn::Issued(token) = &turn {
+            // Local waiters need not wait for the store.
+            self.changed.notify(usize::MAX);
+            self.save(token).await;
+        }
+        if let Some(lock) = lock {
+            self.release_fleet(&lock).await;
+        }
+        turn
+    }
+
+    /// Fleet-wide single flight (a store shared by many processes; see [`Claim`]): whether
+    /// to mint, with the fleet's lock or alone, or a token another process stored was adopted.
+    /// A store that is not shared answers at once: mint.
+    async fn claim_fleet(&self, id: FetchId) -> Fleet {
+        let Some(store) = &self.store else {
+            return Fleet::Mint(None);
+        };
+        let mut waiting_since: Option<Instant> = None;
+        loop {
+            match store.claim_mint(&self.store_key).await {
+                Ok(Claim::Acquired(lock)) => {
+                    // Another process may have stored a token just before it released the lock.
+                    if self.adopt_stored(id).await {
+                        self.release_fleet(&lock).await;
+                        return Fleet::Adopted;
+                    }
+                    return Fleet::Mint(Some(lock));
+                }
+                Ok(Claim::HeldElsewhere {
+                    poll_every,
+                    wait_at_most,
+                }) => {
+                    let since = *waiting_since.get_or_insert_with(Instant::now);
+                    let waited = since.elapsed();
+                    if waited >= wait_at_most {
+                        self.lock().push(SourceEvent::MintingAlone {
+                            reason: AloneReason::WaitedTooLong { waited },
+                        });
+                        return Fleet::Mint(None);
+                    }
+                    Delay::new(poll_every.min(wait_at_most - waited).max(MIN_WAIT)).await;
+                    if self.adopt_stored(id).await {
+                        return Fleet::Adopted;
+                    }
+                }
+                Ok(_) => return Fleet::Mint(None),
+                Err(error) => {
+                    let mut state = self.lock();
+                    state.push(store::failed(StoreAction::Claim, error));
+                    state.push(SourceEvent::MintingAlone {
+                        reason: AloneReason::StoreFailed,
+                    });
+                    return Fleet::Mint(None);
+                }
+            }
+        }
+    }
+
+    async fn release_fleet(&self, lock: &MintLock) {
+        let Some(store) = &self.store else { return };
+        if let Err(error) = store.release_mint(lock).await {
+            self.lock().push(store::failed(StoreAction::Release, error));
+        }
     }
 
     /// Hands the outcome of fetch `id` to the keeper.
@@ -500,11 +587,11 @@ where
 
     /// Looks in the store for a token better than the current one; installs it if there is.
     /// Whether it did (fetch `id` is then abandoned).
-    fn adopt_stored(&self, id: FetchId) -> bool {
+    async fn adopt_stored(&self, id: FetchId) -> bool {
         let Some(store) = &self.store else {
             return false;
         };
-        let stored = match store.load(&self.store_key) {
+        let stored = match store.load(&self.store_key).await {
             Ok(Some(stored)) => stored,
             Ok(None) => return false,
             Err(error) => {
@@ -528,26 +615,35 @@ where
         }
     }
 
-    fn save(&self, token: &LiveToken) {
+    async fn save(&self, token: &LiveToken) {
         let Some(store) = &self.store else { return };
-        if let Err(error) = store.save(&self.store_key, &token.to_stored()) {
+        if let Err(error) = store.save(&self.store_key, &token.to_stored()).await {
             self.lock().push(store::failed(StoreAction::Save, error));
         }
     }
 
     /// Removes `token` from the store, if it is the one stored.
-    fn unstore(&self, token: &LiveToken) {
+    async fn unstore(&self, token: &LiveToken) {
         let Some(store) = &self.store else { return };
-        let result = store.load(&self.store_key).and_then(|stored| match stored {
-            Some(stored) if stored.access_token() == token.access_token() => {
-                store.remove(&self.store_key)
+        let result = match store.load(&self.store_key).await {
+            Ok(Some(stored)) if stored.access_token() == token.access_token() => {
+                store.remove(&self.store_key).await
             }
-            _ => Ok(()),
-        });
+            Ok(_) => Ok(()),
+            Err(error) => Err(error),
+        };
         if let Err(error) = result {
             self.lock().push(store::failed(StoreAction::Remove, error));
         }
     }
+}
+
+/// Who mints, across a fleet sharing the store.
+enum Fleet {
+    /// A token another process stored was installed: nothing to mint.
+    Adopted,
+    /// Mint, holding the fleet's lock (release it after saving), or alone.
+    Mint(Option<MintLock>),
 }
 
 /// What one poll of the keeper says.

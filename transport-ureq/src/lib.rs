@@ -44,7 +44,8 @@ mod transport;
 
 pub use error::Error;
 pub use source::{
-    Clock, SourceError, SourceEvent, StoreAction, SystemClock, TokenSource, DEFAULT_WAIT_LIMIT,
+    AloneReason, Clock, SourceError, SourceEvent, StoreAction, SystemClock, TokenSource,
+    DEFAULT_WAIT_LIMIT,
 };
 pub use transport::{
     Builder, UreqTransport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT,

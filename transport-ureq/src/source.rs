@@ -8,13 +8,13 @@ mod store;
 
 pub use clock::{Clock, SystemClock};
 pub use error::SourceError;
-pub use event::{SourceEvent, StoreAction};
+pub use event::{AloneReason, SourceEvent, StoreAction};
 
 use crate::UreqTransport;
 use arc_swap::ArcSwapOption;
 use keycard_core::lifecycle::{
-    Action, Fetch, FetchError, FetchId, Keeper, KeeperConfig, LiveToken, Mint, Progress, Restored,
-    StoreKey, TokenStore,
+    Action, Claim, Fetch, FetchError, FetchId, Keeper, KeeperConfig, LiveToken, Mint, MintLock,
+    Progress, Restored, StoreKey, TokenStore,
 };
 use keycard_core::{BaseUrl, Transport};
 use std::collections::VecDeque;
@@ -52,6 +52,12 @@ const MIN_WAIT: Duration = Duration::from_millis(1);
 ///   looks in the store for a token (a restarted process, or another process sharing the
 ///   store); each new token is saved. A failing store never stops issuance: it is reported as
 ///   a [`SourceEvent::StoreFailed`].
+/// - **Fleet** (a store shared by many processes, e.g. `keycard::redis::RedisStore`): before
+///   it mints, the source takes the fleet's lock on the key; if another process holds it, it
+///   waits (bounded by the store) for that process's token and adopts it, so the whole fleet
+///   makes one mint per refresh. If the store fails, or the wait runs out, it mints alone and
+///   says so ([`SourceEvent::MintingAlone`]); the next refresh tries the fleet again. The hot
+///   path never touches the store.
 ///
 /// ```
 /// use keycard_core::lifecycle::KeeperConfig;
@@ -368,9 +374,9 @@ where
                     self.changed.notify_all();
                 }
                 Turn::Issued(token) => {
+                    // Saved (and the fleet's lock released) in `fetch`.
                     drop(state);
                     self.changed.notify_all();
-                    self.save(&token);
                     return Ok(token);
                 }
                 Turn::Failed(error) => {
@@ -395,10 +401,33 @@ where
             guard.id = None;
             return Turn::Adopted;
         }
+        let lock = match self.claim_fleet(id) {
+            Fleet::Adopted => {
+                guard.id = None;
+                return Turn::Adopted;
+            }
+            Fleet::Mint(lock) => lock,
+        };
         let result = self.transport.send(fetch.request);
+        let turn = self.report(id, result);
+        guard.id = None;
+        if let Turn::Issued(token) = &turn {
+            self.save(token);
+        }
+        if let Some(lock) = lock {
+            self.release_fleet(&lock);
+        }
+        turn
+    }
+
+    /// Hands the outcome of fetch `id` to the keeper.
+    fn report(
+        &self,
+        id: FetchId,
+        result: Result<http::Response<Vec<u8>>, T::Error>,
+    ) -> Turn<T::Error> {
         let received_at = self.clock.now();
         let mut state = self.lock();
-        guard.id = None;
         let progress = match result {
             Ok(response) => state
                 .keeper
@@ -461,6 +490,61 @@ where
         }
     }
 
+    /// Fleet-wide single flight (a store shared by many processes; see [`Claim`]): whether
+    /// to mint, with the fleet's lock or alone, or a token another process stored was adopted.
+    /// A store that is not shared answers at once: mint.
+    fn claim_fleet(&self, id: FetchId) -> Fleet {
+        let Some(store) = &self.store else {
+            return Fleet::Mint(None);
+        };
+        let mut waiting_since: Option<Instant> = None;
+        loop {
+            match store.claim_mint(&self.store_key) {
+                Ok(Claim::Acquired(lock)) => {
+                    // Another process may have stored a token just before it released the lock.
+                    if self.adopt_stored(id) {
+                        self.release_fleet(&lock);
+                        return Fleet::Adopted;
+                    }
+                    return Fleet::Mint(Some(lock));
+                }
+                Ok(Claim::HeldElsewhere {
+                    poll_every,
+                    wait_at_most,
+                }) => {
+                    let since = *waiting_since.get_or_insert_with(Instant::now);
+                    let waited = since.elapsed();
+                    if waited >= wait_at_most {
+                        self.lock().push(SourceEvent::MintingAlone {
+                            reason: AloneReason::WaitedTooLong { waited },
+                        });
+                        return Fleet::Mint(None);
+                    }
+                    std::thread::sleep(poll_every.min(wait_at_most - waited).max(MIN_WAIT));
+                    if self.adopt_stored(id) {
+                        return Fleet::Adopted;
+                    }
+                }
+                Ok(_) => return Fleet::Mint(None),
+                Err(error) => {
+                    let mut state = self.lock();
+                    state.push(store::failed(StoreAction::Claim, error));
+                    state.push(SourceEvent::MintingAlone {
+                        reason: AloneReason::StoreFailed,
+                    });
+                    return Fleet::Mint(None);
+                }
+            }
+        }
+    }
+
+    fn release_fleet(&self, lock: &MintLock) {
+        let Some(store) = &self.store else { return };
+        if let Err(error) = store.release_mint(lock) {
+            self.lock().push(store::failed(StoreAction::Release, error));
+        }
+    }
+
     fn save(&self, token: &LiveToken) {
         let Some(store) = &self.store else { return };
         if let Err(error) = store.save(&self.store_key, &token.to_stored()) {
@@ -481,6 +565,14 @@ where
             self.lock().push(store::failed(StoreAction::Remove, error));
         }
     }
+}
+
+/// Who mints, across a fleet sharing the store.
+enum Fleet {
+    /// A token another process stored was installed: nothing to mint.
+    Adopted,
+    /// Mint, holding the fleet's lock (release it after saving), or alone.
+    Mint(Option<MintLock>),
 }
 
 /// How one fetch went.

@@ -3,6 +3,7 @@
 use keycard_core::lifecycle::{Event, RestoreError};
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Something worth knowing that happened inside a token source. None holds a secret.
 ///
@@ -27,6 +28,39 @@ pub enum SourceEvent {
         /// Why.
         error: RestoreError,
     },
+    /// The store is shared by a fleet of processes (e.g. `keycard::redis`), but this process
+    /// mints this token alone, without the fleet's lock: other processes may mint one too.
+    /// Issuance goes on; the next refresh tries the fleet again.
+    MintingAlone {
+        /// Why.
+        reason: AloneReason,
+    },
+}
+
+/// Why a process mints a token without the fleet's lock ([`SourceEvent::MintingAlone`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AloneReason {
+    /// The store failed (down, unreachable, too slow, refused): see the
+    /// [`SourceEvent::StoreFailed`] just before.
+    StoreFailed,
+    /// Another process held the lock, and no token of its came within the store's wait.
+    WaitedTooLong {
+        /// How long this process waited.
+        waited: Duration,
+    },
+}
+
+impl fmt::Display for AloneReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::StoreFailed => f.write_str("the shared store failed"),
+            Self::WaitedTooLong { waited } => write!(
+                f,
+                "another process held the lock and stored no token within {waited:?}"
+            ),
+        }
+    }
 }
 
 /// What a token source was doing with its store.
@@ -39,6 +73,10 @@ pub enum StoreAction {
     Save,
     /// Removing an invalidated token.
     Remove,
+    /// Taking the fleet's lock on minting (a store shared by many processes).
+    Claim,
+    /// Releasing the fleet's lock after minting.
+    Release,
 }
 
 impl fmt::Display for StoreAction {
@@ -47,6 +85,8 @@ impl fmt::Display for StoreAction {
             Self::Load => "load",
             Self::Save => "save",
             Self::Remove => "remove",
+            Self::Claim => "take the fleet's lock",
+            Self::Release => "release the fleet's lock",
         })
     }
 }
@@ -59,6 +99,9 @@ impl fmt::Display for SourceEvent {
                 write!(f, "the token store could not {action}: {error}")
             }
             Self::StoredTokenRejected { error } => write!(f, "stored token ignored: {error}"),
+            Self::MintingAlone { reason } => {
+                write!(f, "minting without the fleet's lock: {reason}")
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! A token store behind a trait object, with its errors turned into events.
 
 use super::{SourceEvent, StoreAction};
-use keycard_core::lifecycle::{StoreKey, StoredToken, TokenStore};
+use keycard_core::lifecycle::{Claim, MintLock, StoreKey, StoredToken, TokenStore};
 use std::sync::Arc;
 
 type StoreError = Arc<dyn std::error::Error + Send + Sync>;
@@ -11,6 +11,8 @@ pub(crate) trait DynStore: Send + Sync {
     fn load(&self, key: &StoreKey) -> Result<Option<StoredToken>, StoreError>;
     fn save(&self, key: &StoreKey, token: &StoredToken) -> Result<(), StoreError>;
     fn remove(&self, key: &StoreKey) -> Result<(), StoreError>;
+    fn claim_mint(&self, key: &StoreKey) -> Result<Claim, StoreError>;
+    fn release_mint(&self, lock: &MintLock) -> Result<(), StoreError>;
 }
 
 impl<S: TokenStore + Send + Sync> DynStore for S {
@@ -22,6 +24,12 @@ impl<S: TokenStore + Send + Sync> DynStore for S {
     }
     fn remove(&self, key: &StoreKey) -> Result<(), StoreError> {
         TokenStore::remove(self, key).map_err(|e| Arc::new(e) as StoreError)
+    }
+    fn claim_mint(&self, key: &StoreKey) -> Result<Claim, StoreError> {
+        TokenStore::claim_mint(self, key).map_err(|e| Arc::new(e) as StoreError)
+    }
+    fn release_mint(&self, lock: &MintLock) -> Result<(), StoreError> {
+        TokenStore::release_mint(self, lock).map_err(|e| Arc::new(e) as StoreError)
     }
 }
 
