@@ -4,6 +4,9 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
+mod unknown;
+use unknown::Unknown;
+
 /// A closed list of known scope values. Implemented by [`voucherify::Scope`](crate::voucherify::Scope)
 /// and [`exact::Permission`](crate::exact::Permission).
 pub trait Vocabulary: Copy + Eq + Ord + Hash + fmt::Debug + Send + Sync + 'static {
@@ -43,7 +46,7 @@ pub trait Vocabulary: Copy + Eq + Ord + Hash + fmt::Debug + Send + Sync + 'stati
 /// ```
 pub struct ScopeSet<V> {
     known: u128,
-    unknown: Vec<Box<str>>,
+    unknown: Unknown,
     vocabulary: PhantomData<fn() -> V>,
 }
 
@@ -54,7 +57,7 @@ impl<V: Vocabulary> ScopeSet<V> {
     pub const fn new() -> Self {
         Self {
             known: 0,
-            unknown: Vec::new(),
+            unknown: Unknown::new(),
             vocabulary: PhantomData,
         }
     }
@@ -103,11 +106,7 @@ impl<V: Vocabulary> ScopeSet<V> {
         }
         match V::from_wire(wire) {
             Some(value) => self.insert(value),
-            None if self.unknown.iter().any(|u| &**u == wire) => false,
-            None => {
-                self.unknown.push(wire.into());
-                true
-            }
+            None => self.unknown.insert(wire),
         }
     }
 
@@ -127,7 +126,7 @@ impl<V: Vocabulary> ScopeSet<V> {
     pub fn contains_wire(&self, wire: &str) -> bool {
         match V::from_wire(wire) {
             Some(value) => self.contains(value),
-            None => self.unknown.iter().any(|u| &**u == wire),
+            None => self.unknown.contains(wire),
         }
     }
 
@@ -162,7 +161,7 @@ impl<V: Vocabulary> ScopeSet<V> {
 
     /// The unknown values, in the order first added.
     pub fn unknown(&self) -> impl Iterator<Item = &str> + '_ {
-        self.unknown.iter().map(|u| &**u)
+        self.unknown.iter()
     }
 
     /// Every value's wire form: known in vocabulary order, then unknown.
@@ -186,12 +185,7 @@ impl<V: Vocabulary> ScopeSet<V> {
     pub fn intersection(&self, other: &Self) -> Self {
         Self {
             known: self.known & other.known,
-            unknown: self
-                .unknown
-                .iter()
-                .filter(|u| other.unknown.contains(u))
-                .cloned()
-                .collect(),
+            unknown: self.unknown.filtered(|u| other.unknown.contains(u)),
             vocabulary: PhantomData,
         }
     }
@@ -200,19 +194,14 @@ impl<V: Vocabulary> ScopeSet<V> {
     pub fn difference(&self, other: &Self) -> Self {
         Self {
             known: self.known & !other.known,
-            unknown: self
-                .unknown
-                .iter()
-                .filter(|u| !other.unknown.contains(u))
-                .cloned()
-                .collect(),
+            unknown: self.unknown.filtered(|u| !other.unknown.contains(u)),
             vocabulary: PhantomData,
         }
     }
 
     /// Whether every value of this set is in `other`.
     pub fn is_subset(&self, other: &Self) -> bool {
-        self.known & !other.known == 0 && self.unknown.iter().all(|u| other.unknown.contains(u))
+        self.known & !other.known == 0 && self.unknown.is_subset(&other.unknown)
     }
 
     /// Whether every value of `other` is in this set.
@@ -242,7 +231,7 @@ impl<V: Vocabulary> PartialEq for ScopeSet<V> {
     fn eq(&self, other: &Self) -> bool {
         self.known == other.known
             && self.unknown.len() == other.unknown.len()
-            && self.unknown.iter().all(|u| other.unknown.contains(u))
+            && self.unknown.is_subset(&other.unknown)
     }
 }
 
