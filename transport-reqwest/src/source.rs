@@ -647,6 +647,8 @@ enum Fleet {
 }
 
 /// What one poll of the keeper says.
+// Built on the slow path only and consumed at once: not worth boxing the `Fetch`.
+#[allow(clippy::large_enum_variant)]
 enum Step<E> {
     Done(Result<Arc<LiveToken>, SourceError<E>>),
     Fetch(Fetch),

@@ -34,7 +34,7 @@ pub enum SourceError<E = crate::Error> {
     /// The token does not grant this request (Voucherify scopes): it was not sent. Ask for a
     /// token with one of the required scopes.
     #[error(transparent)]
-    Scope(#[from] AuthorizeError),
+    Scope(Box<AuthorizeError>),
     /// No token came within the source's wait limit (another caller's fetch is still under
     /// way, or the server asked to wait longer). Calling again keeps waiting for it.
     #[error("no token within {waited:?}: a fetch is still under way or the server asked to wait")]
@@ -42,6 +42,12 @@ pub enum SourceError<E = crate::Error> {
         /// How long this call waited.
         waited: Duration,
     },
+}
+
+impl<E> From<AuthorizeError> for SourceError<E> {
+    fn from(error: AuthorizeError) -> Self {
+        Self::Scope(Box::new(error))
+    }
 }
 
 impl<E> SourceError<E> {
