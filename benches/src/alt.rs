@@ -144,3 +144,115 @@ pub mod scopes {
         set.contains(scope) || umbrella(scope).is_some_and(|u| set.contains(u))
     }
 }
+
+/// The hand-written token cache: the token in a `Mutex<Option<String>>`, formatted into a new
+/// header value on every request.
+pub mod hand_cache {
+    use http::header::AUTHORIZATION;
+    use http::HeaderValue;
+    use std::sync::Mutex;
+
+    /// The cache.
+    #[derive(Debug, Default)]
+    pub struct Cache {
+        token: Mutex<Option<String>>,
+    }
+
+    impl Cache {
+        /// A cache holding `token`.
+        pub fn new(token: &str) -> Self {
+            Self {
+                token: Mutex::new(Some(token.to_owned())),
+            }
+        }
+
+        /// Puts `Authorization: Bearer <token>` on `request`.
+        pub fn authorize<B>(&self, request: &mut http::Request<B>) {
+            let guard = self.token.lock().expect("not poisoned");
+            let token = guard.as_deref().expect("a cached token");
+            let value = HeaderValue::from_str(&format!("Bearer {token}")).expect("a header value");
+            drop(guard);
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+    }
+}
+
+/// Fetching a token by hand: the same request keycard sends (`POST /v1/oauth/token`, form body,
+/// `X-App-Id`, `X-App-Token`, `Accept`), the body read and handed to `serde_json`.
+pub mod hand_fetch {
+    use serde::Deserialize;
+
+    /// The token as a hand-written client models it.
+    #[derive(Debug, Deserialize)]
+    pub struct Token {
+        /// `access_token`
+        pub access_token: String,
+        /// `client_id`
+        pub client_id: String,
+        /// `expires_at`
+        pub expires_at: i64,
+        /// `expires_in`
+        pub expires_in: i64,
+        /// `scope`
+        pub scope: String,
+        /// `token_type`
+        pub token_type: String,
+    }
+
+    /// What to send.
+    #[derive(Debug, Clone)]
+    pub struct Target {
+        /// `{base}/v1/oauth/token`
+        pub url: String,
+        /// `X-App-Id`
+        pub app_id: String,
+        /// `X-App-Token`
+        pub secret_key: String,
+        /// The form body.
+        pub body: String,
+    }
+
+    impl Target {
+        /// The request for `scope` at `base`.
+        pub fn new(base: &str, app_id: &str, secret_key: &str, scope: &str) -> Self {
+            Self {
+                url: format!("{base}/v1/oauth/token"),
+                app_id: app_id.to_owned(),
+                secret_key: secret_key.to_owned(),
+                body: format!("grant_type=client_credentials&scope={scope}"),
+            }
+        }
+    }
+
+    /// With ureq.
+    pub fn with_ureq(agent: &ureq::Agent, target: &Target) -> Token {
+        let mut response = agent
+            .post(&target.url)
+            .header("X-App-Id", &target.app_id)
+            .header("X-App-Token", &target.secret_key)
+            .header("Accept", "application/json")
+            .content_type("application/x-www-form-urlencoded")
+            .send(target.body.as_bytes())
+            .expect("a response");
+        let body = response.body_mut().read_to_vec().expect("a body");
+        serde_json::from_slice(&body).expect("a token")
+    }
+
+    /// With reqwest.
+    pub async fn with_reqwest(client: &reqwest::Client, target: &Target) -> Token {
+        let body = client
+            .post(&target.url)
+            .header("X-App-Id", &target.app_id)
+            .header("X-App-Token", &target.secret_key)
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(target.body.clone())
+            .send()
+            .await
+            .expect("a response")
+            .bytes()
+            .await
+            .expect("a body");
+        serde_json::from_slice(&body).expect("a token")
+    }
+}

@@ -7,4 +7,6 @@
 
 pub mod alloc;
 pub mod alt;
+pub mod canned;
 pub mod fixtures;
+pub mod live;
