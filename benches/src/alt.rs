@@ -226,6 +226,11 @@ pub mod hand_fetch {
 
     /// With ureq.
     pub fn with_ureq(agent: &ureq::Agent, target: &Target) -> Token {
+        try_with_ureq(agent, target).expect("a token")
+    }
+
+    /// With ureq; a failure as a message.
+    pub fn try_with_ureq(agent: &ureq::Agent, target: &Target) -> Result<Token, String> {
         let mut response = agent
             .post(&target.url)
             .header("X-App-Id", &target.app_id)
@@ -233,13 +238,24 @@ pub mod hand_fetch {
             .header("Accept", "application/json")
             .content_type("application/x-www-form-urlencoded")
             .send(target.body.as_bytes())
-            .expect("a response");
-        let body = response.body_mut().read_to_vec().expect("a body");
-        serde_json::from_slice(&body).expect("a token")
+            .map_err(|e| e.to_string())?;
+        let body = response
+            .body_mut()
+            .read_to_vec()
+            .map_err(|e| e.to_string())?;
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
     }
 
     /// With reqwest.
     pub async fn with_reqwest(client: &reqwest::Client, target: &Target) -> Token {
+        try_with_reqwest(client, target).await.expect("a token")
+    }
+
+    /// With reqwest; a failure as a message.
+    pub async fn try_with_reqwest(
+        client: &reqwest::Client,
+        target: &Target,
+    ) -> Result<Token, String> {
         let body = client
             .post(&target.url)
             .header("X-App-Id", &target.app_id)
@@ -249,10 +265,10 @@ pub mod hand_fetch {
             .body(target.body.clone())
             .send()
             .await
-            .expect("a response")
+            .map_err(|e| e.to_string())?
             .bytes()
             .await
-            .expect("a body");
-        serde_json::from_slice(&body).expect("a token")
+            .map_err(|e| e.to_string())?;
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
     }
 }
