@@ -1,0 +1,505 @@
+//! A fleet of real OS processes sharing tokens through a real `redis-server`, against the
+//! emulator: one generate call per refresh across the fleet, a lock holder killed mid-mint,
+//! Redis stopped, hung and restarted.
+//!
+//! The processes are this test binary run again with `KEYCARD_FLEET_CHILD` set (the
+//! `fleet_child` test). Each holds a `keycard_ureq::TokenSource` on a `RedisStore` and a clock
+//! that is the system clock plus an offset the parent sets, in step with the emulator's clock:
+//! moving both forward takes every process past a refresh (or an expiry) at once, so each phase
+//! needs exactly one new token, whatever the timing.
+
+mod support;
+
+use keycard_core::lifecycle::KeeperConfig;
+use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
+use keycard_core::{BaseUrl, SecretKey, Transport};
+use keycard_emulator::{Emulator, Fault, Route};
+use keycard_redis::{RedisConfig, RedisStore};
+use keycard_ureq::{SourceEvent, TokenSource, UreqTransport};
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use support::RedisServer;
+
+const CHILD: &str = "KEYCARD_FLEET_CHILD";
+
+/// The parent tests run one at a time: each starts a fleet of processes, on 2 cores in CI.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// What one process did in one phase.
+#[derive(Debug, Default, Clone)]
+struct Report {
+    ok: u64,
+    invalid: u64,
+    errors: u64,
+    verified: u64,
+    alone: u64,
+    store_failed: u64,
+    /// The expiries (Unix ms) of the tokens its callers got: one per distinct token.
+    tokens: BTreeSet<u64>,
+}
+
+impl Report {
+    fn parse(line: &str) -> Self {
+        let mut report = Report::default();
+        for field in line.split_whitespace() {
+            let Some((name, value)) = field.split_once('=') else {
+                continue;
+            };
+            let number = || value.parse::<u64>().unwrap();
+            match name {
+                "ok" => report.ok = number(),
+                "invalid" => report.invalid = number(),
+                "errors" => report.errors = number(),
+                "verified" => report.verified = number(),
+                "alone" => report.alone = number(),
+                "store_failed" => report.store_failed = number(),
+                "tokens" => {
+                    report.tokens = value
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s.parse().unwrap())
+                        .collect()
+                }
+                _ => {}
+            }
+        }
+        report
+    }
+
+    fn newest(&self) -> u64 {
+        *self.tokens.last().expect("a token")
+    }
+}
+
+/// Settings shared by the parent and its children.
+#[derive(Clone, Copy)]
+struct Settings {
+    lock_ttl: Duration,
+    lock_wait: Duration,
+    command_timeout: Duration,
+    retry_after: Duration,
+    transport_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            lock_ttl: Duration::from_secs(5),
+            lock_wait: Duration::from_secs(8),
+            command_timeout: Duration::from_millis(500),
+            retry_after: Duration::from_millis(300),
+            transport_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// One child process.
+struct Process {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Process {
+    fn spawn(emu: &Emulator, redis: &RedisServer, settings: Settings) -> Self {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["fleet_child", "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .env("FLEET_EMULATOR", emu.voucherify_url())
+            .env("FLEET_APP_ID", emu.voucherify_app_id())
+            .env("FLEET_SECRET_KEY", emu.voucherify_secret_key())
+            .env("FLEET_VOUCHER", emu.voucher_code())
+            .env("FLEET_REDIS", redis.url())
+            .env("FLEET_LOCK_TTL_MS", millis(settings.lock_ttl))
+            .env("FLEET_LOCK_WAIT_MS", millis(settings.lock_wait))
+            .env("FLEET_COMMAND_TIMEOUT_MS", millis(settings.command_timeout))
+            .env("FLEET_RETRY_AFTER_MS", millis(settings.retry_after))
+            .env(
+                "FLEET_TRANSPORT_TIMEOUT_MS",
+                millis(settings.transport_timeout),
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the test binary runs again as a child");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut process = Self {
+            child,
+            stdin,
+            stdout,
+        };
+        assert_eq!(process.read("ready"), "");
+        process
+    }
+
+    /// Starts a phase: the clock `offset` ahead, `threads` callers × `calls` each.
+    fn start_phase(&mut self, offset: Duration, threads: u32, calls: u32) {
+        writeln!(self.stdin, "phase {} {threads} {calls}", offset.as_millis()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn report(&mut self) -> Report {
+        Report::parse(&self.read("done"))
+    }
+
+    /// The rest of the next protocol line starting with `@@ <word>`.
+    fn read(&mut self, word: &str) -> String {
+        let prefix = format!("@@ {word}");
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = self.stdout.read_line(&mut line).unwrap();
+            assert!(n > 0, "a child ended before saying {word}");
+            // The test harness may have printed the test's name on the same line.
+            if let Some(at) = line.find(&prefix) {
+                return line[at + prefix.len()..].trim().to_owned();
+            }
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill(); // SIGKILL
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn millis(d: Duration) -> String {
+    d.as_millis().to_string()
+}
+
+/// Runs one phase on every process at once; their reports.
+fn phase(fleet: &mut [Process], offset: Duration, threads: u32, calls: u32) -> Vec<Report> {
+    for process in fleet.iter_mut() {
+        process.start_phase(offset, threads, calls);
+    }
+    fleet.iter_mut().map(Process::report).collect()
+}
+
+/// Moves the emulator's clock to `offset` ahead of real time (from `*current`).
+fn move_clock(emu: &Emulator, current: &mut Duration, offset: Duration) {
+    emu.clock().advance(offset - *current);
+    *current = offset;
+}
+
+fn assert_all_served(reports: &[Report], threads: u32, calls: u32, what: &str) {
+    for (i, report) in reports.iter().enumerate() {
+        assert_eq!(
+            report.ok,
+            u64::from(threads * calls),
+            "{what}: process {i}: {report:?}"
+        );
+        assert_eq!(report.errors, 0, "{what}: process {i}: {report:?}");
+        assert_eq!(report.invalid, 0, "{what}: process {i}: {report:?}");
+        assert_eq!(report.verified, 1, "{what}: process {i}: {report:?}");
+    }
+}
+
+/// Every process ended the phase on the same, single token.
+fn assert_one_token(reports: &[Report], what: &str) {
+    let newest: BTreeSet<u64> = reports.iter().map(Report::newest).collect();
+    assert_eq!(newest.len(), 1, "{what}: {reports:?}");
+}
+
+#[test]
+fn eight_processes_make_one_generate_call_per_refresh() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let redis = RedisServer::start();
+    let emu = Emulator::start().unwrap();
+    let mut fleet: Vec<Process> = (0..8)
+        .map(|_| Process::spawn(&emu, &redis, Settings::default()))
+        .collect();
+    let (threads, calls) = (8, 250);
+    let mut clock = Duration::ZERO;
+    let mut per_refresh = Vec::new();
+    // Start; then into the refresh window of the token (it is still valid); then past its
+    // expiry; twice.
+    for (what, offset) in [
+        ("first token", 0),
+        ("refresh ahead of expiry", 800),
+        ("after expiry", 1800),
+        ("after expiry again", 2800),
+    ] {
+        let offset = Duration::from_secs(offset);
+        move_clock(&emu, &mut clock, offset);
+        let before = emu.hits(Route::VoucherifyGenerate);
+        let reports = phase(&mut fleet, offset, threads, calls);
+        let hits = emu.hits(Route::VoucherifyGenerate) - before;
+        assert_all_served(&reports, threads, calls, what);
+        assert_one_token(&reports, what);
+        for report in &reports {
+            assert_eq!(report.alone, 0, "{what}: {reports:?}");
+            assert_eq!(report.store_failed, 0, "{what}: {reports:?}");
+        }
+        assert_eq!(
+            hits, 1,
+            "{what}: one generate call for 8 processes: {reports:?}"
+        );
+        per_refresh.push(hits);
+    }
+    eprintln!(
+        "8 processes x {threads} threads x {calls} calls: generate calls per phase {per_refresh:?}"
+    );
+    // Only the newest token is still live by the emulator's clock.
+    assert_eq!(emu.live_voucherify_tokens(), 1);
+}
+
+#[test]
+fn a_lock_holder_killed_mid_mint_stalls_the_others_no_longer_than_the_lock() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let redis = RedisServer::start();
+    let emu = Emulator::start().unwrap();
+    let settings = Settings {
+        lock_ttl: Duration::from_secs(2),
+        lock_wait: Duration::from_secs(10),
+        transport_timeout: Duration::from_secs(30),
+        ..Settings::default()
+    };
+    let mut holder = Process::spawn(&emu, &redis, settings);
+    let mut others: Vec<Process> = (0..4)
+        .map(|_| Process::spawn(&emu, &redis, settings))
+        .collect();
+
+    // The holder's generate call stalls: it holds the fleet's lock, mid-mint.
+    emu.inject(Route::VoucherifyGenerate, Fault::StallHeaders, 1);
+    holder.start_phase(Duration::ZERO, 1, 1);
+    let started = Instant::now();
+    while emu.hits(Route::VoucherifyGenerate) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no generate call"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let locked_at = Instant::now();
+    let mut connection = redis.connection();
+    let locks: Vec<String> = redis::cmd("KEYS")
+        .arg("*:lock")
+        .query(&mut connection)
+        .unwrap();
+    assert_eq!(locks.len(), 1, "the holder holds the lock");
+
+    for process in &mut others {
+        process.start_phase(Duration::ZERO, 4, 50);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    holder.kill();
+    let reports: Vec<Report> = others.iter_mut().map(Process::report).collect();
+    let waited = locked_at.elapsed();
+    assert_all_served(&reports, 4, 50, "after the holder died");
+    assert_one_token(&reports, "after the holder died");
+    assert!(
+        waited < settings.lock_ttl + Duration::from_secs(3),
+        "the others waited {waited:?}, the lock lives {:?}",
+        settings.lock_ttl
+    );
+    assert_eq!(
+        emu.hits(Route::VoucherifyGenerate),
+        2,
+        "the dead holder's call, then one for the 4 others: {reports:?}"
+    );
+    eprintln!("holder killed mid-mint: the others had a token {waited:?} after it took the lock");
+}
+
+#[test]
+fn redis_stopped_hung_or_restarted_never_stops_issuance_and_sharing_resumes() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut redis = RedisServer::start();
+    let emu = Emulator::start().unwrap();
+    let settings = Settings::default();
+    let processes = 6;
+    let mut fleet: Vec<Process> = (0..processes)
+        .map(|_| Process::spawn(&emu, &redis, settings))
+        .collect();
+    let (threads, calls) = (4, 100);
+    let mut clock = Duration::ZERO;
+    let mut run = |fleet: &mut [Process], what: &str, offset: u64| {
+        let offset = Duration::from_secs(offset);
+        move_clock(&emu, &mut clock, offset);
+        let before = emu.hits(Route::VoucherifyGenerate);
+        let started = Instant::now();
+        let reports = phase(fleet, offset, threads, calls);
+        let took = started.elapsed();
+        let hits = emu.hits(Route::VoucherifyGenerate) - before;
+        assert_all_served(&reports, threads, calls, what);
+        eprintln!("{what}: {hits} generate calls, {took:?}");
+        (reports, hits, took)
+    };
+
+    let (_, hits, _) = run(&mut fleet, "shared", 0);
+    assert_eq!(hits, 1);
+
+    // Redis stopped: each process mints alone, and says so.
+    redis.stop();
+    let (reports, hits, _) = run(&mut fleet, "redis stopped", 1000);
+    assert_eq!(hits, processes, "{reports:?}");
+    for report in &reports {
+        assert!(report.alone >= 1 && report.store_failed >= 1, "{reports:?}");
+    }
+
+    // Redis back (empty): sharing resumes at the next refresh.
+    redis.restart();
+    std::thread::sleep(settings.retry_after + Duration::from_millis(200));
+    let (reports, hits, _) = run(&mut fleet, "redis restarted", 2000);
+    assert_eq!(hits, 1, "{reports:?}");
+    assert_one_token(&reports, "redis restarted");
+    for report in &reports {
+        assert_eq!((report.alone, report.store_failed), (0, 0), "{reports:?}");
+    }
+
+    // Redis hung (SIGSTOP): commands time out, each process mints alone, quickly.
+    let pid = redis.pid().unwrap().to_string();
+    signal("-STOP", &pid);
+    let (reports, hits, took) = run(&mut fleet, "redis hung", 3000);
+    signal("-CONT", &pid);
+    assert_eq!(hits, processes, "{reports:?}");
+    for report in &reports {
+        assert!(report.alone >= 1, "{reports:?}");
+    }
+    assert!(took < Duration::from_secs(5), "{took:?}");
+
+    std::thread::sleep(settings.retry_after + Duration::from_millis(200));
+    let (reports, hits, _) = run(&mut fleet, "redis answering again", 4000);
+    assert_eq!(hits, 1, "{reports:?}");
+    assert_one_token(&reports, "redis answering again");
+}
+
+fn signal(which: &str, pid: &str) {
+    let status = Command::new("kill").args([which, pid]).status().unwrap();
+    assert!(status.success());
+}
+
+/// The child's side: runs only when started by a parent test.
+#[test]
+fn fleet_child() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let env = |name: &str| std::env::var(name).unwrap();
+    let env_ms = |name: &str| Duration::from_millis(env(name).parse().unwrap());
+    let base = BaseUrl::parse(&env("FLEET_EMULATOR")).unwrap();
+    let api = voucherify::Api::new(
+        base.clone(),
+        Credentials::new(env("FLEET_APP_ID"), SecretKey::new(env("FLEET_SECRET_KEY"))).unwrap(),
+    );
+    let mint = api
+        .generate_token(&Scopes::from([Scope::Vouchers]))
+        .unwrap();
+    let mut config = RedisConfig::default();
+    config.prefix = "fleet-test".into();
+    config.lock_ttl = env_ms("FLEET_LOCK_TTL_MS");
+    config.lock_wait = env_ms("FLEET_LOCK_WAIT_MS");
+    config.command_timeout = env_ms("FLEET_COMMAND_TIMEOUT_MS");
+    config.connect_timeout = env_ms("FLEET_COMMAND_TIMEOUT_MS");
+    config.retry_after = env_ms("FLEET_RETRY_AFTER_MS");
+    let store = RedisStore::with_config(&env("FLEET_REDIS"), config).unwrap();
+    let offset = Arc::new(AtomicU64::new(0));
+    let clock = {
+        let offset = Arc::clone(&offset);
+        move || SystemTime::now() + Duration::from_millis(offset.load(Ordering::Relaxed))
+    };
+    let transport = UreqTransport::builder()
+        .timeout(env_ms("FLEET_TRANSPORT_TIMEOUT_MS"))
+        .build();
+    let source = TokenSource::new(transport.clone(), mint, KeeperConfig::default())
+        .with_store(store)
+        .with_clock(clock.clone());
+    let voucher_url = format!(
+        "{}/v1/vouchers/{}",
+        env("FLEET_EMULATOR").trim_end_matches('/'),
+        env("FLEET_VOUCHER")
+    );
+    println!("@@ ready");
+
+    for line in std::io::stdin().lock().lines() {
+        let line = line.unwrap();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let ["phase", offset_ms, threads, calls] = words[..] else {
+            break;
+        };
+        offset.store(offset_ms.parse().unwrap(), Ordering::Relaxed);
+        let threads: u32 = threads.parse().unwrap();
+        let calls: u32 = calls.parse().unwrap();
+        let totals = Mutex::new(Report::default());
+        std::thread::scope(|scope| {
+            for thread in 0..threads {
+                let (source, totals, clock) = (&source, &totals, &clock);
+                let (transport, voucher_url) = (&transport, &voucher_url);
+                scope.spawn(move || {
+                    let mut mine = Report::default();
+                    for call in 0..calls {
+                        match source.token() {
+                            Ok(token) => {
+                                if token.is_valid(clock()) {
+                                    mine.ok += 1;
+                                } else {
+                                    mine.invalid += 1;
+                                }
+                                mine.tokens.insert(unix_ms(token.expires_at()));
+                                if thread == 0 && call == 0 {
+                                    // The emulator takes it.
+                                    let mut request = http::Request::get(voucher_url.as_str())
+                                        .body(Vec::new())
+                                        .unwrap();
+                                    token.authorize(&mut request);
+                                    let status = transport.send(request).map(|r| r.status());
+                                    if matches!(status, Ok(s) if s == 200) {
+                                        mine.verified += 1;
+                                    } else {
+                                        eprintln!("the emulator refused the token: {status:?}");
+                                    }
+                                }
+                            }
+                            Err(error) => {
+                                eprintln!("no token: {error}");
+                                mine.errors += 1;
+                            }
+                        }
+                    }
+                    let mut totals = totals.lock().unwrap();
+                    totals.ok += mine.ok;
+                    totals.invalid += mine.invalid;
+                    totals.errors += mine.errors;
+                    totals.verified += mine.verified;
+                    totals.tokens.extend(mine.tokens);
+                });
+            }
+        });
+        let mut report = totals.into_inner().unwrap();
+        for event in source.drain_events() {
+            match event {
+                SourceEvent::MintingAlone { .. } => report.alone += 1,
+                SourceEvent::StoreFailed { .. } => report.store_failed += 1,
+                _ => {}
+            }
+        }
+        let tokens: Vec<String> = report.tokens.iter().map(u64::to_string).collect();
+        println!(
+            "@@ done ok={} invalid={} errors={} verified={} alone={} store_failed={} tokens={}",
+            report.ok,
+            report.invalid,
+            report.errors,
+            report.verified,
+            report.alone,
+            report.store_failed,
+            tokens.join(",")
+        );
+    }
+}
+
+fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
