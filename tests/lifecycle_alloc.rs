@@ -39,8 +39,11 @@ fn allocations_in(f: impl FnOnce()) -> usize {
 fn mint(emu: &Emulator) -> voucherify::GenerateToken {
     voucherify::Api::new(
         BaseUrl::parse(&emu.voucherify_url()).unwrap(),
-        Credentials::new(emu.voucherify_app_id(), SecretKey::new(emu.voucherify_secret_key()))
-            .unwrap(),
+        Credentials::new(
+            emu.voucherify_app_id(),
+            SecretKey::new(emu.voucherify_secret_key()),
+        )
+        .unwrap(),
     )
     .generate_token(&Scopes::from([Scope::Vouchers]))
     .unwrap()
