@@ -3,18 +3,19 @@
 //! Redis stopped, hung and restarted.
 //!
 //! The processes are this test binary run again with `KEYCARD_FLEET_CHILD` set (the
-//! `fleet_child` test). Each holds a `keycard_ureq::TokenSource` on a `RedisStore` and a clock
-//! that is the system clock plus an offset the parent sets, in step with the emulator's clock:
+//! `fleet_child` test). Each holds a token source — `keycard_ureq`'s on a `RedisStore`, or
+//! `keycard_reqwest`'s on an `AsyncRedisStore` — and a clock that is the system clock plus an
+//! offset the parent sets, in step with the emulator's clock:
 //! moving both forward takes every process past a refresh (or an expiry) at once, so each phase
 //! needs exactly one new token, whatever the timing.
 
 mod support;
 
-use keycard_core::lifecycle::KeeperConfig;
+use keycard_core::lifecycle::{KeeperConfig, LiveToken};
 use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
 use keycard_core::{BaseUrl, SecretKey, Transport};
 use keycard_emulator::{Emulator, Fault, Route};
-use keycard_redis::{RedisConfig, RedisStore};
+use keycard_redis::{AsyncRedisStore, RedisConfig, RedisStore};
 use keycard_ureq::{SourceEvent, TokenSource, UreqTransport};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -70,6 +71,24 @@ impl Report {
         report
     }
 
+    /// Counts a token a caller got at `now`.
+    fn count(&mut self, token: &LiveToken, now: SystemTime) {
+        if token.is_valid(now) {
+            self.ok += 1;
+        } else {
+            self.invalid += 1;
+        }
+        self.tokens.insert(unix_ms(token.expires_at()));
+    }
+
+    fn add(&mut self, other: Report) {
+        self.ok += other.ok;
+        self.invalid += other.invalid;
+        self.errors += other.errors;
+        self.verified += other.verified;
+        self.tokens.extend(other.tokens);
+    }
+
     fn newest(&self) -> u64 {
         *self.tokens.last().expect("a token")
     }
@@ -97,6 +116,31 @@ impl Default for Settings {
     }
 }
 
+/// Which token source a child runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flavour {
+    Sync,
+    Async,
+}
+
+impl Flavour {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Sync => "sync",
+            Self::Async => "async",
+        }
+    }
+
+    /// Half and half.
+    fn nth(i: usize) -> Self {
+        if i % 2 == 0 {
+            Self::Sync
+        } else {
+            Self::Async
+        }
+    }
+}
+
 /// One child process.
 struct Process {
     child: Child,
@@ -105,10 +149,12 @@ struct Process {
 }
 
 impl Process {
-    fn spawn(emu: &Emulator, redis: &RedisServer, settings: Settings) -> Self {
+    /// A process with a sync source (`keycard_ureq`, `RedisStore`), or an async one
+    /// (`keycard_reqwest` on tokio, `AsyncRedisStore`).
+    fn spawn(emu: &Emulator, redis: &RedisServer, settings: Settings, flavour: Flavour) -> Self {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["fleet_child", "--exact", "--nocapture", "--test-threads=1"])
-            .env(CHILD, "1")
+            .env(CHILD, flavour.name())
             .env("FLEET_EMULATOR", emu.voucherify_url())
             .env("FLEET_APP_ID", emu.voucherify_app_id())
             .env("FLEET_SECRET_KEY", emu.voucherify_secret_key())
@@ -217,8 +263,9 @@ fn eight_processes_make_one_generate_call_per_refresh() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let redis = RedisServer::start();
     let emu = Emulator::start().unwrap();
+    // Four sync processes and four async ones: one fleet.
     let mut fleet: Vec<Process> = (0..8)
-        .map(|_| Process::spawn(&emu, &redis, Settings::default()))
+        .map(|i| Process::spawn(&emu, &redis, Settings::default(), Flavour::nth(i)))
         .collect();
     let (threads, calls) = (8, 250);
     let mut clock = Duration::ZERO;
@@ -249,7 +296,8 @@ fn eight_processes_make_one_generate_call_per_refresh() {
         per_refresh.push(hits);
     }
     eprintln!(
-        "8 processes x {threads} threads x {calls} calls: generate calls per phase {per_refresh:?}"
+        "8 processes (4 sync, 4 async) x {threads} callers x {calls} calls: \
+         generate calls per phase {per_refresh:?}"
     );
     // Only the newest token is still live by the emulator's clock.
     assert_eq!(emu.live_voucherify_tokens(), 1);
@@ -266,9 +314,9 @@ fn a_lock_holder_killed_mid_mint_stalls_the_others_no_longer_than_the_lock() {
         transport_timeout: Duration::from_secs(30),
         ..Settings::default()
     };
-    let mut holder = Process::spawn(&emu, &redis, settings);
+    let mut holder = Process::spawn(&emu, &redis, settings, Flavour::Sync);
     let mut others: Vec<Process> = (0..4)
-        .map(|_| Process::spawn(&emu, &redis, settings))
+        .map(|i| Process::spawn(&emu, &redis, settings, Flavour::nth(i)))
         .collect();
 
     // The holder's generate call stalls: it holds the fleet's lock, mid-mint.
@@ -320,7 +368,7 @@ fn redis_stopped_hung_or_restarted_never_stops_issuance_and_sharing_resumes() {
     let settings = Settings::default();
     let processes = 6;
     let mut fleet: Vec<Process> = (0..processes)
-        .map(|_| Process::spawn(&emu, &redis, settings))
+        .map(|i| Process::spawn(&emu, &redis, settings, Flavour::nth(i as usize)))
         .collect();
     let (threads, calls) = (4, 100);
     let mut clock = Duration::ZERO;
@@ -383,14 +431,14 @@ fn signal(which: &str, pid: &str) {
 /// The child's side: runs only when started by a parent test.
 #[test]
 fn fleet_child() {
-    if std::env::var_os(CHILD).is_none() {
+    let Ok(flavour) = std::env::var(CHILD) else {
         return;
-    }
+    };
     let env = |name: &str| std::env::var(name).unwrap();
     let env_ms = |name: &str| Duration::from_millis(env(name).parse().unwrap());
     let base = BaseUrl::parse(&env("FLEET_EMULATOR")).unwrap();
     let api = voucherify::Api::new(
-        base.clone(),
+        base,
         Credentials::new(env("FLEET_APP_ID"), SecretKey::new(env("FLEET_SECRET_KEY"))).unwrap(),
     );
     let mint = api
@@ -403,34 +451,96 @@ fn fleet_child() {
     config.command_timeout = env_ms("FLEET_COMMAND_TIMEOUT_MS");
     config.connect_timeout = env_ms("FLEET_COMMAND_TIMEOUT_MS");
     config.retry_after = env_ms("FLEET_RETRY_AFTER_MS");
-    let store = RedisStore::with_config(&env("FLEET_REDIS"), config).unwrap();
     let offset = Arc::new(AtomicU64::new(0));
     let clock = {
         let offset = Arc::clone(&offset);
         move || SystemTime::now() + Duration::from_millis(offset.load(Ordering::Relaxed))
     };
-    let transport = UreqTransport::builder()
-        .timeout(env_ms("FLEET_TRANSPORT_TIMEOUT_MS"))
-        .build();
-    let source = TokenSource::new(transport.clone(), mint, KeeperConfig::default())
-        .with_store(store)
-        .with_clock(clock.clone());
+    let timeout = env_ms("FLEET_TRANSPORT_TIMEOUT_MS");
     let voucher_url = format!(
         "{}/v1/vouchers/{}",
         env("FLEET_EMULATOR").trim_end_matches('/'),
         env("FLEET_VOUCHER")
     );
-    println!("@@ ready");
+    let verify = |status: Option<http::StatusCode>| status == Some(http::StatusCode::OK);
 
-    for line in std::io::stdin().lock().lines() {
-        let line = line.unwrap();
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let ["phase", offset_ms, threads, calls] = words[..] else {
-            break;
-        };
-        offset.store(offset_ms.parse().unwrap(), Ordering::Relaxed);
-        let threads: u32 = threads.parse().unwrap();
-        let calls: u32 = calls.parse().unwrap();
+    if flavour == "async" {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let transport = runtime.block_on(async {
+            keycard_reqwest::ReqwestTransport::builder()
+                .timeout(timeout)
+                .build()
+                .unwrap()
+        });
+        let store = AsyncRedisStore::with_config(&env("FLEET_REDIS"), config).unwrap();
+        let source = Arc::new(
+            keycard_reqwest::TokenSource::new(transport.clone(), mint, KeeperConfig::default())
+                .with_store(store)
+                .with_clock(clock.clone()),
+        );
+        serve(&offset, |tasks, calls| {
+            let totals = runtime.block_on(async {
+                let mut handles = Vec::new();
+                for task in 0..tasks {
+                    let (source, clock) = (Arc::clone(&source), clock.clone());
+                    let (transport, voucher_url) = (transport.clone(), voucher_url.clone());
+                    handles.push(tokio::spawn(async move {
+                        let mut mine = Report::default();
+                        for call in 0..calls {
+                            match source.token().await {
+                                Ok(token) => {
+                                    mine.count(&token, clock());
+                                    if task == 0 && call == 0 {
+                                        let mut request = http::Request::get(voucher_url.as_str())
+                                            .body(Vec::new())
+                                            .unwrap();
+                                        token.authorize(&mut request);
+                                        let sent =
+                                            keycard_core::AsyncTransport::send(&transport, request)
+                                                .await;
+                                        mine.verified += u64::from(verify(
+                                            sent.as_ref().ok().map(|r| r.status()),
+                                        ));
+                                    }
+                                }
+                                Err(error) => {
+                                    eprintln!("no token: {error}");
+                                    mine.errors += 1;
+                                }
+                            }
+                        }
+                        mine
+                    }));
+                }
+                let mut totals = Report::default();
+                for handle in handles {
+                    totals.add(handle.await.unwrap());
+                }
+                totals
+            });
+            let mut events = (0, 0);
+            for event in source.drain_events() {
+                match event {
+                    keycard_reqwest::SourceEvent::MintingAlone { .. } => events.0 += 1,
+                    keycard_reqwest::SourceEvent::StoreFailed { .. } => events.1 += 1,
+                    _ => {}
+                }
+            }
+            (totals, events)
+        });
+        return;
+    }
+
+    let transport = UreqTransport::builder().timeout(timeout).build();
+    let store = RedisStore::with_config(&env("FLEET_REDIS"), config).unwrap();
+    let source = TokenSource::new(transport.clone(), mint, KeeperConfig::default())
+        .with_store(store)
+        .with_clock(clock.clone());
+    serve(&offset, |threads, calls| {
         let totals = Mutex::new(Report::default());
         std::thread::scope(|scope| {
             for thread in 0..threads {
@@ -441,24 +551,15 @@ fn fleet_child() {
                     for call in 0..calls {
                         match source.token() {
                             Ok(token) => {
-                                if token.is_valid(clock()) {
-                                    mine.ok += 1;
-                                } else {
-                                    mine.invalid += 1;
-                                }
-                                mine.tokens.insert(unix_ms(token.expires_at()));
+                                mine.count(&token, clock());
                                 if thread == 0 && call == 0 {
-                                    // The emulator takes it.
                                     let mut request = http::Request::get(voucher_url.as_str())
                                         .body(Vec::new())
                                         .unwrap();
                                     token.authorize(&mut request);
-                                    let status = transport.send(request).map(|r| r.status());
-                                    if matches!(status, Ok(s) if s == 200) {
-                                        mine.verified += 1;
-                                    } else {
-                                        eprintln!("the emulator refused the token: {status:?}");
-                                    }
+                                    let sent = transport.send(request);
+                                    mine.verified +=
+                                        u64::from(verify(sent.as_ref().ok().map(|r| r.status())));
                                 }
                             }
                             Err(error) => {
@@ -467,32 +568,44 @@ fn fleet_child() {
                             }
                         }
                     }
-                    let mut totals = totals.lock().unwrap();
-                    totals.ok += mine.ok;
-                    totals.invalid += mine.invalid;
-                    totals.errors += mine.errors;
-                    totals.verified += mine.verified;
-                    totals.tokens.extend(mine.tokens);
+                    totals.lock().unwrap().add(mine);
                 });
             }
         });
-        let mut report = totals.into_inner().unwrap();
+        let mut events = (0, 0);
         for event in source.drain_events() {
             match event {
-                SourceEvent::MintingAlone { .. } => report.alone += 1,
-                SourceEvent::StoreFailed { .. } => report.store_failed += 1,
+                SourceEvent::MintingAlone { .. } => events.0 += 1,
+                SourceEvent::StoreFailed { .. } => events.1 += 1,
                 _ => {}
             }
         }
+        (totals.into_inner().unwrap(), events)
+    });
+}
+
+/// The child's loop: reads `phase <offset ms> <callers> <calls>` lines, sets the clock, runs
+/// `phase(callers, calls)` (the totals, and how many `MintingAlone` and `StoreFailed` events),
+/// prints a report line.
+fn serve(offset: &AtomicU64, mut phase: impl FnMut(u32, u32) -> (Report, (u64, u64))) {
+    println!("@@ ready");
+    for line in std::io::stdin().lock().lines() {
+        let line = line.unwrap();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let ["phase", offset_ms, callers, calls] = words[..] else {
+            break;
+        };
+        offset.store(offset_ms.parse().unwrap(), Ordering::Relaxed);
+        let (report, (alone, store_failed)) =
+            phase(callers.parse().unwrap(), calls.parse().unwrap());
         let tokens: Vec<String> = report.tokens.iter().map(u64::to_string).collect();
         println!(
-            "@@ done ok={} invalid={} errors={} verified={} alone={} store_failed={} tokens={}",
+            "@@ done ok={} invalid={} errors={} verified={} alone={alone} \
+             store_failed={store_failed} tokens={}",
             report.ok,
             report.invalid,
             report.errors,
             report.verified,
-            report.alone,
-            report.store_failed,
             tokens.join(",")
         );
     }
