@@ -290,3 +290,42 @@ fn debug_shows_the_address_but_never_the_password() {
         Err(RedisStoreError::Url(_))
     ));
 }
+
+#[test]
+fn the_documented_acl_user_is_enough() {
+    let redis = RedisServer::start();
+    let mut admin = redis.connection();
+    // The ACL of the crate docs, with the prefix `test`.
+    let rule = "on >keycard-password ~test:keycard:* resetchannels -@all +get +set +del +pttl \
+                +eval +evalsha +script|load +ping";
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("keycard")
+        .arg(rule.split_whitespace().collect::<Vec<_>>())
+        .query(&mut admin)
+        .unwrap();
+    let url = format!(
+        "redis://keycard:keycard-password@127.0.0.1:{}/",
+        redis.port()
+    );
+    let store = RedisStore::with_config(&url, config()).unwrap();
+    let (key, stored) = token("token-one", SystemTime::now(), 900);
+    store.ping().unwrap();
+    assert!(store.load(&key).unwrap().is_none());
+    store.save(&key, &stored).unwrap();
+    assert_eq!(store.load(&key).unwrap(), Some(stored));
+    let Claim::Acquired(lock) = store.claim_mint(&key).unwrap() else {
+        panic!("the lock")
+    };
+    store.release_mint(&lock).unwrap();
+    store.remove(&key).unwrap();
+
+    // Outside its prefix, the user is refused: an error, not an outage.
+    let mut other = config();
+    other.prefix = "elsewhere".into();
+    let store = RedisStore::with_config(&url, other).unwrap();
+    let error = store.load(&key).unwrap_err();
+    assert!(matches!(error, RedisStoreError::Refused(_)), "{error:?}");
+    assert!(!error.is_outage());
+    assert!(!format!("{error} {error:?}").contains("keycard-password"));
+}

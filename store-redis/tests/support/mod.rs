@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 pub const INSTALL_HINT: &str = "redis-server is not installed: the Redis tests need it. \
      Install it with `apt-get install -y redis-server` (Debian, Ubuntu) or \
      `brew install redis` (macOS), or set KEYCARD_REDIS_SERVER to its path. \
-     `.ci/run` installs it.";
+     `scripts/test` (the README's test command) installs it.";
 
 /// A running `redis-server`.
 pub struct RedisServer {
