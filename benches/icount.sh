@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-bench}"
 cargo build --release -p keycard-benches --bin icount >&2
 bin="$CARGO_TARGET_DIR/release/icount"
-runs=2000
+runs=${RUNS:-2000}
 out=$(mktemp -d)
 printf '%-55s %14s\n' case instructions/call
 for case in $("$bin" list | grep -F -- "${1:-}"); do

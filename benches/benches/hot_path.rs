@@ -8,93 +8,13 @@
 //! Heap allocations per call are counted with a counting global allocator and printed.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use keycard_benches::alt::hand_cache;
-use keycard_benches::canned::Canned;
-use keycard_benches::fixtures::api;
-use keycard_core::lifecycle::{KeeperConfig, LiveToken};
-use keycard_core::voucherify::{Scope, Scopes};
+use keycard_benches::hot::{request, Contenders, Way, WAYS};
 use std::hint::black_box;
-use std::sync::{Arc, Barrier};
+use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 #[global_allocator]
 static ALLOC: keycard_benches::alloc::Counting = keycard_benches::alloc::Counting;
-
-/// The outgoing request, as an application builds it before authorizing it.
-fn request() -> http::Request<()> {
-    http::Request::get("https://api.voucherify.io/v1/vouchers/SUMMER")
-        .header(http::header::ACCEPT, "application/json")
-        .body(())
-        .expect("a valid request")
-}
-
-/// The ways to authorize a request, each ready with a live token.
-struct Contenders {
-    ureq_source: keycard_ureq::TokenSource<keycard_core::voucherify::GenerateToken, Canned>,
-    reqwest_source: keycard_reqwest::TokenSource<keycard_core::voucherify::GenerateToken, Canned>,
-    live: Arc<LiveToken>,
-    hand: hand_cache::Cache,
-}
-
-impl Contenders {
-    fn new() -> Self {
-        let mint = api()
-            .generate_token(&Scopes::from([Scope::Api]))
-            .expect("a valid operation");
-        let ureq_source = keycard_ureq::TokenSource::new(
-            Canned::default(),
-            mint.clone(),
-            KeeperConfig::default(),
-        );
-        let live = ureq_source.token().expect("the canned token");
-        let reqwest_source =
-            keycard_reqwest::TokenSource::new(Canned::default(), mint, KeeperConfig::default());
-        futures_lite_block_on(reqwest_source.token()).expect("the canned token");
-        let hand = hand_cache::Cache::new(live.access_token().expose_secret());
-        Self {
-            ureq_source,
-            reqwest_source,
-            live,
-            hand,
-        }
-    }
-
-    fn ureq_source(&self, r: &mut http::Request<()>) {
-        self.ureq_source.authorize(r).expect("a live token");
-    }
-
-    fn reqwest_source(&self, r: &mut http::Request<()>) {
-        assert!(self.reqwest_source.authorize_cached(r));
-    }
-
-    fn live(&self, r: &mut http::Request<()>) {
-        self.live.authorize(r);
-    }
-
-    fn hand(&self, r: &mut http::Request<()>) {
-        self.hand.authorize(r);
-    }
-}
-
-type Way = fn(&Contenders, &mut http::Request<()>);
-
-const WAYS: [(&str, Way); 4] = [
-    ("keycard_ureq_source", Contenders::ureq_source),
-    ("keycard_reqwest_source", Contenders::reqwest_source),
-    ("keycard_core_live_token", Contenders::live),
-    ("hand_written", Contenders::hand),
-];
-
-/// Polls a future that is ready at once (the reqwest source's first fetch, over the canned
-/// transport, never suspends).
-fn futures_lite_block_on<F: std::future::Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match future.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(output) => output,
-        std::task::Poll::Pending => panic!("the canned transport never suspends"),
-    }
-}
 
 /// Runs `iters` calls on each of two threads at once; the slower thread's time.
 fn on_two_threads(iters: u64, contenders: &Contenders, way: Way) -> Duration {

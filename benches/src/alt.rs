@@ -27,6 +27,27 @@ pub mod oauth2_crate {
     pub fn parse(body: &[u8]) -> Token {
         serde_json::from_slice(body).expect("a valid token response")
     }
+
+    /// What the `oauth2` crate's client does with a token endpoint's `http::Response`
+    /// (`endpoint_response` in its `endpoint.rs`, which is not public): the status must be 200,
+    /// the content type JSON (lower-cased, then compared), and the body is read with
+    /// `serde_path_to_error`. The same input and the same checks as keycard's
+    /// `GenerateToken::parse`.
+    pub fn parse_response(response: http::Response<Vec<u8>>) -> Token {
+        assert_eq!(response.status(), http::StatusCode::OK, "a token response");
+        let json = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .map_or(true, |ct| {
+                ct.to_str()
+                    .ok()
+                    .filter(|ct| ct.to_lowercase().starts_with("application/json"))
+                    .is_some()
+            });
+        assert!(json, "a JSON token response");
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(response.body()))
+            .expect("a valid token response")
+    }
 }
 
 /// A generated-SDK-style model (what openapi-generator emits for `OAuthTokenGenerateResponseBody`):

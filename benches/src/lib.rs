@@ -9,4 +9,5 @@ pub mod alloc;
 pub mod alt;
 pub mod canned;
 pub mod fixtures;
+pub mod hot;
 pub mod live;

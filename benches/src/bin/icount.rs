@@ -36,6 +36,30 @@ fn cases() -> Vec<Case> {
                 }
             }),
         ));
+        let other = api
+            .generate_token(&Scopes::from([Scope::Vouchers]))
+            .expect("a valid operation");
+        let json = body.json.clone();
+        cases.push((
+            format!("parse_token/{name}/keycard_scope_not_echoed"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    let response = json_response(&json);
+                    let out = measured(response, |r| other.parse(r).unwrap());
+                    drop(black_box(out));
+                }
+            }),
+        ));
+        let json = body.json.clone();
+        cases.push((
+            format!("parse_token/{name}/oauth2_client_path"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    let response = json_response(&json);
+                    drop(black_box(measured(response, oauth2_crate::parse_response)));
+                }
+            }),
+        ));
         let json = body.json.clone();
         cases.push((
             format!("parse_token/{name}/oauth2"),
@@ -143,6 +167,47 @@ fn cases() -> Vec<Case> {
                     black_box(measured(&set, |s| {
                         by_hand::grants_hash(s, black_box(scope.as_str()))
                     }));
+                }
+            }),
+        ));
+    }
+    // The hot path: one request, reused, its header replaced by every call.
+    for (name, way) in keycard_benches::hot::WAYS {
+        cases.push((
+            format!("hot_path/{name}"),
+            Box::new(move |n| {
+                let contenders = keycard_benches::hot::Contenders::new();
+                let mut request = keycard_benches::hot::request();
+                way(&contenders, &mut request);
+                for _ in 0..n {
+                    measured(&mut request, |r| way(&contenders, r));
+                }
+            }),
+        ));
+    }
+
+    // Fetching over HTTP from the emulator (started inside the case: only the client side runs
+    // inside `measured`; the emulator's threads are not counted).
+    type Fetch = fn(&keycard_benches::live::Live);
+    let fetches: [(&str, Fetch); 6] = [
+        ("ureq/keycard_ureq", |l| drop(l.keycard_ureq())),
+        ("ureq/keycard_ureq_inline_resolver", |l| {
+            drop(l.keycard_ureq_inline())
+        }),
+        ("ureq/hand_written_ureq", |l| drop(l.hand_ureq())),
+        ("ureq/hand_written_ureq_same_timeouts", |l| {
+            drop(l.hand_ureq_timeouts())
+        }),
+        ("reqwest/keycard_reqwest", |l| drop(l.keycard_reqwest())),
+        ("reqwest/hand_written_reqwest", |l| drop(l.hand_reqwest())),
+    ];
+    for (name, fetch) in fetches {
+        cases.push((
+            format!("transport/{name}"),
+            Box::new(move |n| {
+                let live = keycard_benches::live::Live::start();
+                for _ in 0..n {
+                    measured(&live, fetch);
                 }
             }),
         ));

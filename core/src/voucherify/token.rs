@@ -88,6 +88,13 @@ pub(super) struct TokenWire<'a> {
 
 impl TokenWire<'_> {
     pub(super) fn into_token(self) -> Result<Token, ParseErrorKind> {
+        self.into_token_for(None)
+    }
+
+    /// Like [`into_token`](Self::into_token); when `requested` is the exact scope string sent
+    /// and the set it parses to, a response that echoes that string gets the set without
+    /// parsing it again.
+    fn into_token_for(self, requested: Option<&Requested>) -> Result<Token, ParseErrorKind> {
         let out_of_range = |field| ParseErrorKind::InvalidField {
             field,
             problem: FieldProblem::OutOfRange,
@@ -113,7 +120,10 @@ impl TokenWire<'_> {
             client_id: self.client_id.into_owned(),
             expires_at,
             expires_in,
-            scope: Scopes::parse(&self.scope),
+            scope: match requested {
+                Some(requested) if *self.scope == *requested.wire => requested.scopes.clone(),
+                _ => Scopes::parse(&self.scope),
+            },
             token_type: TokenType::from_wire(&self.token_type),
         })
     }
@@ -177,9 +187,17 @@ impl<'a> TokenWire<'a> {
     }
 }
 
-/// Reads a token from a JSON body.
-pub(super) fn parse_token(raw: &RawResponse) -> Result<Token, ParseErrorKind> {
-    TokenWire::read(raw.body())?.into_token()
+/// The scopes a generate request asked for: the exact string sent, and the set that string
+/// parses to.
+#[derive(Debug, Clone)]
+struct Requested {
+    wire: String,
+    scopes: Scopes,
+}
+
+/// Reads a token from a JSON body; see [`TokenWire::into_token_for`] for `requested`.
+fn parse_token(raw: &RawResponse, requested: Option<&Requested>) -> Result<Token, ParseErrorKind> {
+    TokenWire::read(raw.body())?.into_token_for(requested)
 }
 
 /// `POST /v1/oauth/token` for one scope set: build with [`Api::generate_token`].
@@ -189,7 +207,9 @@ pub(super) fn parse_token(raw: &RawResponse) -> Result<Token, ParseErrorKind> {
 pub struct GenerateToken {
     prepared: Prepared,
     scopes: Scopes,
-    scope_string: String,
+    /// The scope string sent and the set it parses to (normally `scopes` itself), for
+    /// responses that echo it.
+    requested: Requested,
 }
 
 impl GenerateToken {
@@ -205,10 +225,14 @@ impl GenerateToken {
                 ("scope", &scope_string),
             ],
         )?;
+        let requested = Requested {
+            scopes: Scopes::parse(&scope_string),
+            wire: scope_string,
+        };
         Ok(Self {
             prepared,
             scopes: scopes.clone(),
-            scope_string,
+            requested,
         })
     }
 
@@ -219,7 +243,7 @@ impl GenerateToken {
 
     /// The exact `scope` value sent (space-separated, before form encoding).
     pub fn scope_string(&self) -> &str {
-        &self.scope_string
+        &self.requested.wire
     }
 }
 
@@ -233,7 +257,9 @@ impl Operation for GenerateToken {
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
         parse_with(response, |raw| match raw.status().as_u16() {
-            200 => with_media_type(raw, JSON, |raw| parse_token(raw).map(Typed::Success)),
+            200 => with_media_type(raw, JSON, |raw| {
+                parse_token(raw, Some(&self.requested)).map(Typed::Success)
+            }),
             _ => error_or_untyped(raw),
         })
     }
@@ -299,6 +325,45 @@ mod tests {
         let mut bytes = SPEC.as_bytes().to_vec();
         bytes[20] = 0xff;
         assert!(TokenWire::read_flat(&bytes).is_none());
+    }
+
+    #[test]
+    fn an_echoed_scope_string_reads_as_a_parsed_one() {
+        use crate::voucherify::{Api, Credentials, Region, Scope, Scopes};
+        use crate::{Operation, SecretKey};
+        let api = Api::new(
+            Region::Europe.base_url(),
+            Credentials::new("app", SecretKey::new("key")).unwrap(),
+        );
+        let mut odd = Scopes::from([Scope::Vouchers, Scope::ClientApi]);
+        odd.insert_wire("brand-new");
+        odd.insert_wire("zeta");
+        let all: Scopes = Scope::ALL.iter().copied().collect();
+        for asked in [Scopes::from([Scope::Api]), odd, all] {
+            let generate = api.generate_token(&asked).unwrap();
+            for scope in [
+                generate.scope_string().to_owned(),
+                "api".to_owned(),
+                "zeta brand-new vouchers".to_owned(),
+                format!("{} ", generate.scope_string()),
+            ] {
+                let body = SPEC.replace(r#""scope":"api""#, &format!(r#""scope":"{scope}""#));
+                let response = http::Response::builder()
+                    .header("content-type", "application/json")
+                    .body(body.clone().into_bytes())
+                    .unwrap();
+                let token = generate.parse(response).unwrap().into_result().unwrap();
+                let plain = TokenWire::read(body.as_bytes())
+                    .unwrap()
+                    .into_token()
+                    .unwrap();
+                assert_eq!(token, plain, "{scope}");
+                assert_eq!(
+                    token.scope.unknown().collect::<Vec<_>>(),
+                    plain.scope.unknown().collect::<Vec<_>>()
+                );
+            }
+        }
     }
 
     #[test]
