@@ -38,7 +38,7 @@ pub mod oauth2_crate {
         let json = response
             .headers()
             .get(http::header::CONTENT_TYPE)
-            .map_or(true, |ct| {
+            .is_none_or(|ct| {
                 ct.to_str()
                     .ok()
                     .filter(|ct| ct.to_lowercase().starts_with("application/json"))
