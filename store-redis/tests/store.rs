@@ -74,7 +74,7 @@ fn a_token_is_stored_under_a_key_without_secrets_and_expires_with_the_token() {
     assert!(name.starts_with("test:keycard:v1:voucherify:"), "{name}");
     let mut connection = redis.connection();
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut connection).unwrap();
-    assert_eq!(keys, [name.clone()]);
+    assert_eq!(keys, std::slice::from_ref(&name));
     for key in &keys {
         assert!(
             !key.contains(SECRET_KEY) && !key.contains("app-id"),
