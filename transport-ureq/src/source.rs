@@ -412,6 +412,8 @@ where
         let turn = self.report(id, result);
         guard.id = None;
         if let Turn::Issued(token) = &turn {
+            // Local waiters need not wait for the store.
+            self.changed.notify_all();
             self.save(token);
         }
         if let Some(lock) = lock {
