@@ -329,3 +329,37 @@ fn the_documented_acl_user_is_enough() {
     assert!(!error.is_outage());
     assert!(!format!("{error} {error:?}").contains("keycard-password"));
 }
+
+#[test]
+fn exact_order_tokens_are_shared_per_order() {
+    use keycard_core::{exact, ApiKey, BaseUrl};
+    use keycard_emulator::{Emulator, Route};
+    use keycard_ureq::{TokenSource, UreqTransport};
+
+    let redis = RedisServer::start();
+    let emu = Emulator::start().unwrap();
+    let api = exact::Api::new(
+        BaseUrl::parse(&emu.exact_url()).unwrap(),
+        ApiKey::new(emu.exact_api_key()),
+    )
+    .unwrap();
+    let orders = emu.exact_order_ids();
+    // Two "processes" (each its own source and connection) per order, for two orders.
+    let sources: Vec<_> = [orders[0], orders[0], orders[1], orders[1]]
+        .into_iter()
+        .map(|order| {
+            TokenSource::new(
+                UreqTransport::new(),
+                api.create_order_access_token(order).unwrap(),
+                KeeperConfig::default(),
+            )
+            .with_store(RedisStore::with_config(&redis.url(), config()).unwrap())
+        })
+        .collect();
+    let tokens: Vec<_> = sources.iter().map(|s| s.token().unwrap()).collect();
+    assert_eq!(tokens[0].access_token(), tokens[1].access_token());
+    assert_eq!(tokens[2].access_token(), tokens[3].access_token());
+    assert_ne!(tokens[0].access_token(), tokens[2].access_token());
+    assert_eq!(emu.hits(Route::ExactOrderAccessToken), 2, "one per order");
+    assert_ne!(sources[0].store_key(), sources[2].store_key());
+}
