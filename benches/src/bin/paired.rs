@@ -1,0 +1,198 @@
+//! Paired timing: the contenders of each comparison run in short alternating batches (the order
+//! rotating every round), and each is reported as the median time per call and the median of
+//! its per-round ratios to keycard. On a shared machine whose load drifts, criterion measures
+//! each contender at a different moment; here every round compares them under the same load.
+//!
+//! `paired [FILTER]` prints markdown tables (FILTER: a substring of the group names).
+
+use keycard_benches::alt::{floor, oauth2_crate, scopes as by_hand, sdk};
+use keycard_benches::fixtures::{all_scopes_wire, api, json_response, token_bodies};
+use keycard_benches::hot::{request, Contenders, WAYS};
+use keycard_core::voucherify::{Scope, Scopes};
+use keycard_core::Operation;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const ROUNDS: usize = 401;
+const BATCH: usize = 256;
+
+/// One contender: runs `n` calls and returns the time they took (setup and drops excluded).
+type Run<'a> = Box<dyn FnMut(usize) -> Duration + 'a>;
+
+/// Times `f` over inputs made by `setup`, keeping the outputs until the clock has stopped.
+fn batch<I, O>(n: usize, mut setup: impl FnMut() -> I, mut f: impl FnMut(I) -> O) -> Duration {
+    let inputs: Vec<I> = (0..n).map(|_| setup()).collect();
+    let mut outputs = Vec::with_capacity(n);
+    let start = Instant::now();
+    for input in inputs {
+        outputs.push(f(black_box(input)));
+    }
+    let elapsed = start.elapsed();
+    drop(black_box(outputs));
+    elapsed
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Runs the contenders (the first is keycard, the baseline) and prints one table.
+fn compare(group: &str, filter: &str, mut contenders: Vec<(&str, Run<'_>)>) {
+    if !group.contains(filter) {
+        return;
+    }
+    let k = contenders.len();
+    let mut per_call = vec![Vec::with_capacity(ROUNDS); k];
+    for (_, run) in contenders.iter_mut() {
+        run(BATCH); // warm up
+    }
+    for round in 0..ROUNDS {
+        for j in 0..k {
+            let v = (j + round) % k;
+            let elapsed = (contenders[v].1)(BATCH);
+            per_call[v].push(elapsed.as_secs_f64() * 1e9 / BATCH as f64);
+        }
+    }
+    println!("\n#### {group}\n");
+    println!("| contender | median per call | vs keycard (median of per-round ratios) |");
+    println!("|---|---|---|");
+    for (v, (name, _)) in contenders.iter().enumerate() {
+        let ratio = median(
+            (0..ROUNDS)
+                .map(|r| per_call[v][r] / per_call[0][r])
+                .collect(),
+        );
+        let ns = median(per_call[v].clone());
+        let time = if ns >= 1000.0 {
+            format!("{:.2} µs", ns / 1000.0)
+        } else {
+            format!("{ns:.1} ns")
+        };
+        println!("| {name} | {time} | {ratio:.2}× |");
+    }
+}
+
+fn main() {
+    let filter = std::env::args().nth(1).unwrap_or_default();
+    let filter = filter.as_str();
+    println!("paired timing: {ROUNDS} rounds of {BATCH} calls per contender");
+
+    let api = api();
+    for body in token_bodies() {
+        let generate = api.generate_token(&body.scopes).expect("a valid operation");
+        let other = api
+            .generate_token(&Scopes::from([Scope::Vouchers]))
+            .expect("a valid operation");
+        let json = body.json.as_str();
+        let bytes = json.as_bytes();
+        compare(
+            &format!("parse_token/{}", body.name),
+            filter,
+            vec![
+                (
+                    "keycard",
+                    Box::new(|n| batch(n, || json_response(json), |r| generate.parse(r).unwrap())),
+                ),
+                (
+                    "keycard, scope not echoed",
+                    Box::new(|n| batch(n, || json_response(json), |r| other.parse(r).unwrap())),
+                ),
+                (
+                    "oauth2, its client's path",
+                    Box::new(|n| batch(n, || json_response(json), oauth2_crate::parse_response)),
+                ),
+                (
+                    "oauth2, serde_json only",
+                    Box::new(|n| batch(n, || bytes, oauth2_crate::parse)),
+                ),
+                ("SDK model", Box::new(|n| batch(n, || bytes, sdk::parse))),
+                (
+                    "floor: serde_json, borrowed",
+                    Box::new(|n| batch(n, || bytes, floor::parse)),
+                ),
+            ],
+        );
+    }
+
+    for (name, wire) in [
+        ("1_scope", "api".to_owned()),
+        ("3_scopes", "vouchers campaigns customers".to_owned()),
+        ("all_42_scopes", all_scopes_wire()),
+    ] {
+        let wire = wire.as_str();
+        compare(
+            &format!("scope_set/parse/{name}"),
+            filter,
+            vec![
+                ("keycard", Box::new(|n| batch(n, || wire, Scopes::parse))),
+                (
+                    "Vec<String>",
+                    Box::new(|n| batch(n, || wire, by_hand::parse_vec)),
+                ),
+                (
+                    "HashSet<String>",
+                    Box::new(|n| batch(n, || wire, by_hand::parse_hash)),
+                ),
+            ],
+        );
+    }
+
+    for (name, wire, scope) in [
+        (
+            "direct",
+            "vouchers campaigns customers".to_owned(),
+            Scope::Customers,
+        ),
+        ("umbrella", "api".to_owned(), Scope::Vouchers),
+        (
+            "denied",
+            "vouchers campaigns customers".to_owned(),
+            Scope::ClientRedeem,
+        ),
+        ("all_42_scopes", all_scopes_wire(), Scope::Vouchers),
+    ] {
+        let set = Scopes::parse(&wire);
+        let vec = by_hand::parse_vec(&wire);
+        let hash = by_hand::parse_hash(&wire);
+        let s = scope.as_str();
+        compare(
+            &format!("scope_set/grants/{name}"),
+            filter,
+            vec![
+                (
+                    "keycard",
+                    Box::new(|n| batch(n, || &set, |set| set.grants(black_box(scope)))),
+                ),
+                (
+                    "Vec<String>",
+                    Box::new(|n| batch(n, || &vec, |v| by_hand::grants_vec(v, black_box(s)))),
+                ),
+                (
+                    "HashSet<String>",
+                    Box::new(|n| batch(n, || &hash, |h| by_hand::grants_hash(h, black_box(s)))),
+                ),
+            ],
+        );
+    }
+
+    if "hot_path/1_thread".contains(filter) {
+        let contenders = Contenders::new();
+        let runs: Vec<(&str, Run<'_>)> = WAYS
+            .iter()
+            .map(|&(name, way)| {
+                let c = &contenders;
+                let mut r = request();
+                let run: Run<'_> = Box::new(move |n| {
+                    let start = Instant::now();
+                    for _ in 0..n {
+                        way(black_box(c), black_box(&mut r));
+                    }
+                    start.elapsed()
+                });
+                (name, run)
+            })
+            .collect();
+        compare("hot_path/1_thread", filter, runs);
+    }
+}
