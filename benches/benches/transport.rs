@@ -12,8 +12,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 /// Rounds and requests per contender per round of the paired measurement.
-const ROUNDS: usize = 41;
-const PER_ROUND: u32 = 100;
+const ROUNDS: usize = 401;
+const PER_ROUND: u32 = 40;
 
 fn time(n: u32, f: &dyn Fn()) -> Duration {
     let start = Instant::now();
@@ -58,6 +58,16 @@ fn transport(c: &mut Criterion) {
     paired("ureq", &|| drop(black_box(live.keycard_ureq())), &|| {
         drop(black_box(live.hand_ureq()))
     });
+    paired(
+        "ureq, keycard-ureq with an inline resolver for IP addresses",
+        &|| drop(black_box(live.keycard_ureq_inline())),
+        &|| drop(black_box(live.hand_ureq())),
+    );
+    paired(
+        "ureq, the hand-written client with keycard-ureq's timeouts",
+        &|| drop(black_box(live.keycard_ureq())),
+        &|| drop(black_box(live.hand_ureq_timeouts())),
+    );
     paired(
         "reqwest",
         &|| drop(black_box(live.keycard_reqwest())),

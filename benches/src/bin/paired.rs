@@ -178,7 +178,7 @@ fn main() {
 
     if "hot_path/1_thread".contains(filter) {
         let contenders = Contenders::new();
-        let runs: Vec<(&str, Run<'_>)> = WAYS
+        let mut runs: Vec<(&str, Run<'_>)> = WAYS
             .iter()
             .map(|&(name, way)| {
                 let c = &contenders;
@@ -193,6 +193,17 @@ fn main() {
                 (name, run)
             })
             .collect();
+        // What the sources add to the live token: mostly this.
+        runs.push((
+            "(the clock read alone: SystemTime::now)",
+            Box::new(|n| {
+                let start = Instant::now();
+                for _ in 0..n {
+                    black_box(std::time::SystemTime::now());
+                }
+                start.elapsed()
+            }),
+        ));
         compare("hot_path/1_thread", filter, runs);
     }
 }
