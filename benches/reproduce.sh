@@ -5,7 +5,7 @@
 # Usage: benches/reproduce.sh   (about 15 minutes on 2 cores; logs in $CARGO_TARGET_DIR/bench-logs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-bench}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 logs="$CARGO_TARGET_DIR/bench-logs"
 mkdir -p "$logs"
 uname -srm | tee "$logs/machine.txt"
