@@ -3,13 +3,10 @@
 //! needs no particular async runtime.
 
 mod clock;
-mod error;
-mod event;
 mod store;
 
 pub use clock::{Clock, SystemClock};
-pub use error::SourceError;
-pub use event::{AloneReason, SourceEvent, StoreAction};
+pub use keycard_core::lifecycle::{AloneReason, SourceEvent, StoreAction};
 
 use crate::ReqwestTransport;
 use arc_swap::ArcSwapOption;
@@ -28,6 +25,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 use store::DynStore;
+
+/// Why a token source gave no token, or refused to authorize a request: the shared
+/// [`keycard_core::lifecycle::SourceError`], whose transport error defaults to this crate's
+/// [`Error`](crate::Error).
+pub type SourceError<E = crate::Error> = keycard_core::lifecycle::SourceError<E>;
 
 /// How long a call waits for a token by default (for another caller's fetch, or for a retry
 /// the server asked for) before it gives up with [`SourceError::TimedOut`].

@@ -2,13 +2,10 @@
 //! lock-free hot path, single-flight fetches over a [`Transport`].
 
 mod clock;
-mod error;
-mod event;
 mod store;
 
 pub use clock::{Clock, SystemClock};
-pub use error::SourceError;
-pub use event::{AloneReason, SourceEvent, StoreAction};
+pub use keycard_core::lifecycle::{AloneReason, SourceEvent, StoreAction};
 
 use crate::UreqTransport;
 use arc_swap::ArcSwapOption;
@@ -22,6 +19,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 use store::DynStore;
+
+/// Why a token source gave no token, or refused to authorize a request: the shared
+/// [`keycard_core::lifecycle::SourceError`], whose transport error defaults to this crate's
+/// [`Error`](crate::Error).
+pub type SourceError<E = crate::Error> = keycard_core::lifecycle::SourceError<E>;
 
 /// How long a call waits for a token by default (for another caller's fetch, or for a retry
 /// the server asked for) before it gives up with [`SourceError::TimedOut`].

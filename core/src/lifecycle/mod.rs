@@ -23,6 +23,9 @@
 //! - **Fleet-wide single flight**: a store shared by many processes (`keycard::redis`) lets one
 //!   of them mint while the others wait for its token ([`TokenStore::claim_mint`], [`Claim`],
 //!   [`MintLock`]).
+//! - **Token sources**' shared vocabulary: what a thread-safe source reports
+//!   ([`SourceEvent`]) and why it gives no token ([`SourceError`]), used by every transport's
+//!   `TokenSource`.
 //!
 //! Nothing here reads a clock, does I/O or starts a thread.
 //!
@@ -85,6 +88,8 @@ mod jitter;
 mod keeper;
 mod retry;
 mod source;
+mod source_error;
+mod source_event;
 mod store;
 mod token;
 
@@ -96,6 +101,8 @@ pub use jitter::Jitter;
 pub use keeper::{Action, Fetch, FetchId, Keeper, KeeperConfig, Progress, Restored};
 pub use retry::{server_retry_at, Decision, RetryPolicy};
 pub use source::{Expiry, Issued, Mint};
+pub use source_error::SourceError;
+pub use source_event::{AloneReason, SourceEvent, StoreAction};
 pub use store::{
     AsyncTokenStore, DecodeError, MemoryStore, RestoreError, StoreKey, StoredToken, TokenStore,
 };
