@@ -200,11 +200,17 @@ fn past_the_retry_budget_every_waiting_task_gets_the_one_error() {
         quick_config(3, Duration::from_millis(300)),
     );
     emu.inject_always(Route::VoucherifyGenerate, Fault::ServiceUnavailable);
+    // Every task is under way before the first fetch starts, so none arrives after the round
+    // has ended (which would rightly start a round of its own) on a slow, loaded machine.
+    let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
     let errors = rt.block_on(async {
         let tasks: Vec<_> = (0..TASKS)
             .map(|_| {
-                let source = Arc::clone(&source);
-                tokio::spawn(async move { source.token().await.expect_err("no token") })
+                let (source, barrier) = (Arc::clone(&source), Arc::clone(&barrier));
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    source.token().await.expect_err("no token")
+                })
             })
             .collect();
         let mut errors = Vec::new();
