@@ -30,6 +30,7 @@ mod error;
 mod list;
 mod mode;
 mod order;
+mod order_endpoint;
 mod permission;
 mod user_token;
 mod validation;
@@ -43,6 +44,7 @@ pub use error::{
 pub use list::{ApplicationTokenInfo, ApplicationTokenPage, ListApplicationTokens, ListQuery};
 pub use mode::{AccountType, Mode, TokenType};
 pub use order::{CreateOrderAccessToken, OrderAccessToken};
+pub use order_endpoint::OrderId;
 pub use permission::{Permission, Permissions};
 pub use user_token::{CreateUserToken, UserCredentials, UserToken, UserTokenError};
 pub use validation::{IssueCode, ValidationError, ValidationIssue};

@@ -2,7 +2,7 @@
 //! ends a fetch ([`FetchError`]). Neither ever holds a secret.
 
 use http::StatusCode;
-use std::time::SystemTime;
+use std::time::Duration;
 
 /// Why one attempt to get a token failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,11 +17,8 @@ pub enum Failure {
         message: Option<String>,
     },
     /// Nothing came back: the transport could not exchange the request (connection, timeout, …).
-    #[error("transport: {message}")]
-    Transport {
-        /// What the transport said.
-        message: String,
-    },
+    #[error("transport: {0}")]
+    Transport(crate::TransportError),
     /// A success status came back but its body could not be read.
     #[error("HTTP {status} with a body that could not be read: {problem}")]
     Unreadable {
@@ -41,7 +38,7 @@ impl Failure {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Status { status, .. } | Self::Unreadable { status, .. } => Some(*status),
-            Self::Transport { .. } | Self::ExpiredOnArrival => None,
+            Self::Transport(_) | Self::ExpiredOnArrival => None,
         }
     }
 }
@@ -70,12 +67,12 @@ pub enum FetchError {
         /// The API's own error message, when its error body had one.
         message: Option<String>,
     },
-    /// The server asked to wait until `retry_at`, further away than the retry policy's
+    /// The server asked to wait longer than the retry policy's
     /// [`max_wait`](super::RetryPolicy::max_wait). Polling before then answers `Wait`.
-    #[error("the server asks to wait until {retry_at:?}, longer than the retry policy allows; the last attempt failed with {last}")]
+    #[error("the server asks to wait {wait:?}, longer than the retry policy allows; the last attempt failed with {last}")]
     RetryTooFar {
-        /// When the server allows the next request.
-        retry_at: SystemTime,
+        /// How long the server asked to wait.
+        wait: Duration,
         /// The failure that came with the request to wait.
         last: Failure,
     },
@@ -101,7 +98,7 @@ impl FetchError {
             Failure::Status { status, message } => Self::NotRetryable { status, message },
             Failure::Unreadable { status, problem } => Self::Unreadable { status, problem },
             Failure::ExpiredOnArrival => Self::ExpiredOnArrival,
-            last @ Failure::Transport { .. } => Self::GaveUp { attempts: 1, last },
+            last @ Failure::Transport(_) => Self::GaveUp { attempts: 1, last },
         }
     }
 }

@@ -1,70 +1,87 @@
-//! What happened inside a keeper, for the caller to log or count. No event holds a secret.
+//! What happened inside a token source, for the caller to log or count. No event holds a
+//! secret.
 
-use super::{Failure, FetchError, FetchId};
-use std::time::{Duration, SystemTime};
+use super::{FetchError, RestoreError};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
-/// Something worth knowing that happened inside a [`Keeper`](super::Keeper). Drain them with
-/// [`Keeper::drain_events`](super::Keeper::drain_events); the keeper keeps at most the last 32.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Something worth knowing that happened in a token's lifecycle. Drain them from the source; it
+/// keeps at most the last 64.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Event {
     /// A new token is live.
     Issued {
-        /// Its deadline, by the local clock.
-        expires_at: SystemTime,
-        /// When it will be refreshed.
-        refresh_at: SystemTime,
+        /// How long it lives, as the server said (measured on the server's clock).
+        lifetime: Duration,
+        /// When it will be refreshed, on the local monotonic clock.
+        refresh_at: Instant,
     },
-    /// A stored token was taken back.
+    /// A stored token was taken back (at start, or one another process of the fleet minted).
     Restored {
-        /// Its deadline, by the local clock.
-        expires_at: SystemTime,
+        /// How long it has left.
+        remaining: Duration,
     },
-    /// The server's clock and the local clock disagree by more than the tolerance. Deadlines
-    /// are kept by the local clock, so tokens stay correct; but check NTP.
+    /// The server's clock and the local wall clock disagree by more than the tolerance.
+    /// Deadlines are kept on the server's measure of time, so tokens stay correct; but check
+    /// NTP.
     ClockSkew(ClockSkew),
-    /// An attempt failed; the keeper will try again.
+    /// An attempt failed; another will follow.
     RetryScheduled {
         /// How many attempts have failed in a row.
         attempt: u32,
-        /// When the next attempt may start.
-        at: SystemTime,
+        /// How long until the next attempt.
+        after: Duration,
         /// Why this one failed.
-        failure: Failure,
+        failure: super::Failure,
     },
     /// Refreshing failed for now, but the current token is still valid and keeps being served.
     RefreshFailed {
         /// Why the refresh ended.
         error: FetchError,
-        /// Until when the current token stays valid.
-        serving_until: SystemTime,
-        /// When the next round of attempts may start.
-        next_attempt: SystemTime,
+        /// How long the current token stays valid.
+        serving_for: Duration,
+        /// How long until the next round of attempts.
+        next_attempt_after: Duration,
     },
     /// Getting a token failed and no valid token is left.
     GaveUp {
         /// Why.
         error: FetchError,
     },
-    /// A fetch was not answered within the fetch timeout; the keeper stopped waiting for it.
-    FetchTimedOut {
-        /// The fetch.
-        id: FetchId,
+    /// A step handed to a driver (a request, a store call) was not answered within the fetch
+    /// timeout; the source stopped waiting for it.
+    StepTimedOut,
+    /// The token store failed. Tokens are still minted and served: the store only spares
+    /// mints.
+    StoreFailed {
+        /// What the source was doing.
+        action: StoreAction,
+        /// The store's error (it never holds the token: stores report paths and I/O errors).
+        error: Arc<dyn std::error::Error + Send + Sync>,
     },
-    /// A response (or transport error) arrived for a fetch the keeper no longer waits for; it
-    /// was ignored.
-    StaleResponse {
-        /// The fetch.
-        id: FetchId,
+    /// The store held a token for this key that cannot be used (unknown format, corrupted): it
+    /// was ignored and a new token will be minted.
+    StoredTokenRejected {
+        /// Why.
+        error: RestoreError,
+    },
+    /// The store is shared by a fleet of processes (e.g. `keycard::redis`), but this process
+    /// mints this token alone, without the fleet's lock: other processes may mint one too.
+    /// Issuance goes on; the next refresh tries the fleet again.
+    MintingAlone {
+        /// Why.
+        reason: AloneReason,
     },
 }
 
-/// A difference between the server's clock and the local clock, seen in one response.
+/// A difference between the server's clock and the local wall clock, seen in one response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClockSkew {
-    /// An instant by the local clock (e.g. the local deadline of the token).
+    /// An instant by the local wall clock (when the response arrived).
     pub local: SystemTime,
-    /// The same instant by the server's clock (e.g. the `expires_at` it stated).
+    /// The same instant by the server's clock (its `Date`, or what its expiry implies).
     pub server: SystemTime,
 }
 
@@ -82,5 +99,97 @@ impl ClockSkew {
     /// The size of the difference, either way.
     pub fn magnitude(&self) -> Duration {
         self.server_ahead_by().max(self.server_behind_by())
+    }
+}
+
+/// Why a process mints a token without the fleet's lock ([`Event::MintingAlone`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AloneReason {
+    /// The store failed (down, unreachable, too slow, refused): see the
+    /// [`Event::StoreFailed`] just before.
+    StoreFailed,
+    /// Another process held the lock, and no token of its came within the store's wait.
+    WaitedTooLong {
+        /// How long this process waited.
+        waited: Duration,
+    },
+}
+
+/// What a token source was doing with its store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreAction {
+    /// Loading a stored token (before each mint).
+    Load,
+    /// Saving a new token.
+    Save,
+    /// Removing an invalidated token.
+    Remove,
+    /// Taking the fleet's lock on minting (a store shared by many processes).
+    Claim,
+    /// Releasing the fleet's lock after minting.
+    Release,
+}
+
+impl fmt::Display for AloneReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::StoreFailed => f.write_str("the shared store failed"),
+            Self::WaitedTooLong { waited } => write!(
+                f,
+                "another process held the lock and stored no token within {waited:?}"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for StoreAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Load => "load",
+            Self::Save => "save",
+            Self::Remove => "remove",
+            Self::Claim => "take the fleet's lock",
+            Self::Release => "release the fleet's lock",
+        })
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Issued { lifetime, .. } => write!(f, "new token, valid for {lifetime:?}"),
+            Self::Restored { remaining } => {
+                write!(f, "stored token taken back, valid for {remaining:?}")
+            }
+            Self::ClockSkew(skew) => write!(
+                f,
+                "the server's clock differs from the local one by {:?}",
+                skew.magnitude()
+            ),
+            Self::RetryScheduled {
+                attempt,
+                after,
+                failure,
+            } => write!(f, "attempt {attempt} failed ({failure}); next in {after:?}"),
+            Self::RefreshFailed {
+                error,
+                serving_for,
+                next_attempt_after,
+            } => write!(
+                f,
+                "refresh failed ({error}); the current token is served for {serving_for:?} more, next round in {next_attempt_after:?}"
+            ),
+            Self::GaveUp { error } => write!(f, "no token: {error}"),
+            Self::StepTimedOut => f.write_str("a fetch step went unanswered; stopped waiting for it"),
+            Self::StoreFailed { action, error } => {
+                write!(f, "the token store could not {action}: {error}")
+            }
+            Self::StoredTokenRejected { error } => write!(f, "stored token ignored: {error}"),
+            Self::MintingAlone { reason } => {
+                write!(f, "minting without the fleet's lock: {reason}")
+            }
+        }
     }
 }

@@ -7,30 +7,19 @@ use std::time::Duration;
 ///
 /// The same seed gives the same sequence. Seed it differently in each process (the transports
 /// do) so that a fleet does not refresh or retry in lockstep.
-///
-/// ```
-/// use keycard_core::lifecycle::Jitter;
-/// use std::time::Duration;
-///
-/// let mut a = Jitter::new(7);
-/// let mut b = Jitter::new(7);
-/// assert_eq!(a.next_u64(), b.next_u64());
-/// let d = a.up_to(Duration::from_secs(30));
-/// assert!(d <= Duration::from_secs(30));
-/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Jitter {
+pub(crate) struct Jitter {
     state: u64,
 }
 
 impl Jitter {
     /// A generator with this seed.
-    pub const fn new(seed: u64) -> Self {
+    pub(crate) const fn new(seed: u64) -> Self {
         Self { state: seed }
     }
 
     /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         mix(self.state)
     }
@@ -38,17 +27,17 @@ impl Jitter {
     /// Stirs `value` into the state (for example the nanoseconds of a receive time, which differ
     /// from process to process even under the same seed). Deterministic: the same seed and the
     /// same values stirred in give the same sequence.
-    pub fn stir(&mut self, value: u64) {
+    pub(crate) fn stir(&mut self, value: u64) {
         self.state ^= mix(value ^ 0xD1B5_4A32_D192_ED03);
     }
 
     /// A number in `[0, 1)`, with 53 bits of precision.
-    pub fn fraction(&mut self) -> f64 {
+    pub(crate) fn fraction(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// A duration in `[0, max]`, uniformly at nanosecond resolution.
-    pub fn up_to(&mut self, max: Duration) -> Duration {
+    pub(crate) fn up_to(&mut self, max: Duration) -> Duration {
         let nanos = max.as_nanos();
         if nanos == 0 {
             return Duration::ZERO;

@@ -1,488 +1,328 @@
-//! The token keeper: a state machine, driven by explicit time, that decides when to use the
-//! current token, when to fetch a new one and when to wait.
+//! The keeper: one token's deadlines, refresh and retries, driven by explicit time. Internal to
+//! the [`SourceMachine`](super::SourceMachine), which adds the store, waiters and steps.
 
+use super::retry::Decision;
+use super::token::Lifetime;
 use super::{
-    retry, ClockSkew, Decision, Event, Expiry, Failure, FetchError, Issued, Jitter, LiveToken,
-    Mint, RestoreError, RetryPolicy, StoreKey, StoredToken,
+    ClockSkew, Event, Events, Expiry, Failure, FetchError, Issued, Jitter, LiveToken, Renewal,
+    RestoreError, SourceConfig, StoredToken, TokenEndpoint,
 };
-use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// How a [`Keeper`] refreshes and retries. Start from [`Default`] and change fields.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct KeeperConfig {
-    /// How long before expiry a refresh starts. Never more than half the token's lifetime.
-    pub refresh_margin: Duration,
-    /// Up to this much more is added to the margin at random, per token, so a fleet does not
-    /// refresh in lockstep.
-    pub refresh_jitter: Duration,
-    /// When to retry a failed attempt.
-    pub retry: RetryPolicy,
-    /// A difference between the server's clock and the local clock larger than this is
-    /// reported as [`Event::ClockSkew`].
-    pub skew_tolerance: Duration,
-    /// How long a fetch may go unanswered before the keeper stops waiting for it and lets
-    /// another caller fetch (a transport's own timeout should be shorter).
-    pub fetch_timeout: Duration,
-    /// The jitter seed. The keeper also stirs in each response's receive time, so keepers with
-    /// the same seed in different processes still spread out; give each process its own seed
-    /// all the same.
-    pub seed: u64,
-}
-
-impl Default for KeeperConfig {
-    /// For 900-second tokens: refresh 120–150 s before expiry (room for a whole round of
-    /// retries while the old token is still served); clock skew reported beyond 5 s; a fetch
-    /// abandoned after 60 s; the default [`RetryPolicy`].
-    fn default() -> Self {
-        Self {
-            refresh_margin: Duration::from_secs(120),
-            refresh_jitter: Duration::from_secs(30),
-            retry: RetryPolicy::default(),
-            skew_tolerance: Duration::from_secs(5),
-            fetch_timeout: Duration::from_secs(60),
-            seed: 0,
-        }
-    }
-}
-
-/// Identifies one fetch the keeper asked for: hand it back with the response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FetchId(u64);
-
-/// A request to send for a new token.
+/// What the keeper wants at `now`.
 #[derive(Debug)]
-#[non_exhaustive]
-pub struct Fetch {
-    /// Hand it back to [`Keeper::on_response`] or [`Keeper::on_transport_error`].
-    pub id: FetchId,
-    /// The request that mints the token.
-    pub request: http::Request<Vec<u8>>,
+pub(crate) enum Want<G> {
+    /// This token is fresh (or valid while a fetch is under way): use it.
+    Use(Arc<LiveToken<G>>),
+    /// A new token is due: fetch one (the fetch is now in flight).
+    Fetch,
+    /// Nothing to do before this time (a retry's backoff, or a fetch in flight); the token, if
+    /// any, is valid or not as [`Keeper::valid`] says.
+    Wait(Instant),
 }
 
-/// What the caller should do now.
+/// What came of an answer to a fetch.
 #[derive(Debug)]
-// A `Fetch` is built once per fetch and moved out at once: not worth an allocation to shrink.
-#[allow(clippy::large_enum_variant)]
-pub enum Action<'a> {
-    /// Use this token.
-    Use(&'a Arc<LiveToken>),
-    /// Send this request and report the outcome. Until then the keeper answers `Use` while the
-    /// current token is valid, otherwise `Wait`: one fetch at a time.
-    Fetch(Fetch),
-    /// No usable token: wait until this time (or until the fetch in flight is answered), then
-    /// poll again.
-    Wait(SystemTime),
-}
-
-/// What came of a response or transport failure.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Progress {
-    /// A new token is live ([`Keeper::current`]): store it if you keep a store.
+pub(crate) enum Outcome {
+    /// A new token is live.
     Issued,
-    /// The attempt failed; the keeper will try again at `at` (poll says when).
-    WillRetry {
-        /// When the next attempt may start.
-        at: SystemTime,
-        /// Why this one failed.
-        failure: Failure,
-    },
-    /// Refreshing failed for now, but the current token stays valid until `until` and keeps
-    /// being served.
-    ServingOld {
-        /// When the current token expires.
-        until: SystemTime,
-        /// Why the refresh ended.
-        error: FetchError,
-    },
-    /// The fetch had been superseded; the outcome was ignored.
-    Stale,
+    /// The attempt failed; poll again (a retry is scheduled, or the old token is served).
+    Again,
+    /// The fetch is over and no valid token is left.
+    Failed(FetchError),
 }
 
-/// The outcome of [`Keeper::restore`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Restored {
-    /// The stored token is now the current one.
-    Installed,
-    /// The stored token has expired: it was ignored.
-    Expired,
-    /// The keeper already holds a token valid at least as long: the stored one was ignored.
-    KeptCurrent,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct InFlight {
-    id: FetchId,
-    lease_until: SystemTime,
-}
-
-const EVENT_CAPACITY: usize = 32;
-
-/// Keeps one token (one set of credentials and scopes, or one order) alive: reuses it while it
-/// is fresh, refreshes it ahead of expiry, retries with backoff, keeps serving the old token
-/// while a refresh fails. Sans-IO: it answers [`Action`]s and is told the outcomes, with the
-/// time each arrived.
-///
-/// Not thread-safe by itself (`&mut self`): a transport wraps it in a lock and publishes
-/// [`current`](Self::current) for a lock-free hot path.
 #[derive(Debug)]
-pub struct Keeper<M> {
-    mint: M,
-    config: KeeperConfig,
+pub(crate) struct Keeper<E: TokenEndpoint> {
+    pub(crate) endpoint: E,
+    pub(crate) config: SourceConfig,
     jitter: Jitter,
-    current: Option<Arc<LiveToken>>,
-    in_flight: Option<InFlight>,
-    last_fetch: Option<FetchId>,
+    current: Option<Arc<LiveToken<E::Grant>>>,
+    fetching: bool,
     failures: u32,
-    not_before: Option<SystemTime>,
-    events: VecDeque<Event>,
+    not_before: Option<Instant>,
 }
 
-impl<M: Mint> Keeper<M> {
-    /// A keeper for the tokens `mint` makes, holding none yet.
-    pub fn new(mint: M, config: KeeperConfig) -> Self {
+impl<E: TokenEndpoint> Keeper<E> {
+    pub(crate) fn new(endpoint: E, config: SourceConfig) -> Self {
         Self {
-            mint,
+            endpoint,
             jitter: Jitter::new(config.seed),
             config,
             current: None,
-            in_flight: None,
-            last_fetch: None,
+            fetching: false,
             failures: 0,
             not_before: None,
-            events: VecDeque::new(),
         }
     }
 
-    /// How tokens are minted.
-    pub fn mint(&self) -> &M {
-        &self.mint
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &KeeperConfig {
-        &self.config
-    }
-
-    /// The key to store this keeper's tokens under.
-    pub fn store_key(&self) -> StoreKey {
-        self.mint.store_key()
-    }
-
-    /// The current token, valid or not. Cheap: publish a clone of the `Arc` for readers.
-    pub fn current(&self) -> Option<&Arc<LiveToken>> {
+    pub(crate) fn current(&self) -> Option<&Arc<LiveToken<E::Grant>>> {
         self.current.as_ref()
     }
 
-    /// The current token if it is still valid at `now`.
-    pub fn valid(&self, now: SystemTime) -> Option<&Arc<LiveToken>> {
+    pub(crate) fn valid(&self, now: Instant) -> Option<&Arc<LiveToken<E::Grant>>> {
         self.current.as_ref().filter(|t| t.is_valid(now))
     }
 
-    /// The fetch the keeper is waiting for, if any.
-    pub fn fetch_in_flight(&self) -> Option<FetchId> {
-        self.in_flight.map(|f| f.id)
-    }
-
-    /// Says what to do at `now`: use the current token, fetch a new one, or wait.
-    pub fn poll(&mut self, now: SystemTime) -> Action<'_> {
-        if let Some(flight) = self.in_flight {
-            if now < flight.lease_until {
-                return self.use_or_wait(now, flight.lease_until);
+    /// What to do at `now`. Starts a fetch (single flight) when a token is due and no fetch or
+    /// backoff stands in the way.
+    pub(crate) fn poll(&mut self, now: Instant) -> Want<E::Grant> {
+        let fresh = self.current.as_ref().filter(|t| t.is_fresh(now));
+        if let Some(token) = fresh {
+            return Want::Use(Arc::clone(token));
+        }
+        if !self.fetching {
+            match self.not_before.filter(|&t| now < t) {
+                Some(later) => {
+                    return match self.valid(now) {
+                        Some(token) => Want::Use(Arc::clone(token)),
+                        None => Want::Wait(later),
+                    }
+                }
+                None => {
+                    self.not_before = None;
+                    self.fetching = true;
+                    return Want::Fetch;
+                }
             }
-            self.in_flight = None;
-            self.push(Event::FetchTimedOut { id: flight.id });
         }
-        let due = self.current.as_ref().is_none_or(|t| !t.is_fresh(now));
-        if !due {
-            return self.use_or_wait(now, now);
-        }
-        if let Some(not_before) = self.not_before.filter(|&t| now < t) {
-            return self.use_or_wait(now, not_before);
-        }
-        self.not_before = None;
-        let id = FetchId(self.last_fetch.map_or(0, |FetchId(n)| n.wrapping_add(1)));
-        self.last_fetch = Some(id);
-        self.in_flight = Some(InFlight {
-            id,
-            lease_until: now.checked_add(self.config.fetch_timeout).unwrap_or(now),
-        });
-        Action::Fetch(Fetch {
-            id,
-            request: self.mint.request(),
-        })
-    }
-
-    fn use_or_wait(&self, now: SystemTime, until: SystemTime) -> Action<'_> {
         match self.valid(now) {
-            Some(token) => Action::Use(token),
-            None => Action::Wait(until),
+            Some(token) => Want::Use(Arc::clone(token)),
+            None => Want::Wait(now),
         }
     }
 
-    /// Takes the response to fetch `id`, received at `received_at` (local clock).
-    ///
-    /// `Err` means the fetch is over and no valid token is left: return the error to whoever
-    /// is waiting for a token. Otherwise, poll again.
-    pub fn on_response(
+    /// The fetch will not be answered (cancelled, timed out, or a stored token was adopted).
+    pub(crate) fn end_fetch(&mut self) {
+        self.fetching = false;
+    }
+
+    /// Takes the response to the fetch in flight, received at `now` (`wall` on the wall clock).
+    pub(crate) fn on_response(
         &mut self,
-        id: FetchId,
         response: http::Response<Vec<u8>>,
-        received_at: SystemTime,
-    ) -> Result<Progress, FetchError> {
-        if !self.settle(id) {
-            return Ok(Progress::Stale);
-        }
-        let status = response.status();
-        let server_retry_at = retry::server_retry_at(response.headers(), received_at);
+        now: Instant,
+        wall: SystemTime,
+        events: &mut Events,
+    ) -> Outcome {
+        self.fetching = false;
         let date = response
             .headers()
             .get(http::header::DATE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| httpdate::parse_http_date(v).ok());
-        match self.mint.read(response) {
-            Ok(issued) => self.install(issued, status, received_at, date),
-            Err(failure) => self.fail(failure, received_at, server_retry_at),
+        let server_wait = self
+            .endpoint
+            .retry_not_before(response.headers(), date.unwrap_or(wall))
+            .map(|at| at.duration_since(date.unwrap_or(wall)).unwrap_or_default());
+        match self.endpoint.read(response) {
+            Ok(issued) => self.install(issued, now, wall, date, events),
+            Err(failure) => self.fail(failure, now, server_wait, events),
         }
     }
 
-    /// Takes a transport failure of fetch `id` (nothing came back), noticed at `received_at`.
-    /// `message` says what happened; it must not hold a secret (transport errors do not).
-    pub fn on_transport_error(
+    /// Takes a transport failure of the fetch in flight, noticed at `now`.
+    pub(crate) fn on_transport_error(
         &mut self,
-        id: FetchId,
-        received_at: SystemTime,
-        message: impl std::fmt::Display,
-    ) -> Result<Progress, FetchError> {
-        if !self.settle(id) {
-            return Ok(Progress::Stale);
-        }
-        let failure = Failure::Transport {
-            message: message.to_string(),
-        };
-        self.fail(failure, received_at, None)
+        error: crate::TransportError,
+        now: Instant,
+        events: &mut Events,
+    ) -> Outcome {
+        self.fetching = false;
+        self.fail(Failure::Transport(error), now, None, events)
     }
 
-    /// Fetch `id` will never be answered (the caller gave up on it, e.g. a cancelled future):
-    /// another caller may fetch at once. It does not count as a failed attempt.
-    pub fn on_abandoned(&mut self, id: FetchId) {
-        if self.in_flight.is_some_and(|f| f.id == id) {
-            self.in_flight = None;
-        }
-    }
-
-    /// Forgets the current token, e.g. after the API answered 401 to a request it authorized
-    /// (the token was revoked). The next poll fetches.
-    pub fn invalidate(&mut self) {
+    /// Forgets the current token: the next poll fetches.
+    pub(crate) fn invalidate(&mut self) {
         self.current = None;
     }
 
-    /// Takes back a stored token (e.g. at start, from a [`TokenStore`](super::TokenStore)).
-    /// An expired one, or one that would replace a token valid as long, is ignored.
-    pub fn restore(
+    /// Takes back a stored token if it is valid, of this endpoint's grant, and lives longer
+    /// than the current one. Whether it did.
+    pub(crate) fn restore(
         &mut self,
         stored: &StoredToken,
-        now: SystemTime,
-    ) -> Result<Restored, RestoreError> {
+        now: Instant,
+        wall: SystemTime,
+        events: &mut Events,
+    ) -> Result<bool, RestoreError> {
         stored.check()?;
-        if !stored.is_valid(now) {
-            return Ok(Restored::Expired);
+        let grant: E::Grant =
+            serde_json::from_value(stored.grant().clone()).map_err(|_| RestoreError::OtherGrant)?;
+        let remaining = stored.expires_at().duration_since(wall).unwrap_or_default();
+        if remaining.is_zero() {
+            return Ok(false);
         }
-        if self
-            .valid(now)
-            .is_some_and(|t| t.expires_at() >= stored.expires_at())
-        {
-            return Ok(Restored::KeptCurrent);
+        if self.valid(now).is_some_and(|t| t.remaining(now) >= remaining) {
+            return Ok(false);
         }
-        let expires_at = stored.expires_at();
-        let lifetime = expires_at
+        let lifetime = stored
+            .expires_at()
             .duration_since(stored.obtained_at())
-            .unwrap_or_default();
-        self.jitter.stir(nanos(now));
-        let refresh_at = self.refresh_at(expires_at, lifetime);
-        let live = LiveToken::new(
-            stored.access_token().clone(),
-            stored.scheme(),
-            stored.grant().clone(),
-            stored.obtained_at(),
-            expires_at,
-            refresh_at,
-            stored.server_expires_at(),
-        )
-        .map_err(|_| RestoreError::UnsendableToken)?;
-        self.current = Some(Arc::new(live));
-        self.push(Event::Restored { expires_at });
-        Ok(Restored::Installed)
-    }
-
-    /// Takes the events since the last drain, oldest first.
-    pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
-        self.events.drain(..)
-    }
-
-    /// Whether `id` is the fetch to settle now; clears the fetch in flight if so.
-    fn settle(&mut self, id: FetchId) -> bool {
-        let current = match self.in_flight {
-            Some(flight) => flight.id == id,
-            // The lease ran out but nothing superseded this fetch: its answer is still news.
-            None => self.last_fetch == Some(id),
+            .unwrap_or(remaining);
+        self.jitter.stir(nanos(wall));
+        let life = Lifetime {
+            obtained_at: now,
+            lifetime: remaining,
+            refresh_lead: self.refresh_lead(lifetime),
+            wall_obtained_at: stored.obtained_at(),
+            wall_expires_at: stored.expires_at(),
+            server_expires_at: stored.server_expires_at(),
         };
-        if current {
-            self.in_flight = None;
-            // Answered: a late duplicate of the same id is stale from now on.
-            self.last_fetch = Some(id);
-        } else {
-            self.push(Event::StaleResponse { id });
-        }
-        current
+        let live = LiveToken::new(stored.access_token().clone(), stored.scheme(), grant, life)
+            .map_err(|_| RestoreError::UnsendableToken)?;
+        self.current = Some(Arc::new(live));
+        self.fetching = false;
+        self.failures = 0;
+        self.not_before = None;
+        events.push(Event::Restored { remaining });
+        Ok(true)
     }
 
     fn install(
         &mut self,
-        issued: Issued,
-        status: http::StatusCode,
-        received_at: SystemTime,
+        issued: Issued<E::Grant>,
+        now: Instant,
+        wall: SystemTime,
         date: Option<SystemTime>,
-    ) -> Result<Progress, FetchError> {
-        let (expires_at, server_expires_at, skew) = match issued.expiry {
+        events: &mut Events,
+    ) -> Outcome {
+        // The lifetime on the server's clock: a local clock that is off changes nothing.
+        let (lifetime, server_expires_at, skew) = match issued.expiry {
             Expiry::In {
                 expires_in,
                 server_expires_at,
             } => {
-                let local = received_at.checked_add(expires_in).unwrap_or(received_at);
-                let skew = server_expires_at.map(|server| ClockSkew { local, server });
-                (local, server_expires_at, skew)
-            }
-            Expiry::At(server) => match date {
-                // The server's lifetime, counted from the local receive time; and never later
-                // than the stated expiry, should the local clock be behind.
-                Some(date) => {
-                    let lifetime = server.duration_since(date).unwrap_or_default();
-                    let local = received_at.checked_add(lifetime).unwrap_or(received_at);
-                    let skew = ClockSkew {
-                        local: received_at,
+                let skew = match (date, server_expires_at) {
+                    (Some(date), _) => Some(ClockSkew {
+                        local: wall,
                         server: date,
-                    };
-                    (local.min(server), Some(server), Some(skew))
-                }
-                None => (server, Some(server), None),
-            },
+                    }),
+                    (None, Some(server)) => server.checked_sub(expires_in).map(|server| ClockSkew {
+                        local: wall,
+                        server,
+                    }),
+                    (None, None) => None,
+                };
+                (expires_in, server_expires_at, skew)
+            }
+            Expiry::At(server) => {
+                let reference = date.unwrap_or(wall);
+                let lifetime = server.duration_since(reference).unwrap_or_default();
+                let skew = date.map(|date| ClockSkew {
+                    local: wall,
+                    server: date,
+                });
+                (lifetime, Some(server), skew)
+            }
         };
         if let Some(skew) = skew.filter(|s| s.magnitude() > self.config.skew_tolerance) {
-            self.push(Event::ClockSkew(skew));
+            events.push(Event::ClockSkew(skew));
         }
-        let Ok(lifetime) = expires_at.duration_since(received_at) else {
-            return self.fail(Failure::ExpiredOnArrival, received_at, None);
-        };
         if lifetime.is_zero() {
-            return self.fail(Failure::ExpiredOnArrival, received_at, None);
+            return self.fail(Failure::ExpiredOnArrival, now, None, events);
         }
-        self.jitter.stir(nanos(received_at));
-        let refresh_at = self.refresh_at(expires_at, lifetime);
-        let live = match LiveToken::new(
-            issued.token,
-            issued.scheme,
-            issued.grant,
-            received_at,
-            expires_at,
-            refresh_at,
+        self.jitter.stir(nanos(wall));
+        let life = Lifetime {
+            obtained_at: now,
+            lifetime,
+            refresh_lead: self.refresh_lead(lifetime),
+            wall_obtained_at: wall,
+            wall_expires_at: wall.checked_add(lifetime).unwrap_or(wall),
             server_expires_at,
-        ) {
+        };
+        let status = http::StatusCode::OK;
+        let live = match LiveToken::new(issued.token, issued.scheme, issued.grant, life) {
             Ok(live) => live,
             Err(unsendable) => {
                 let failure = Failure::Unreadable {
                     status,
                     problem: unsendable.to_string(),
                 };
-                return self.fail(failure, received_at, None);
+                return self.fail(failure, now, None, events);
             }
         };
         self.failures = 0;
         self.not_before = None;
-        self.current = Some(Arc::new(live));
-        self.push(Event::Issued {
-            expires_at,
-            refresh_at,
+        events.push(Event::Issued {
+            lifetime,
+            refresh_at: live.refresh_at(),
         });
-        Ok(Progress::Issued)
+        self.current = Some(Arc::new(live));
+        Outcome::Issued
     }
 
-    /// The refresh time of a token expiring at `expires_at` after `lifetime`: margin plus
-    /// jitter before expiry, but at most half the lifetime before it.
-    fn refresh_at(&mut self, expires_at: SystemTime, lifetime: Duration) -> SystemTime {
-        let lead = self
-            .config
-            .refresh_margin
-            .saturating_add(self.jitter.up_to(self.config.refresh_jitter))
-            .min(lifetime / 2);
-        expires_at.checked_sub(lead).unwrap_or(expires_at)
+    /// How long before expiry a token of this lifetime is refreshed.
+    fn refresh_lead(&mut self, lifetime: Duration) -> Duration {
+        match self.endpoint.renewal() {
+            Renewal::OnExpiry => Duration::ZERO,
+            Renewal::Ahead => self
+                .config
+                .refresh_margin
+                .saturating_add(self.jitter.up_to(self.config.refresh_jitter))
+                .min(lifetime / 2),
+        }
     }
 
     fn fail(
         &mut self,
         failure: Failure,
-        received_at: SystemTime,
-        server_retry_at: Option<SystemTime>,
-    ) -> Result<Progress, FetchError> {
+        now: Instant,
+        server_wait: Option<Duration>,
+        events: &mut Events,
+    ) -> Outcome {
         self.failures = self.failures.saturating_add(1);
+        let retryable = self.endpoint.is_retryable(&failure);
         let decision = self.config.retry.decide(
             self.failures,
             failure.clone(),
-            received_at,
-            server_retry_at,
+            retryable,
+            now,
+            server_wait,
             &mut self.jitter,
         );
         let error = match decision {
             Decision::RetryAt(at) => {
                 self.not_before = Some(at);
-                self.push(Event::RetryScheduled {
+                events.push(Event::RetryScheduled {
                     attempt: self.failures,
-                    at,
-                    failure: failure.clone(),
+                    after: at.saturating_duration_since(now),
+                    failure,
                 });
-                return Ok(Progress::WillRetry { at, failure });
+                return Outcome::Again;
             }
             Decision::Stop(error) => error,
         };
         self.failures = 0;
-        let server_wait = server_retry_at.filter(|&t| t > received_at);
-        let serving_until = self.valid(received_at).map(|t| t.expires_at());
-        match serving_until {
+        let server_wait = server_wait.unwrap_or_default();
+        match self.valid(now).map(|t| t.expires_at()) {
             Some(until) => {
                 // Let the next round wait a while (but not past expiry), or as long as the
                 // server asked.
-                let cool_down = received_at
+                let cool_down = now
                     .checked_add(self.config.retry.max_backoff)
-                    .unwrap_or(received_at)
+                    .unwrap_or(now)
                     .min(until);
-                let next_attempt = server_wait.map_or(cool_down, |t| t.max(cool_down));
-                self.not_before = Some(next_attempt);
-                self.push(Event::RefreshFailed {
-                    error: error.clone(),
-                    serving_until: until,
-                    next_attempt,
+                let next = cool_down.max(now.checked_add(server_wait).unwrap_or(now));
+                self.not_before = Some(next);
+                events.push(Event::RefreshFailed {
+                    error,
+                    serving_for: until.saturating_duration_since(now),
+                    next_attempt_after: next.saturating_duration_since(now),
                 });
-                Ok(Progress::ServingOld { until, error })
+                Outcome::Again
             }
             None => {
-                self.not_before = server_wait;
-                self.push(Event::GaveUp {
+                self.not_before = (!server_wait.is_zero())
+                    .then(|| now.checked_add(server_wait))
+                    .flatten();
+                events.push(Event::GaveUp {
                     error: error.clone(),
                 });
-                Err(error)
+                Outcome::Failed(error)
             }
         }
-    }
-
-    fn push(&mut self, event: Event) {
-        if self.events.len() == EVENT_CAPACITY {
-            self.events.pop_front();
-        }
-        self.events.push_back(event);
     }
 }
 

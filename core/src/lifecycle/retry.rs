@@ -1,34 +1,17 @@
-//! The retry policy: which failures are worth another attempt, and when. Pure: it reads the
-//! failure, the attempt count, the server's hints and a [`Jitter`], and answers.
+//! The retry policy: how often, and when, to try again after a failed attempt. Pure: it reads
+//! the attempt count, the server's hint and the jitter, and answers. Which failures may be
+//! retried at all is the endpoint's call ([`TokenEndpoint::is_retryable`](super::TokenEndpoint::is_retryable)).
 
 use super::{Failure, FetchError, Jitter};
-use http::{HeaderMap, StatusCode};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant};
 
 /// When and how often to try again after a failed attempt to get a token.
 ///
-/// Retried: 429, 500, 502, 503, 504 and transport failures. Never retried: every other status
-/// (notably 400, 401, 403, 404) and an unreadable success. The delay after the `n`th failure is
+/// Which failures are retried is the endpoint's policy (by default 429, 500, 502, 503, 504 and
+/// transport failures). The delay after the `n`th failure is
 /// `initial_backoff × 2ⁿ⁻¹`, capped at `max_backoff`, of which a random fraction of up to
 /// `jitter` is taken off; and never earlier than the server asked (`Retry-After`, in seconds or
 /// as an HTTP date, or Voucherify's `X-Rate-Limit-Retry`).
-///
-/// ```
-/// use keycard_core::lifecycle::{Decision, Failure, Jitter, RetryPolicy};
-/// use http::StatusCode;
-/// use std::time::{Duration, SystemTime};
-///
-/// let policy = RetryPolicy::default();
-/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-/// let unavailable = Failure::Status { status: StatusCode::SERVICE_UNAVAILABLE, message: None };
-/// let Decision::RetryAt(at) = policy.decide(1, unavailable, now, None, &mut Jitter::new(1)) else {
-///     unreachable!()
-/// };
-/// assert!(at > now && at <= now + policy.initial_backoff);
-///
-/// let forbidden = Failure::Status { status: StatusCode::FORBIDDEN, message: None };
-/// assert!(matches!(policy.decide(1, forbidden, now, None, &mut Jitter::new(1)), Decision::Stop(_)));
-/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
@@ -61,28 +44,14 @@ impl Default for RetryPolicy {
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Try again, not before this time.
-    RetryAt(SystemTime),
+    RetryAt(Instant),
     /// Stop: this error says why.
     Stop(FetchError),
 }
 
 impl RetryPolicy {
-    /// Whether a response with this status is worth another attempt: 429, 500, 502, 503, 504.
-    pub fn is_retryable_status(status: StatusCode) -> bool {
-        matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
-    }
-
-    /// Whether this failure is worth another attempt: a retryable status or a transport failure.
-    pub fn is_retryable(failure: &Failure) -> bool {
-        match failure {
-            Failure::Status { status, .. } => Self::is_retryable_status(*status),
-            Failure::Transport { .. } => true,
-            Failure::Unreadable { .. } | Failure::ExpiredOnArrival => false,
-        }
-    }
-
     /// The delay after the `failures`th consecutive failure, before jitter:
     /// `initial_backoff × 2^(failures − 1)`, capped at `max_backoff`.
     pub fn backoff(&self, failures: u32) -> Duration {
@@ -95,7 +64,7 @@ impl RetryPolicy {
 
     /// The delay after the `failures`th consecutive failure, with jitter: in
     /// `[backoff × (1 − jitter), backoff]`.
-    pub fn jittered_backoff(&self, failures: u32, jitter: &mut Jitter) -> Duration {
+    pub(crate) fn jittered_backoff(&self, failures: u32, jitter: &mut Jitter) -> Duration {
         let full = self.backoff(failures);
         let ratio = if self.jitter.is_finite() {
             self.jitter.clamp(0.0, 1.0)
@@ -106,17 +75,18 @@ impl RetryPolicy {
     }
 
     /// Decides after the `failures`th consecutive failed attempt (1 for the first), which failed
-    /// with `failure` at `received_at`; `server_retry_at` is the earliest time the server allows
-    /// (see [`server_retry_at`]).
-    pub fn decide(
+    /// with `failure` at `now`; `retryable` is the endpoint's verdict on it, `server_wait` how
+    /// long the server asked to wait.
+    pub(crate) fn decide(
         &self,
         failures: u32,
         failure: Failure,
-        received_at: SystemTime,
-        server_retry_at: Option<SystemTime>,
+        retryable: bool,
+        now: Instant,
+        server_wait: Option<Duration>,
         jitter: &mut Jitter,
     ) -> Decision {
-        if !Self::is_retryable(&failure) {
+        if !retryable {
             return Decision::Stop(FetchError::final_for(failure));
         }
         if failures >= self.max_attempts.max(1) {
@@ -125,24 +95,14 @@ impl RetryPolicy {
                 last: failure,
             });
         }
-        if let Some(retry_at) = server_retry_at {
-            let wait = retry_at.duration_since(received_at).unwrap_or_default();
-            if wait > self.max_wait {
-                return Decision::Stop(FetchError::RetryTooFar {
-                    retry_at,
-                    last: failure,
-                });
-            }
+        let server_wait = server_wait.unwrap_or_default();
+        if server_wait > self.max_wait {
+            return Decision::Stop(FetchError::RetryTooFar {
+                wait: server_wait,
+                last: failure,
+            });
         }
-        let backoff = self.jittered_backoff(failures, jitter);
-        let ours = received_at.checked_add(backoff).unwrap_or(received_at);
-        Decision::RetryAt(server_retry_at.map_or(ours, |theirs| ours.max(theirs)))
+        let wait = self.jittered_backoff(failures, jitter).max(server_wait);
+        Decision::RetryAt(now.checked_add(wait).unwrap_or(now))
     }
-}
-
-/// The earliest time the server allows another request, from `Retry-After` (seconds or an HTTP
-/// date) and Voucherify's `X-Rate-Limit-Retry` (Unix seconds); the later of the two when both
-/// are there. Unreadable values are ignored.
-pub fn server_retry_at(headers: &HeaderMap, received_at: SystemTime) -> Option<SystemTime> {
-    crate::voucherify::RateLimit::from_headers(headers).retry_not_before(received_at)
 }

@@ -1,10 +1,10 @@
-//! A live token: the secret, its deadlines by the local clock, what it grants, and the
-//! `Authorization` header value ready to put on requests.
+//! A live token: the secret, its precomputed `Authorization` header, its deadlines on the local
+//! monotonic clock, and what it grants.
 
-use crate::voucherify::Scopes;
 use crate::AccessToken;
+use http::header::AUTHORIZATION;
 use http::HeaderValue;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// How a token travels in the `Authorization` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -17,37 +17,24 @@ pub enum AuthScheme {
     Raw,
 }
 
-/// What a token is for.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "api", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Grant {
-    /// A Voucherify OAuth token with these scopes.
-    Voucherify {
-        /// The scopes granted.
-        scopes: Scopes,
-    },
-    /// An Exact Payments order access token, for this order.
-    ExactOrder {
-        /// The order id.
-        order_id: String,
-    },
-}
-
-/// A token the keeper holds: the secret, the precomputed sensitive `Authorization` value, its
-/// deadlines by the local clock, and what it grants.
+/// A token in use: the secret, the precomputed sensitive `Authorization` value, its deadlines
+/// on the local monotonic clock, and what it grants (`G`: Voucherify's scopes, an Exact
+/// Payments order, …).
 ///
-/// Its `Debug` never shows the token. Share it as an `Arc<LiveToken>`: authorizing a request is
-/// a reference-count increment and a header insert, with no formatting.
+/// Its `Debug` never shows the token. Share it as an `Arc<LiveToken<G>>`: authorizing a request
+/// is a reference-count increment and a header insert, with no formatting.
 #[derive(Debug, Clone)]
-pub struct LiveToken {
+pub struct LiveToken<G> {
     token: AccessToken,
     header: HeaderValue,
     scheme: AuthScheme,
-    grant: Grant,
-    obtained_at: SystemTime,
-    expires_at: SystemTime,
-    refresh_at: SystemTime,
+    grant: G,
+    obtained_at: Instant,
+    expires_at: Instant,
+    refresh_at: Instant,
+    /// `expires_at` on the wall clock as it read when the token arrived, for stores.
+    wall_expires_at: SystemTime,
+    wall_obtained_at: SystemTime,
     server_expires_at: Option<SystemTime>,
 }
 
@@ -56,17 +43,23 @@ pub struct LiveToken {
 #[error("the token cannot be sent in a header (empty, or has spaces or control characters)")]
 pub struct UnsendableToken;
 
-impl LiveToken {
-    /// A live token. `expires_at` and `refresh_at` are by the local clock; `refresh_at` is
-    /// clamped to `expires_at`.
+/// When a token arrived and how long it lives, on both clocks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lifetime {
+    pub(crate) obtained_at: Instant,
+    pub(crate) lifetime: Duration,
+    pub(crate) wall_obtained_at: SystemTime,
+    pub(crate) wall_expires_at: SystemTime,
+    pub(crate) refresh_lead: Duration,
+    pub(crate) server_expires_at: Option<SystemTime>,
+}
+
+impl<G> LiveToken<G> {
     pub(crate) fn new(
         token: AccessToken,
         scheme: AuthScheme,
-        grant: Grant,
-        obtained_at: SystemTime,
-        expires_at: SystemTime,
-        refresh_at: SystemTime,
-        server_expires_at: Option<SystemTime>,
+        grant: G,
+        life: Lifetime,
     ) -> Result<Self, UnsendableToken> {
         let secret = token.expose_secret();
         if !crate::request::is_header_safe_token(secret) {
@@ -82,16 +75,32 @@ impl LiveToken {
         // for them. Clone once now, so that every later clone (each authorized request) is a
         // reference-count increment and nothing more.
         drop(header.clone());
+        let expires_at = add(life.obtained_at, life.lifetime);
+        let refresh_at = add(
+            life.obtained_at,
+            life.lifetime.saturating_sub(life.refresh_lead),
+        );
         Ok(Self {
             token,
             header,
             scheme,
             grant,
-            obtained_at,
+            obtained_at: life.obtained_at,
             expires_at,
-            refresh_at: refresh_at.min(expires_at),
-            server_expires_at,
+            refresh_at,
+            wall_expires_at: life.wall_expires_at,
+            wall_obtained_at: life.wall_obtained_at,
+            server_expires_at: life.server_expires_at,
         })
+    }
+
+    /// Puts the token on `request` as its `Authorization` header (marked sensitive):
+    /// `Bearer <token>` or the raw token, as the API wants. A reference-count increment and a
+    /// header insert.
+    pub fn authorize<B>(&self, request: &mut http::Request<B>) {
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, self.header.clone());
     }
 
     /// The token itself.
@@ -99,8 +108,8 @@ impl LiveToken {
         &self.token
     }
 
-    /// The `Authorization` header value, marked sensitive: `Bearer <token>` or the raw token.
-    /// Cloning it is a reference-count increment.
+    /// The `Authorization` header value, marked sensitive. Cloning it is a reference-count
+    /// increment.
     pub fn header_value(&self) -> &HeaderValue {
         &self.header
     }
@@ -111,32 +120,26 @@ impl LiveToken {
     }
 
     /// What the token grants.
-    pub fn grant(&self) -> &Grant {
+    pub fn grant(&self) -> &G {
         &self.grant
     }
 
-    /// The Voucherify scopes granted, for a Voucherify token.
-    pub fn scopes(&self) -> Option<&Scopes> {
-        match &self.grant {
-            Grant::Voucherify { scopes } => Some(scopes),
-            Grant::ExactOrder { .. } => None,
-        }
-    }
-
-    /// When the response that carried the token arrived, by the local clock.
-    pub fn obtained_at(&self) -> SystemTime {
+    /// When the token arrived in this process (its response, or a store), on the local
+    /// monotonic clock.
+    pub fn obtained_at(&self) -> Instant {
         self.obtained_at
     }
 
-    /// When the token stops being valid, by the local clock. See the module docs for how it is
-    /// computed.
-    pub fn expires_at(&self) -> SystemTime {
+    /// When the token stops being valid, on the local monotonic clock: the arrival plus the
+    /// lifetime the server gave. A step of the wall clock does not move it.
+    pub fn expires_at(&self) -> Instant {
         self.expires_at
     }
 
-    /// When the keeper will start refreshing it: the refresh margin and jitter before
-    /// [`expires_at`](Self::expires_at).
-    pub fn refresh_at(&self) -> SystemTime {
+    /// When it is due for refresh: the refresh margin and jitter before
+    /// [`expires_at`](Self::expires_at) (or `expires_at` itself for a token that is only
+    /// replaced once expired).
+    pub fn refresh_at(&self) -> Instant {
         self.refresh_at
     }
 
@@ -147,17 +150,32 @@ impl LiveToken {
     }
 
     /// Whether the token is still valid at `now`.
-    pub fn is_valid(&self, now: SystemTime) -> bool {
+    pub fn is_valid(&self, now: Instant) -> bool {
         now < self.expires_at
     }
 
     /// Whether the token is valid and not yet due for refresh at `now`: the hot path's check.
-    pub fn is_fresh(&self, now: SystemTime) -> bool {
+    pub fn is_fresh(&self, now: Instant) -> bool {
         now < self.refresh_at
     }
 
     /// How long the token stays valid after `now` (zero once expired).
-    pub fn remaining(&self, now: SystemTime) -> Duration {
-        self.expires_at.duration_since(now).unwrap_or_default()
+    pub fn remaining(&self, now: Instant) -> Duration {
+        self.expires_at.saturating_duration_since(now)
     }
+
+    pub(crate) fn wall_obtained_at(&self) -> SystemTime {
+        self.wall_obtained_at
+    }
+
+    pub(crate) fn wall_expires_at(&self) -> SystemTime {
+        self.wall_expires_at
+    }
+}
+
+/// `t + d`, or `t` far ahead when that does not fit (a lifetime of centuries).
+fn add(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d)
+        .or_else(|| t.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(t)
 }

@@ -3,13 +3,16 @@
 //! Every call authenticates with the project's application id and secret key (`X-App-Id`,
 //! `X-App-Token`) and sends a form body. See [`Api`] for the entry point.
 
+mod authorize;
 mod endpoints;
 mod error;
 mod introspect;
 mod revoke;
 mod scope;
 mod token;
+mod token_endpoint;
 
+pub use authorize::AuthorizeError;
 pub use endpoints::{endpoint, Endpoint, ENDPOINTS};
 pub use error::{Error, ErrorDetail, ErrorKey, RateLimit};
 pub use introspect::{Introspect, Introspection};

@@ -1,10 +1,10 @@
-//! Putting a token on an outgoing request, and checking beforehand that its scopes allow the
-//! call (Voucherify), instead of paying for a 403.
+//! Checking that a Voucherify token's scopes allow a call before sending it, instead of paying
+//! for a 403.
 
-use super::{Grant, LiveToken};
+use crate::lifecycle::LiveToken;
 use crate::voucherify::{self, Scope, Scopes};
 use crate::BaseUrl;
-use http::{header::AUTHORIZATION, Method, Uri};
+use http::{Method, Uri};
 
 /// Why a request was not authorized.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,36 +41,24 @@ pub enum AuthorizeError {
     },
 }
 
-impl LiveToken {
-    /// Puts the token on `request` as its `Authorization` header (sensitive): `Bearer <token>`
-    /// for Voucherify, the raw token for Exact Payments. A reference-count increment and a
-    /// header insert; no check.
-    pub fn authorize<B>(&self, request: &mut http::Request<B>) {
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, self.header_value().clone());
-    }
-
-    /// Checks that the token may call `request` at `base`, then authorizes it.
-    ///
-    /// For a Voucherify token, the endpoint must be in [`voucherify::ENDPOINTS`] and the
-    /// token's scopes must grant one of its scopes. Other tokens are not checked. The request's
-    /// URI may be absolute (it must then start with `base`) or a bare path.
+impl LiveToken<Scopes> {
+    /// Checks that the token's scopes grant `request` at `base`, then authorizes it (see
+    /// [`LiveToken::authorize`]). The endpoint must be in [`voucherify::ENDPOINTS`] and the
+    /// token's scopes must grant one of its scopes. The request's URI may be absolute (it must
+    /// then start with `base`) or a bare path.
     pub fn authorize_checked<B>(
         &self,
         request: &mut http::Request<B>,
         base: &BaseUrl,
     ) -> Result<(), AuthorizeError> {
-        if let Grant::Voucherify { scopes } = self.grant() {
-            check(scopes, request.method(), request.uri(), base)?;
-        }
+        check(self.grant(), request.method(), request.uri(), base)?;
         self.authorize(request);
         Ok(())
     }
 }
 
 /// Whether `scopes` grant the call `method uri` at `base`.
-pub fn check(
+pub(crate) fn check(
     scopes: &Scopes,
     method: &Method,
     uri: &Uri,

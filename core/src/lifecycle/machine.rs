@@ -1,0 +1,639 @@
+//! The token source's state machine: one token's whole life (keeper, retries, the fleet-store
+//! protocol, waiters, events) without I/O, threads or a clock. Drivers perform its steps.
+
+use super::keeper::{Keeper, Outcome, Want};
+use super::{
+    AloneReason, Claim, Event, FetchError, LiveToken, MintLock, SourceConfig, SourceError,
+    StoreAction, StoreKey, StoredToken, TokenEndpoint,
+};
+use crate::{AccessToken, TransportError};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// A store's error, as a step reports it.
+pub type StoreError = Arc<dyn std::error::Error + Send + Sync>;
+
+/// Identifies one step handed to a driver: give it back with the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StepId(u64);
+
+/// Work for the driver: perform it, then report the result with [`SourceMachine::complete`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Io {
+    /// Send this request (it mints a token) and report [`IoResult::Sent`].
+    Send(StepId, http::Request<Vec<u8>>),
+    /// Load the token stored under this key and report [`IoResult::Loaded`].
+    Load(StepId, StoreKey),
+    /// Remove the token stored under this key (an invalidated one) and report
+    /// [`IoResult::Removed`].
+    Remove(StepId, StoreKey),
+    /// Ask the store for the fleet's lock on minting this key and report
+    /// [`IoResult::Claimed`].
+    Claim(StepId, StoreKey),
+    /// Save this token under this key and report [`IoResult::Saved`].
+    Save(StepId, StoreKey, StoredToken),
+    /// Release the fleet's lock and report [`IoResult::Released`].
+    Release(StepId, MintLock),
+}
+
+impl Io {
+    /// The step's id, for [`SourceMachine::complete`] and [`SourceMachine::abandon`].
+    pub fn id(&self) -> StepId {
+        match self {
+            Self::Send(id, _)
+            | Self::Load(id, _)
+            | Self::Remove(id, _)
+            | Self::Claim(id, _)
+            | Self::Save(id, _, _)
+            | Self::Release(id, _) => *id,
+        }
+    }
+}
+
+/// The result of an [`Io`] step.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum IoResult {
+    /// The response to [`Io::Send`], or why none came.
+    Sent(Result<http::Response<Vec<u8>>, TransportError>),
+    /// What [`Io::Load`] found.
+    Loaded(Result<Option<StoredToken>, StoreError>),
+    /// How [`Io::Remove`] went.
+    Removed(Result<(), StoreError>),
+    /// The store's answer to [`Io::Claim`].
+    Claimed(Result<Claim, StoreError>),
+    /// How [`Io::Save`] went.
+    Saved(Result<(), StoreError>),
+    /// How [`Io::Release`] went.
+    Released(Result<(), StoreError>),
+}
+
+/// What the driver does next for a caller.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Step<G> {
+    /// Here is the token.
+    Ready(Arc<LiveToken<G>>),
+    /// Perform this step, report it with [`SourceMachine::complete`], then poll again.
+    Io(Io),
+    /// Nothing to do before this time: wait until then, or until the machine changes (any
+    /// `complete`, `abandon` or `invalidate`), then poll again.
+    Wait(Instant),
+    /// This caller gets no token.
+    Failed(SourceError),
+}
+
+/// One caller's bookkeeping: when it started waiting, and which failed rounds it has seen.
+/// Take one with [`SourceMachine::waiter`] when a call starts, and pass it to every poll of
+/// that call.
+#[derive(Debug, Clone, Copy)]
+pub struct Waiter {
+    started: Instant,
+    failed_rounds: u64,
+}
+
+const EVENT_CAPACITY: usize = 64;
+
+/// Events, oldest first, at most the last [`EVENT_CAPACITY`].
+#[derive(Debug, Default)]
+pub(crate) struct Events(VecDeque<Event>);
+
+impl Events {
+    pub(crate) fn push(&mut self, event: Event) {
+        if self.0.len() == EVENT_CAPACITY {
+            self.0.pop_front();
+        }
+        self.0.push_back(event);
+    }
+}
+
+/// Where a fetch stands: the fleet-store protocol, one step at a time.
+#[derive(Debug)]
+enum Stage {
+    /// Look in the store (first, after taking the fleet's lock, or after waiting for another
+    /// process's token).
+    Load,
+    /// Remove the invalidated token the store still holds.
+    Remove,
+    /// Ask for the fleet's lock.
+    Claim,
+    /// Send the request.
+    Send,
+    /// Save the new token.
+    Save(StoredToken),
+    /// Release the fleet's lock.
+    Release(MintLock),
+}
+
+#[derive(Debug)]
+struct Round {
+    stage: Stage,
+    /// The step handed out, and until when the machine waits for it.
+    out: Option<(StepId, Instant)>,
+    /// Not before this time (waiting for another process's token).
+    resume_at: Option<Instant>,
+    /// Since when another process has held the fleet's lock.
+    held_elsewhere_since: Option<Instant>,
+    lock: Option<MintLock>,
+}
+
+/// The whole life of one token source as a sans-IO state machine: when to use the token, when
+/// and how to mint one, the fleet-store protocol (load, claim, save, release), retries,
+/// waiters and events. It does no I/O, reads no clock and starts no thread: a driver performs
+/// its steps and feeds back the results, with the time.
+///
+/// # The loop contract
+///
+/// Keep the machine behind a lock. For each call that wants a token:
+///
+/// 1. Take a [`Waiter`] ([`waiter`](Self::waiter)) with the monotonic time.
+/// 2. [`poll`](Self::poll) with the current monotonic time, and act on the [`Step`]:
+///    - [`Step::Ready`]: use the token; the call is done.
+///    - [`Step::Failed`]: return the error; the call is done.
+///    - [`Step::Io`]: this caller performs the step **without holding the lock**, then takes
+///      the lock, reports with [`complete`](Self::complete) (monotonic and wall time of the
+///      result) and wakes every waiter. `complete` may hand back the next step of the same
+///      fetch (save the token, release the fleet's lock, …): perform it likewise. Then poll
+///      again. If the caller cannot finish a step (cancelled, panics), it reports
+///      [`abandon`](Self::abandon) and wakes the waiters.
+///    - [`Step::Wait`]: release the lock and wait until that time or until woken, then poll
+///      again.
+///
+/// Exactly one step is out at a time (single flight); every other caller is served the valid
+/// token or waits. A step not reported within [`SourceConfig::fetch_timeout`] is given up and
+/// the work handed to the next caller. With background refresh
+/// ([`with_background_refresh`](Self::with_background_refresh)), callers are never handed a
+/// step while a valid token exists: the driver's refresher polls
+/// [`poll_refresh`](Self::poll_refresh) instead, and sleeps until the time it returns.
+///
+/// Time is the monotonic clock the driver passes in (`Instant`): deadlines, backoffs and waits
+/// do not move when the wall clock steps. The wall time passed with a result is used only to
+/// read the server's absolute times (`Date`, `Retry-After` dates, stored tokens' expiry).
+///
+/// ```
+/// use keycard_core::lifecycle::{Io, IoResult, SourceConfig, SourceMachine, Step};
+/// use keycard_core::voucherify::{self, Credentials, Region, Scope, Scopes};
+/// use keycard_core::SecretKey;
+/// use std::time::{Duration, Instant, SystemTime};
+///
+/// let api = voucherify::Api::new(
+///     Region::Europe.base_url(),
+///     Credentials::new("my-app-id", SecretKey::new("my-secret-key"))?,
+/// );
+/// let endpoint = api.generate_token(&Scopes::from([Scope::Vouchers]))?;
+/// let mut machine = SourceMachine::new(endpoint, SourceConfig::default());
+///
+/// # #[allow(clippy::disallowed_methods)]
+/// let start = Instant::now(); // a driver reads its clock; a test can fix one instant
+/// let waiter = machine.waiter(start);
+/// let Step::Io(Io::Send(id, request)) = machine.poll(start, &waiter) else { unreachable!() };
+/// assert_eq!(request.uri(), "https://api.voucherify.io/v1/oauth/token");
+///
+/// // ... send `request` with any HTTP client, then:
+/// let response = http::Response::builder()
+///     .status(200)
+///     .header("content-type", "application/json")
+///     .body(br#"{"access_token":"1ABCde2F","client_id":"a1Bc","expires_at":1738945086,
+///               "expires_in":900,"scope":"vouchers","token_type":"Bearer"}"#.to_vec())?;
+/// let arrived = start + Duration::from_millis(80);
+/// let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_738_944_186);
+/// assert!(machine.complete(id, IoResult::Sent(Ok(response)), arrived, wall).is_none());
+///
+/// let Step::Ready(token) = machine.poll(arrived, &waiter) else { unreachable!() };
+/// assert_eq!(token.remaining(arrived), Duration::from_secs(900));
+/// let mut call = http::Request::get("https://api.voucherify.io/v1/vouchers/SUMMER").body(())?;
+/// token.authorize(&mut call);
+/// assert!(call.headers()["authorization"].is_sensitive());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct SourceMachine<E: TokenEndpoint> {
+    keeper: Keeper<E>,
+    key: StoreKey,
+    has_store: bool,
+    background: bool,
+    round: Option<Round>,
+    last_step: u64,
+    failed_rounds: u64,
+    last_error: Option<FetchError>,
+    /// The last token invalidated: never taken back from the store.
+    revoked: Option<AccessToken>,
+    events: Events,
+}
+
+/// The shortest wait for another process's token, so a store that says "now" cannot spin.
+const MIN_POLL: Duration = Duration::from_millis(1);
+
+impl<E: TokenEndpoint> SourceMachine<E> {
+    /// A machine for the tokens `endpoint` mints, with no token yet, no store and no
+    /// background refresh.
+    pub fn new(endpoint: E, config: SourceConfig) -> Self {
+        let key = endpoint.store_key();
+        Self {
+            keeper: Keeper::new(endpoint, config),
+            key,
+            has_store: false,
+            background: false,
+            round: None,
+            last_step: 0,
+            failed_rounds: 0,
+            last_error: None,
+            revoked: None,
+            events: Events::default(),
+        }
+    }
+
+    /// Uses a token store: before it mints, the machine asks to load (and, for a shared store,
+    /// to claim the fleet's lock on) the key; each new token is saved.
+    #[must_use]
+    pub fn with_store(mut self) -> Self {
+        self.has_store = true;
+        self
+    }
+
+    /// Refreshes in the background: callers are served the valid token and never handed a step
+    /// while one exists; the driver's refresher does the work ([`poll_refresh`](Self::poll_refresh)).
+    #[must_use]
+    pub fn with_background_refresh(mut self) -> Self {
+        self.background = true;
+        self
+    }
+
+    /// The endpoint tokens are minted at.
+    pub fn endpoint(&self) -> &E {
+        &self.keeper.endpoint
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SourceConfig {
+        &self.keeper.config
+    }
+
+    /// The key tokens are stored under.
+    pub fn store_key(&self) -> &StoreKey {
+        &self.key
+    }
+
+    /// The current token, valid or not: publish it for a lock-free hot path.
+    pub fn current(&self) -> Option<&Arc<LiveToken<E::Grant>>> {
+        self.keeper.current()
+    }
+
+    /// Whether the hot path may hand out `token` at `now` without polling: it is fresh, or it is
+    /// still valid and a refresh is under way (or will be, in the background).
+    pub fn may_serve(&self, token: &LiveToken<E::Grant>, now: Instant) -> bool {
+        token.is_fresh(now) || ((self.background || self.round.is_some()) && token.is_valid(now))
+    }
+
+    /// Bookkeeping for a call that starts at `now`.
+    pub fn waiter(&self, now: Instant) -> Waiter {
+        Waiter {
+            started: now,
+            failed_rounds: self.failed_rounds,
+        }
+    }
+
+    /// Says what the caller `waiter` does next, at `now`.
+    pub fn poll(&mut self, now: Instant, waiter: &Waiter) -> Step<E::Grant> {
+        if self.failed_rounds != waiter.failed_rounds {
+            // A fetch this call waited for failed: share its error rather than start another
+            // round at once.
+            if let Some(error) = &self.last_error {
+                return Step::Failed(SourceError::Fetch(error.clone()));
+            }
+        }
+        if self.background {
+            if let Some(token) = self.keeper.valid(now) {
+                return Step::Ready(Arc::clone(token));
+            }
+        }
+        match self.next(now) {
+            Next::Io(io) => Step::Io(io),
+            Next::Use(token) => Step::Ready(token),
+            Next::Until(until) => self.serve_or_wait(now, until, waiter),
+        }
+    }
+
+    /// For a driver's background refresher: the step to perform now, or the time to look
+    /// again ([`Step::Wait`]; the refresher is also woken by any change). Never
+    /// [`Step::Ready`] or [`Step::Failed`].
+    pub fn poll_refresh(&mut self, now: Instant) -> Step<E::Grant> {
+        match self.next(now) {
+            Next::Io(io) => Step::Io(io),
+            Next::Use(token) => Step::Wait(token.refresh_at().max(now)),
+            Next::Until(until) => Step::Wait(until.max(now)),
+        }
+    }
+
+    /// Takes the result of step `id`, which arrived at `now` (`wall` on the wall clock), and
+    /// returns the next step of the same fetch, for the same caller to perform at once (none
+    /// when the fetch is over or must wait: poll again). A result for a step the machine no
+    /// longer waits for is ignored.
+    pub fn complete(
+        &mut self,
+        id: StepId,
+        result: IoResult,
+        now: Instant,
+        wall: SystemTime,
+    ) -> Option<Io> {
+        let round = self.round.as_mut()?;
+        if round.out.map(|(out, _)| out) != Some(id) {
+            return None;
+        }
+        round.out = None;
+        match result {
+            IoResult::Sent(response) => self.on_sent(response, now, wall),
+            IoResult::Loaded(loaded) => self.on_loaded(loaded, now, wall),
+            IoResult::Claimed(claimed) => self.on_claimed(claimed, now),
+            IoResult::Removed(result) => {
+                self.store_result(StoreAction::Remove, result);
+                self.set_stage(self.after_look());
+            }
+            IoResult::Saved(result) => {
+                self.store_result(StoreAction::Save, result);
+                self.release_or_end();
+            }
+            IoResult::Released(result) => {
+                self.store_result(StoreAction::Release, result);
+                self.end_round();
+            }
+        }
+        match &self.round {
+            Some(round) if round.resume_at.is_none() => self.hand_out(now),
+            _ => None,
+        }
+    }
+
+    /// Step `id` will not be reported (its caller was cancelled): the work goes to the next
+    /// caller. A fleet lock held is released by the next caller.
+    pub fn abandon(&mut self, id: StepId) {
+        let Some(round) = self.round.as_mut() else {
+            return;
+        };
+        if round.out.map(|(out, _)| out) == Some(id) {
+            round.out = None;
+            self.give_up_round();
+        }
+    }
+
+    /// Forgets `used` if it is still the current token (the API answered 401 to a request it
+    /// authorized: it was revoked). Whether it was: of many callers that saw the same 401, one
+    /// invalidates and the others find a new token already coming. The invalidated token is
+    /// never taken back from the store, and is removed from it before the next mint.
+    pub fn invalidate(&mut self, used: &Arc<LiveToken<E::Grant>>) -> bool {
+        if !self.keeper.current().is_some_and(|c| Arc::ptr_eq(c, used)) {
+            return false;
+        }
+        self.keeper.invalidate();
+        self.revoked = Some(used.access_token().clone());
+        true
+    }
+
+    /// Takes the events since the last drain, oldest first (at most the last 64).
+    pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
+        self.events.0.drain(..)
+    }
+
+    /// The next thing to do at `now`, for a caller that may do work.
+    fn next(&mut self, now: Instant) -> Next<E::Grant> {
+        if let Some(round) = &self.round {
+            if let Some((_, lease)) = round.out {
+                if now < lease {
+                    return Next::Until(lease);
+                }
+                self.events.push(Event::StepTimedOut);
+                if let Some(round) = self.round.as_mut() {
+                    round.out = None;
+                }
+                self.give_up_round();
+            }
+        }
+        if let Some(round) = &self.round {
+            if let Some(at) = round.resume_at.filter(|&at| now < at) {
+                return Next::Until(at);
+            }
+            if let Some(io) = self.hand_out(now) {
+                return Next::Io(io);
+            }
+        }
+        match self.keeper.poll(now) {
+            Want::Use(token) => Next::Use(token),
+            Want::Wait(until) => Next::Until(until),
+            Want::Fetch => {
+                let stage = if self.has_store {
+                    Stage::Load
+                } else {
+                    Stage::Send
+                };
+                self.round = Some(Round {
+                    stage,
+                    out: None,
+                    resume_at: None,
+                    held_elsewhere_since: None,
+                    lock: None,
+                });
+                match self.hand_out(now) {
+                    Some(io) => Next::Io(io),
+                    None => Next::Until(now),
+                }
+            }
+        }
+    }
+
+    /// Hands out the round's current stage as a step (none without a round).
+    fn hand_out(&mut self, now: Instant) -> Option<Io> {
+        let round = self.round.as_mut()?;
+        self.last_step = self.last_step.wrapping_add(1);
+        let id = StepId(self.last_step);
+        let lease = now
+            .checked_add(self.keeper.config.fetch_timeout)
+            .unwrap_or(now);
+        round.out = Some((id, lease));
+        round.resume_at = None;
+        let key = || self.key.clone();
+        Some(match &round.stage {
+            Stage::Load => Io::Load(id, key()),
+            Stage::Remove => Io::Remove(id, key()),
+            Stage::Claim => Io::Claim(id, key()),
+            Stage::Send => Io::Send(id, self.keeper.endpoint.request()),
+            Stage::Save(token) => Io::Save(id, key(), token.clone()),
+            Stage::Release(lock) => Io::Release(id, lock.clone()),
+        })
+    }
+
+    fn serve_or_wait(&mut self, now: Instant, until: Instant, waiter: &Waiter) -> Step<E::Grant> {
+        if let Some(token) = self.keeper.valid(now) {
+            return Step::Ready(Arc::clone(token));
+        }
+        let limit = self.keeper.config.wait_limit;
+        let deadline = waiter.started.checked_add(limit).unwrap_or(until);
+        if until > deadline && self.round.is_none() {
+            // The server asked for a wait longer than this call may take.
+            if let Some(error) = &self.last_error {
+                return Step::Failed(SourceError::Fetch(error.clone()));
+            }
+        }
+        if now >= deadline {
+            return Step::Failed(SourceError::TimedOut {
+                waited: now.saturating_duration_since(waiter.started),
+            });
+        }
+        Step::Wait(until.min(deadline))
+    }
+
+    fn on_sent(
+        &mut self,
+        response: Result<http::Response<Vec<u8>>, TransportError>,
+        now: Instant,
+        wall: SystemTime,
+    ) {
+        let outcome = match response {
+            Ok(response) => self
+                .keeper
+                .on_response(response, now, wall, &mut self.events),
+            Err(error) => self.keeper.on_transport_error(error, now, &mut self.events),
+        };
+        match outcome {
+            Outcome::Issued => {
+                self.last_error = None;
+                match (self.has_store, self.keeper.current()) {
+                    (true, Some(token)) => {
+                        let stored = token.to_stored();
+                        self.set_stage(Stage::Save(stored));
+                    }
+                    _ => self.release_or_end(),
+                }
+            }
+            Outcome::Again => self.release_or_end(),
+            Outcome::Failed(error) => {
+                self.last_error = Some(error);
+                self.failed_rounds = self.failed_rounds.wrapping_add(1);
+                self.release_or_end();
+            }
+        }
+    }
+
+    fn on_loaded(
+        &mut self,
+        loaded: Result<Option<StoredToken>, StoreError>,
+        now: Instant,
+        wall: SystemTime,
+    ) {
+        let stored = match loaded {
+            Ok(stored) => stored,
+            Err(error) => {
+                self.events.push(Event::StoreFailed {
+                    action: StoreAction::Load,
+                    error,
+                });
+                None
+            }
+        };
+        if let Some(stored) = stored {
+            if self.revoked.as_ref() == Some(stored.access_token()) {
+                self.set_stage(Stage::Remove);
+                return;
+            }
+            match self.keeper.restore(&stored, now, wall, &mut self.events) {
+                Ok(true) => {
+                    self.release_or_end();
+                    return;
+                }
+                Ok(false) => {}
+                Err(error) => self.events.push(Event::StoredTokenRejected { error }),
+            }
+        }
+        self.set_stage(self.after_look());
+    }
+
+    fn on_claimed(&mut self, claimed: Result<Claim, StoreError>, now: Instant) {
+        let claim = match claimed {
+            Ok(claim) => claim,
+            Err(error) => {
+                self.events.push(Event::StoreFailed {
+                    action: StoreAction::Claim,
+                    error,
+                });
+                self.events.push(Event::MintingAlone {
+                    reason: AloneReason::StoreFailed,
+                });
+                return self.set_stage(Stage::Send);
+            }
+        };
+        let Some(round) = self.round.as_mut() else {
+            return;
+        };
+        match claim {
+            Claim::Acquired(lock) => {
+                // Another process may have saved a token just before it released the lock.
+                round.lock = Some(lock);
+                round.stage = Stage::Load;
+            }
+            Claim::HeldElsewhere {
+                poll_every,
+                wait_at_most,
+            } => {
+                let since = *round.held_elsewhere_since.get_or_insert(now);
+                let waited = now.saturating_duration_since(since);
+                if waited >= wait_at_most {
+                    round.stage = Stage::Send;
+                    self.events.push(Event::MintingAlone {
+                        reason: AloneReason::WaitedTooLong { waited },
+                    });
+                } else {
+                    let pause = poll_every.min(wait_at_most - waited).max(MIN_POLL);
+                    round.resume_at = now.checked_add(pause);
+                    round.stage = Stage::Load;
+                }
+            }
+            _ => round.stage = Stage::Send,
+        }
+    }
+
+    /// After looking in the store and finding nothing better: mint if this process holds the
+    /// fleet's lock, else ask for it.
+    fn after_look(&self) -> Stage {
+        match self.round.as_ref().and_then(|r| r.lock.as_ref()) {
+            Some(_) => Stage::Send,
+            None => Stage::Claim,
+        }
+    }
+
+    fn set_stage(&mut self, stage: Stage) {
+        if let Some(round) = self.round.as_mut() {
+            round.stage = stage;
+        }
+    }
+
+    fn release_or_end(&mut self) {
+        match self.round.as_mut().and_then(|r| r.lock.take()) {
+            Some(lock) => self.set_stage(Stage::Release(lock)),
+            None => self.end_round(),
+        }
+    }
+
+    /// A step was lost: the fleet's lock, if held, is released by the next caller.
+    fn give_up_round(&mut self) {
+        self.keeper.end_fetch();
+        self.release_or_end();
+    }
+
+    fn end_round(&mut self) {
+        self.round = None;
+        self.keeper.end_fetch();
+    }
+
+    fn store_result(&mut self, action: StoreAction, result: Result<(), StoreError>) {
+        if let Err(error) = result {
+            self.events.push(Event::StoreFailed { action, error });
+        }
+    }
+}
+
+enum Next<G> {
+    Io(Io),
+    Use(Arc<LiveToken<G>>),
+    Until(Instant),
+}
