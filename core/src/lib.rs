@@ -54,4 +54,4 @@ pub use response::{ApiError, RawResponse, Response, Typed, Untyped};
 pub use retry_after::RetryAfter;
 pub use scope::{ScopeSet, Vocabulary};
 pub use secret::{AccessToken, ApiKey, Password, SecretKey};
-pub use transport_error::TransportError;
+pub use transport_error::{TransportError, TransportErrorKind};

@@ -19,60 +19,60 @@ pub type StoreError = Arc<dyn std::error::Error + Send + Sync>;
 pub struct StepId(u64);
 
 /// Work for the driver: perform it, then report the result with [`SourceMachine::complete`].
+/// Exhaustive on purpose: a driver handles every step.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Io {
     /// Send this request (it mints a token) and report [`IoResult::Sent`].
     Send(StepId, http::Request<Vec<u8>>),
-    /// Load the token stored under this key and report [`IoResult::Loaded`].
-    Load(StepId, StoreKey),
-    /// Remove the token stored under this key (an invalidated one) and report
-    /// [`IoResult::Removed`].
-    Remove(StepId, StoreKey),
-    /// Ask the store for the fleet's lock on minting this key and report
-    /// [`IoResult::Claimed`].
-    Claim(StepId, StoreKey),
-    /// Save this token under this key and report [`IoResult::Saved`].
-    Save(StepId, StoreKey, StoredToken),
-    /// Release the fleet's lock and report [`IoResult::Released`].
-    Release(StepId, MintLock),
+    /// Call the token store and report what it answered.
+    Store(StepId, StoreCall),
+}
+
+/// A call to the token store, and the [`IoResult`] to report for it.
+#[derive(Debug)]
+pub enum StoreCall {
+    /// Load the token stored under this key: [`IoResult::Loaded`].
+    Load(StoreKey),
+    /// Remove the token stored under this key (an invalidated one): [`IoResult::Removed`].
+    Remove(StoreKey),
+    /// Ask for the fleet's lock on minting this key: [`IoResult::Claimed`].
+    Claim(StoreKey),
+    /// Save this token under this key: [`IoResult::Saved`].
+    Save(StoreKey, StoredToken),
+    /// Release the fleet's lock: [`IoResult::Released`].
+    Release(MintLock),
 }
 
 impl Io {
     /// The step's id, for [`SourceMachine::complete`] and [`SourceMachine::abandon`].
     pub fn id(&self) -> StepId {
         match self {
-            Self::Send(id, _)
-            | Self::Load(id, _)
-            | Self::Remove(id, _)
-            | Self::Claim(id, _)
-            | Self::Save(id, _, _)
-            | Self::Release(id, _) => *id,
+            Self::Send(id, _) | Self::Store(id, _) => *id,
         }
     }
 }
 
 /// The result of an [`Io`] step.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum IoResult {
     /// The response to [`Io::Send`], or why none came.
     Sent(Result<http::Response<Vec<u8>>, TransportError>),
-    /// What [`Io::Load`] found.
+    /// What [`StoreCall::Load`] found.
     Loaded(Result<Option<StoredToken>, StoreError>),
-    /// How [`Io::Remove`] went.
+    /// How [`StoreCall::Remove`] went.
     Removed(Result<(), StoreError>),
-    /// The store's answer to [`Io::Claim`].
+    /// The store's answer to [`StoreCall::Claim`].
     Claimed(Result<Claim, StoreError>),
-    /// How [`Io::Save`] went.
+    /// How [`StoreCall::Save`] went.
     Saved(Result<(), StoreError>),
-    /// How [`Io::Release`] went.
+    /// How [`StoreCall::Release`] went.
     Released(Result<(), StoreError>),
 }
 
 /// What the driver does next for a caller.
 #[derive(Debug)]
-#[non_exhaustive]
+// A step is built once per fetch and moved out at once: not worth an allocation to shrink.
+#[allow(clippy::large_enum_variant)]
 pub enum Step<G> {
     /// Here is the token.
     Ready(Arc<LiveToken<G>>),
@@ -164,7 +164,7 @@ struct Round {
 /// Exactly one step is out at a time (single flight); every other caller is served the valid
 /// token or waits. A step not reported within [`SourceConfig::fetch_timeout`] is given up and
 /// the work handed to the next caller. With background refresh
-/// ([`with_background_refresh`](Self::with_background_refresh)), callers are never handed a
+/// ([`set_background_refresh`](Self::set_background_refresh)), callers are never handed a
 /// step while a valid token exists: the driver's refresher polls
 /// [`poll_refresh`](Self::poll_refresh) instead, and sleeps until the time it returns.
 ///
@@ -245,20 +245,18 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         }
     }
 
-    /// Uses a token store: before it mints, the machine asks to load (and, for a shared store,
-    /// to claim the fleet's lock on) the key; each new token is saved.
-    #[must_use]
-    pub fn with_store(mut self) -> Self {
-        self.has_store = true;
-        self
+    /// Whether the driver has a token store: before it mints, the machine then asks to load
+    /// (and, for a shared store, to claim the fleet's lock on) the key, and saves each new
+    /// token.
+    pub fn set_store(&mut self, on: bool) {
+        self.has_store = on;
     }
 
-    /// Refreshes in the background: callers are served the valid token and never handed a step
-    /// while one exists; the driver's refresher does the work ([`poll_refresh`](Self::poll_refresh)).
-    #[must_use]
-    pub fn with_background_refresh(mut self) -> Self {
-        self.background = true;
-        self
+    /// Whether the driver refreshes in the background: callers are then served the valid token
+    /// and never handed a step while one exists; the driver's refresher does the work
+    /// ([`poll_refresh`](Self::poll_refresh)).
+    pub fn set_background_refresh(&mut self, on: bool) {
+        self.background = on;
     }
 
     /// The endpoint tokens are minted at.
@@ -281,10 +279,12 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         self.keeper.current()
     }
 
-    /// Whether the hot path may hand out `token` at `now` without polling: it is fresh, or it is
-    /// still valid and a refresh is under way (or will be, in the background).
-    pub fn may_serve(&self, token: &LiveToken<E::Grant>, now: Instant) -> bool {
-        token.is_fresh(now) || ((self.background || self.round.is_some()) && token.is_valid(now))
+    /// Whether a token that is due for refresh but still valid may be served without polling:
+    /// a refresh is under way, or refreshing is the background's job. A driver's lock-free hot
+    /// path serves a token that [`is_fresh`](LiveToken::is_fresh), or that
+    /// [`is_valid`](LiveToken::is_valid) while this holds.
+    pub fn serves_valid(&self) -> bool {
+        self.background || self.round.is_some()
     }
 
     /// Bookkeeping for a call that starts at `now`.
@@ -453,14 +453,15 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         round.out = Some((id, lease));
         round.resume_at = None;
         let key = || self.key.clone();
-        Some(match &round.stage {
-            Stage::Load => Io::Load(id, key()),
-            Stage::Remove => Io::Remove(id, key()),
-            Stage::Claim => Io::Claim(id, key()),
-            Stage::Send => Io::Send(id, self.keeper.endpoint.request()),
-            Stage::Save(token) => Io::Save(id, key(), token.clone()),
-            Stage::Release(lock) => Io::Release(id, lock.clone()),
-        })
+        let call = match &round.stage {
+            Stage::Send => return Some(Io::Send(id, self.keeper.endpoint.request())),
+            Stage::Load => StoreCall::Load(key()),
+            Stage::Remove => StoreCall::Remove(key()),
+            Stage::Claim => StoreCall::Claim(key()),
+            Stage::Save(token) => StoreCall::Save(key(), token.clone()),
+            Stage::Release(lock) => StoreCall::Release(lock.clone()),
+        };
+        Some(Io::Store(id, call))
     }
 
     fn serve_or_wait(&mut self, now: Instant, until: Instant, waiter: &Waiter) -> Step<E::Grant> {
@@ -632,6 +633,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
     }
 }
 
+#[allow(clippy::large_enum_variant)]
 enum Next<G> {
     Io(Io),
     Use(Arc<LiveToken<G>>),

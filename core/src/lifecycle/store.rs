@@ -49,7 +49,8 @@ pub trait TokenStore {
 /// [`TokenStore`] for async code: the same operations, as futures (a network store such as
 /// Redis does not block a runtime's thread).
 ///
-/// Implementations: [`MemoryStore`] here (it never waits); `keycard::redis::AsyncRedisStore`.
+/// Implementations: `keycard::redis::AsyncRedisStore`; any blocking store whose calls are short
+/// through [`BlockingStore`].
 pub trait AsyncTokenStore: Send + Sync {
     /// Why the store could not be read or written.
     type Error: std::error::Error + Send + Sync + 'static;
@@ -156,14 +157,19 @@ impl<S: TokenStore + ?Sized> TokenStore for std::sync::Arc<S> {
     }
 }
 
-impl AsyncTokenStore for MemoryStore {
-    type Error = std::convert::Infallible;
+/// A blocking [`TokenStore`] whose calls are short (a file, memory) used where an
+/// [`AsyncTokenStore`] is expected: each call runs in place, when the future is first polled.
+#[derive(Debug, Clone, Default)]
+pub struct BlockingStore<S>(pub S);
+
+impl<S: TokenStore + Send + Sync> AsyncTokenStore for BlockingStore<S> {
+    type Error = S::Error;
 
     fn load(
         &self,
         key: &StoreKey,
     ) -> impl Future<Output = Result<Option<StoredToken>, Self::Error>> + Send {
-        std::future::ready(TokenStore::load(self, key))
+        std::future::ready(self.0.load(key))
     }
 
     fn save(
@@ -171,11 +177,25 @@ impl AsyncTokenStore for MemoryStore {
         key: &StoreKey,
         token: &StoredToken,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        std::future::ready(TokenStore::save(self, key, token))
+        std::future::ready(self.0.save(key, token))
     }
 
     fn remove(&self, key: &StoreKey) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        std::future::ready(TokenStore::remove(self, key))
+        std::future::ready(self.0.remove(key))
+    }
+
+    fn claim_mint(
+        &self,
+        key: &StoreKey,
+    ) -> impl Future<Output = Result<Claim, Self::Error>> + Send {
+        std::future::ready(self.0.claim_mint(key))
+    }
+
+    fn release_mint(
+        &self,
+        lock: &MintLock,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        std::future::ready(self.0.release_mint(lock))
     }
 }
 

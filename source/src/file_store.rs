@@ -19,15 +19,15 @@ const MAX_FILE: u64 = 64 * 1024;
 /// [`FileStoreError::Corrupt`], never a panic.
 ///
 /// ```
-/// use keycard::lifecycle::{StoreKey, TokenStore};
-/// use keycard::FileStore;
+/// use keycard_source::lifecycle::{StoreKey, TokenStore};
+/// use keycard_source::FileStore;
 ///
 /// let dir = std::env::temp_dir().join(format!("keycard-doc-{}", std::process::id()));
 /// let store = FileStore::new(&dir);
 /// let key = StoreKey::from_parts("voucherify", &[b"example"]);
 /// assert!(store.load(&key)?.is_none());
 /// # std::fs::remove_dir_all(&dir).ok();
-/// # Ok::<(), keycard::FileStoreError>(())
+/// # Ok::<(), keycard_source::FileStoreError>(())
 /// ```
 #[derive(Debug)]
 pub struct FileStore {
@@ -212,26 +212,23 @@ fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use keycard_core::lifecycle::{Action, Keeper, KeeperConfig, Mint};
+    use keycard_core::lifecycle::{Io, IoResult, SourceConfig, SourceMachine, Step};
     use keycard_core::voucherify::{self, Credentials, Region, Scope, Scopes};
     use keycard_core::SecretKey;
-    use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-    fn t0() -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(1_738_944_186)
-    }
+    use std::time::{Duration, Instant, UNIX_EPOCH};
 
     /// A key and a live token stored for it.
     fn token() -> (StoreKey, StoredToken) {
-        let mint = voucherify::Api::new(
+        let endpoint = voucherify::Api::new(
             Region::Europe.base_url(),
             Credentials::new("app-1", SecretKey::new("sk-SECRET")).unwrap(),
         )
         .generate_token(&Scopes::from([Scope::Vouchers]))
         .unwrap();
-        let key = mint.store_key();
-        let mut keeper = Keeper::new(mint, KeeperConfig::default());
-        let Action::Fetch(fetch) = keeper.poll(t0()) else {
+        let mut machine = SourceMachine::new(endpoint, SourceConfig::default());
+        let now = Instant::now();
+        let waiter = machine.waiter(now);
+        let Step::Io(Io::Send(id, _)) = machine.poll(now, &waiter) else {
             panic!()
         };
         let response = http::Response::builder()
@@ -239,9 +236,10 @@ mod tests {
             .header("content-type", "application/json")
             .body(br#"{"access_token":"tok-FILE","client_id":"c","expires_at":1738945086,"expires_in":900,"scope":"vouchers","token_type":"Bearer"}"#.to_vec())
             .unwrap();
-        keeper.on_response(fetch.id, response, t0()).unwrap();
-        let stored = keeper.current().unwrap().to_stored();
-        (key, stored)
+        let wall = UNIX_EPOCH + Duration::from_secs(1_738_944_186);
+        machine.complete(id, IoResult::Sent(Ok(response)), now, wall);
+        let stored = machine.current().unwrap().to_stored();
+        (machine.store_key().clone(), stored)
     }
 
     #[test]

@@ -1,0 +1,147 @@
+//! What both drivers share: the machine behind a lock, the published token for the lock-free
+//! hot path, the wake-ups, the clock and the store.
+
+use crate::store::DynStore;
+use crate::Clock;
+use arc_swap::ArcSwapOption;
+use event_listener::{Event as Notify, EventListener};
+use keycard_core::lifecycle::{
+    Event, Io, IoResult, LiveToken, SourceMachine, Step, StepId, TokenEndpoint, Waiter,
+};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+pub(crate) struct Shared<E: TokenEndpoint> {
+    machine: Mutex<SourceMachine<E>>,
+    /// The machine's current token, for readers that take no lock.
+    published: ArcSwapOption<LiveToken<E::Grant>>,
+    /// [`SourceMachine::serves_valid`], for readers that take no lock.
+    serves_valid: AtomicBool,
+    changed: Notify,
+    stopped: AtomicBool,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) store: Box<dyn DynStore>,
+}
+
+impl<E: TokenEndpoint> Shared<E> {
+    pub(crate) fn new(
+        machine: SourceMachine<E>,
+        clock: Arc<dyn Clock>,
+        store: Box<dyn DynStore>,
+    ) -> Self {
+        Self {
+            serves_valid: AtomicBool::new(machine.serves_valid()),
+            machine: Mutex::new(machine),
+            published: ArcSwapOption::empty(),
+            changed: Notify::new(),
+            stopped: AtomicBool::new(false),
+            clock,
+            store,
+        }
+    }
+
+    /// Changes the machine's settings (before the source is shared).
+    pub(crate) fn update_machine(&mut self, f: impl FnOnce(&mut SourceMachine<E>)) {
+        let machine = self.machine.get_mut().unwrap_or_else(PoisonError::into_inner);
+        f(machine);
+        *self.serves_valid.get_mut() = machine.serves_valid();
+    }
+
+    /// Changes whether the machine refreshes in the background, once shared.
+    pub(crate) fn set_background_now(&self, on: bool) {
+        self.with_machine(|machine, _| machine.set_background_refresh(on));
+    }
+
+    /// The hot path: the published token, if it may be served at `now` without the lock.
+    #[inline]
+    pub(crate) fn cached<R>(
+        &self,
+        now: Instant,
+        use_it: impl FnOnce(&Arc<LiveToken<E::Grant>>) -> R,
+    ) -> Option<R> {
+        let published = self.published.load();
+        let token = published.as_ref()?;
+        let servable = token.is_fresh(now)
+            || (self.serves_valid.load(Ordering::Acquire) && token.is_valid(now));
+        servable.then(|| use_it(token))
+    }
+
+    pub(crate) fn current(&self) -> Option<Arc<LiveToken<E::Grant>>> {
+        self.published.load_full()
+    }
+
+    pub(crate) fn waiter(&self) -> Waiter {
+        let now = self.clock.now();
+        self.lock().waiter(now)
+    }
+
+    /// Listen before polling: a change after the poll then wakes the listener.
+    pub(crate) fn listen(&self) -> EventListener {
+        self.changed.listen()
+    }
+
+    pub(crate) fn poll(&self, waiter: &Waiter) -> Step<E::Grant> {
+        self.with_machine(|machine, now| machine.poll(now, waiter))
+    }
+
+    pub(crate) fn poll_refresh(&self) -> Step<E::Grant> {
+        self.with_machine(|machine, now| machine.poll_refresh(now))
+    }
+
+    pub(crate) fn complete(&self, id: StepId, result: IoResult) -> Option<Io> {
+        let wall = self.clock.wall();
+        let next = self.with_machine(|machine, now| machine.complete(id, result, now, wall));
+        self.changed.notify(usize::MAX);
+        next
+    }
+
+    pub(crate) fn abandon(&self, id: StepId) {
+        self.with_machine(|machine, _| machine.abandon(id));
+        self.changed.notify(usize::MAX);
+    }
+
+    pub(crate) fn invalidate(&self, used: &Arc<LiveToken<E::Grant>>) -> bool {
+        let invalidated = self.with_machine(|machine, _| machine.invalidate(used));
+        self.changed.notify(usize::MAX);
+        invalidated
+    }
+
+    pub(crate) fn drain_events(&self) -> Vec<Event> {
+        self.lock().drain_events().collect()
+    }
+
+    /// Asks a background refresher to stop (its source was dropped).
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::Release);
+        self.changed.notify(usize::MAX);
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, SourceMachine<E>> {
+        // Every call into the machine leaves it consistent: a panic elsewhere does not matter.
+        self.machine.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the machine at the current time, then publishes its token.
+    fn with_machine<R>(&self, f: impl FnOnce(&mut SourceMachine<E>, Instant) -> R) -> R {
+        let mut machine = self.lock();
+        let result = f(&mut machine, self.clock.now());
+        let current = machine.current();
+        let published = self.published.load();
+        let same = match (current, published.as_ref()) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            self.published.store(current.cloned());
+        }
+        self.serves_valid
+            .store(machine.serves_valid(), Ordering::Release);
+        result
+    }
+}
