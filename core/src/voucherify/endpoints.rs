@@ -1,6 +1,6 @@
 //! Which Voucherify endpoints accept an OAuth bearer token, and with which scopes.
 //!
-//! The table is generated once from `shared/specs/voucherify-endpoint-scopes.tsv`; the test
+//! The table is generated once from `core/data/voucherify-endpoint-scopes.tsv`; the test
 //! `core/tests/endpoint_scopes.rs` keeps the two in step.
 //!
 //! ```
