@@ -5,6 +5,7 @@
 
 mod endpoints;
 mod error;
+mod generate;
 mod introspect;
 mod revoke;
 mod scope;
@@ -12,10 +13,11 @@ mod token;
 
 pub use endpoints::{endpoint, Endpoint, ENDPOINTS};
 pub use error::{Error, ErrorDetail, ErrorKey, RateLimit};
+pub use generate::GenerateToken;
 pub use introspect::{Introspect, Introspection};
 pub use revoke::{Revocation, Revoke};
 pub use scope::{Scope, Scopes};
-pub use token::{GenerateToken, Token, TokenType};
+pub use token::{Token, TokenType};
 
 use crate::request::header_value;
 use crate::{AccessToken, BaseUrl, BuildError, SecretKey};
