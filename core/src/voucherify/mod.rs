@@ -6,6 +6,7 @@
 mod authorize;
 mod endpoints;
 mod error;
+mod generate;
 mod introspect;
 mod revoke;
 mod scope;
@@ -15,10 +16,11 @@ mod token_endpoint;
 pub use authorize::AuthorizeError;
 pub use endpoints::{endpoint, Endpoint, ENDPOINTS};
 pub use error::{Error, ErrorDetail, ErrorKey, RateLimit};
+pub use generate::GenerateToken;
 pub use introspect::{Introspect, Introspection};
 pub use revoke::{Revocation, Revoke};
 pub use scope::{Scope, Scopes};
-pub use token::{GenerateToken, Token, TokenType};
+pub use token::{Token, TokenType};
 
 use crate::request::header_value;
 use crate::{AccessToken, BaseUrl, BuildError, SecretKey};

@@ -1,0 +1,219 @@
+//! The fast path that reads a token from a flat JSON body without serde, and falls back to serde
+//! for anything else.
+
+use super::TokenWire;
+use crate::error::ParseErrorKind;
+use crate::json;
+use std::borrow::Cow;
+
+impl<'a> TokenWire<'a> {
+    /// The fast path: the six fields of a flat body, each once, and nothing else. Anything
+    /// outside that (another field, a duplicate, an escape, a float) gives `None`, and serde
+    /// reads the body instead; see [`json::flat_object`].
+    fn read_flat(body: &'a [u8]) -> Option<Self> {
+        use json::Flat::{Int, Str};
+        fn put<T>(slot: &mut Option<T>, value: T) -> bool {
+            slot.replace(value).is_none()
+        }
+        let (mut access_token, mut client_id, mut scope, mut token_type) = (None, None, None, None);
+        let (mut expires_at, mut expires_in) = (None, None);
+        json::flat_object(body, |key, value| match (key, value) {
+            ("access_token", Str(s)) => put(&mut access_token, s),
+            ("client_id", Str(s)) => put(&mut client_id, s),
+            ("expires_at", Int(n)) => put(&mut expires_at, n),
+            ("expires_in", Int(n)) => put(&mut expires_in, n),
+            ("scope", Str(s)) => put(&mut scope, s),
+            ("token_type", Str(s)) => put(&mut token_type, s),
+            _ => false,
+        })?;
+        Some(Self {
+            access_token: Cow::Borrowed(access_token?),
+            client_id: Cow::Borrowed(client_id?),
+            expires_at: expires_at?,
+            expires_in: expires_in?,
+            scope: Cow::Borrowed(scope?),
+            token_type: Cow::Borrowed(token_type?),
+        })
+    }
+
+    /// Reads the token fields from a JSON body: the fast path, else serde (which also makes the
+    /// error).
+    pub(in crate::voucherify) fn read(body: &'a [u8]) -> Result<Self, ParseErrorKind> {
+        match Self::read_flat(body) {
+            Some(wire) => Ok(wire),
+            None => json::from_slice(body),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::SPEC;
+    use super::TokenWire;
+    use proptest::prelude::*;
+
+    /// The fast path may only ever agree with serde: whenever it reads a body, serde reads the
+    /// same fields from it.
+    fn agrees(body: &[u8]) -> Result<(), TestCaseError> {
+        if let Some(fast) = TokenWire::read_flat(body) {
+            let slow = serde_json::from_slice::<TokenWire>(body);
+            prop_assert!(
+                slow.is_ok(),
+                "fast path read a body serde refuses: {:?}",
+                String::from_utf8_lossy(body)
+            );
+            prop_assert_eq!(fast, slow.unwrap());
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn fast_path_reads_the_spec_example_like_serde() {
+        let fast =
+            TokenWire::read_flat(SPEC.as_bytes()).expect("the fast path reads the spec's example");
+        assert_eq!(
+            fast,
+            serde_json::from_slice::<TokenWire>(SPEC.as_bytes()).unwrap()
+        );
+        let spaced = SPEC
+            .replace(':', " : ")
+            .replace(',', " ,\n\t")
+            .replace('{', "\r\n{ ");
+        assert!(TokenWire::read_flat(spaced.as_bytes()).is_some());
+    }
+
+    #[test]
+    fn fast_path_leaves_everything_else_to_serde() {
+        for body in [
+            SPEC.replace("Bearer", r"Bear\u0065r"),     // escape
+            SPEC.replace("900", "900.0"),               // float
+            SPEC.replace("900", "9e2"),                 // exponent
+            SPEC.replace("900", "-900"),                // sign
+            SPEC.replace("900", "0900"),                // leading zero
+            SPEC.replace("900", "9000000000000000000"), // 19 digits
+            SPEC.replace("900", "\"900\""),             // wrong type
+            SPEC.replace(r#""scope":"api","#, ""),      // missing
+            SPEC.replace(r#""scope":"api""#, r#""scope":"api","scope":"api""#), // duplicate
+            SPEC.replace(r#""scope":"api""#, r#""scope":"api","extra":1"#), // unknown field
+            SPEC.replace("api", "a\tpi"),               // control character
+            format!("{SPEC}x"),                         // trailing bytes
+            format!("[{SPEC}]"),                        // not an object
+        ] {
+            assert!(TokenWire::read_flat(body.as_bytes()).is_none(), "{body}");
+        }
+        // Invalid UTF-8.
+        let mut bytes = SPEC.as_bytes().to_vec();
+        bytes[20] = 0xff;
+        assert!(TokenWire::read_flat(&bytes).is_none());
+    }
+
+    fn string_value() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                4 => "[a-zA-Z0-9 _.,-]",
+                1 => Just("\\\"".to_owned()),
+                1 => Just("\\u0041".to_owned()),
+                1 => Just("\\n".to_owned()),
+                1 => Just("\t".to_owned()),
+                1 => Just("é".to_owned()),
+                1 => Just("\u{7f}".to_owned()),
+            ],
+            0..12,
+        )
+        .prop_map(|parts| format!("\"{}\"", parts.concat()))
+    }
+
+    fn number_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (0u64..u64::MAX).prop_map(|n| n.to_string()),
+            (0u64..100_000).prop_map(|n| n.to_string()),
+            (-1000i64..0).prop_map(|n| n.to_string()),
+            "0[0-9]{1,3}",
+            "[0-9]{1,20}",
+            "[0-9]{1,3}\\.[0-9]{1,2}",
+            "[0-9]{1,3}[eE][+-]?[0-9]",
+            Just("null".to_owned()),
+        ]
+    }
+
+    fn member() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            Just("access_token"),
+            Just("client_id"),
+            Just("expires_at"),
+            Just("expires_in"),
+            Just("scope"),
+            Just("token_type"),
+            Just("other"),
+            Just("scope\\u0020"),
+        ];
+        let value = prop_oneof![string_value(), number_value()];
+        let ws = "[ \t\r\n]{0,2}";
+        (ws, key, ws, ws, value, ws)
+            .prop_map(|(a, k, b, c, v, d)| format!("{a}\"{k}\"{b}:{c}{v}{d}"))
+    }
+
+    proptest! {
+        #[test]
+        fn fast_path_agrees_with_serde_on_generated_objects(
+            members in prop::collection::vec(member(), 0..8),
+            lead in "[ \n]{0,2}",
+            trail in prop_oneof![Just(String::new()), Just(" ".to_owned()), Just(",".to_owned()), Just("}".to_owned())],
+        ) {
+            let body = format!("{lead}{{{}}}{trail}", members.join(","));
+            agrees(body.as_bytes())?;
+        }
+
+        #[test]
+        fn fast_path_reads_plain_tokens_exactly_as_serde(
+            order in Just((0..6).collect::<Vec<usize>>()).prop_shuffle(),
+            strings in prop::collection::vec("[a-zA-Z0-9 _.,é\u{7f}-]{0,20}", 4),
+            numbers in prop::collection::vec(0i64..1_000_000_000_000_000_000, 2),
+            ws in "[ \t\r\n]{0,2}",
+        ) {
+            const KEYS: [&str; 6] = ["access_token", "client_id", "expires_at", "expires_in", "scope", "token_type"];
+            let value = |k: usize| match k {
+                2 | 3 => numbers[k - 2].to_string(),
+                0 | 1 => format!("\"{}\"", strings[k]),
+                _ => format!("\"{}\"", strings[k - 2]),
+            };
+            let body = format!(
+                "{{{ws}{}{ws}}}",
+                order.iter().map(|&k| format!("\"{}\"{ws}:{ws}{}", KEYS[k], value(k))).collect::<Vec<_>>().join(&format!("{ws},{ws}"))
+            );
+            let fast = TokenWire::read_flat(body.as_bytes());
+            prop_assert!(fast.is_some(), "{}", body);
+            prop_assert_eq!(fast.unwrap(), serde_json::from_slice::<TokenWire>(body.as_bytes()).unwrap());
+        }
+
+        #[test]
+        fn fast_path_agrees_with_serde_on_complete_tokens(
+            order in Just((0..6).collect::<Vec<usize>>()).prop_shuffle(),
+            values in prop::collection::vec(prop_oneof![string_value(), number_value()], 6),
+        ) {
+            const KEYS: [&str; 6] = ["access_token", "client_id", "expires_at", "expires_in", "scope", "token_type"];
+            let body = format!(
+                "{{{}}}",
+                order.iter().map(|&k| format!("\"{}\":{}", KEYS[k], values[k])).collect::<Vec<_>>().join(",")
+            );
+            agrees(body.as_bytes())?;
+        }
+
+        #[test]
+        fn fast_path_agrees_with_serde_on_mutated_examples(
+            edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b" \t\"\\,:{}[]0129.-eE\x01\x7fa\xc3\xa9\xff".to_vec())), 1..4),
+        ) {
+            let mut body = SPEC.as_bytes().to_vec();
+            for (at, kind, byte) in edits {
+                let i = at.index(body.len() + 1);
+                match kind {
+                    0 => body.insert(i, byte),
+                    1 if i < body.len() => { body.remove(i); }
+                    _ if i < body.len() => body[i] = byte,
+                    _ => {}
+                }
+            }
+            agrees(&body)?;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The token fields as they are on the wire, and the checks that make them a [`Token`].
+
+use super::{Token, TokenType};
+use crate::error::{FieldProblem, ParseErrorKind};
+use crate::request::token_field;
+use crate::voucherify::generate::Requested;
+use crate::voucherify::Scopes;
+use crate::AccessToken;
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// The largest `expires_at` and `expires_in` accepted: 9999-12-31T23:59:59Z in Unix seconds.
+const MAX_SECONDS: u64 = 253_402_300_799;
+
+/// The token fields as they are on the wire.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(in crate::voucherify) struct TokenWire<'a> {
+    #[serde(borrow)]
+    pub(super) access_token: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(super) client_id: Cow<'a, str>,
+    pub(super) expires_at: i64,
+    pub(super) expires_in: i64,
+    #[serde(borrow)]
+    pub(super) scope: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(super) token_type: Cow<'a, str>,
+}
+
+impl TokenWire<'_> {
+    pub(in crate::voucherify) fn into_token(self) -> Result<Token, ParseErrorKind> {
+        self.into_token_for(None)
+    }
+
+    /// Like [`into_token`](Self::into_token); when `requested` is the exact scope string sent
+    /// and the set it parses to, a response that echoes that string gets the set without
+    /// parsing it again.
+    pub(in crate::voucherify) fn into_token_for(
+        self,
+        requested: Option<&Requested>,
+    ) -> Result<Token, ParseErrorKind> {
+        let out_of_range = |field| ParseErrorKind::InvalidField {
+            field,
+            problem: FieldProblem::OutOfRange,
+        };
+        // Both are bounded by the last second of year 9999 so that `expires_at` means the same
+        // on every platform and `received_at + expires_in` can never overflow `SystemTime`.
+        let seconds = |field, value: i64| {
+            u64::try_from(value)
+                .ok()
+                .filter(|secs| *secs <= MAX_SECONDS)
+                .map(Duration::from_secs)
+                .ok_or_else(|| out_of_range(field))
+        };
+        let expires_at = UNIX_EPOCH + seconds("expires_at", self.expires_at)?;
+        let expires_in = seconds("expires_in", self.expires_in)?;
+        Ok(Token {
+            access_token: if is_visible_ascii(self.access_token.as_bytes()) {
+                AccessToken::new(self.access_token)
+            } else {
+                // Refused (or an empty token): let the shared check say why.
+                token_field("access_token", &self.access_token)?
+            },
+            client_id: self.client_id.into_owned(),
+            expires_at,
+            expires_in,
+            scope: match requested {
+                Some(requested) if *self.scope == *requested.wire => requested.scopes.clone(),
+                _ => Scopes::parse(&self.scope),
+            },
+            token_type: TokenType::from_wire(&self.token_type),
+        })
+    }
+}
+
+/// Whether `b` is non-empty and every byte is visible ASCII (`!` to `~`): what
+/// [`token_field`] requires of a token, eight bytes at a time.
+fn is_visible_ascii(b: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // High bit set somewhere iff some byte is below 0x21 or above 0x7e.
+    let outside = |w: u64| ((w.wrapping_sub(ONES * 0x21) & !w) | w.wrapping_add(ONES) | w) & HIGH;
+    let mut chunks = b.chunks_exact(8);
+    let mut bad = 0;
+    for chunk in &mut chunks {
+        bad |= outside(chunk.try_into().map_or(0, u64::from_le_bytes));
+    }
+    for &byte in chunks.remainder() {
+        bad |= u64::from(!byte.is_ascii_graphic());
+    }
+    !b.is_empty() && bad == 0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn visible_ascii_is_what_the_header_check_accepts() {
+        for byte in 0..=255u8 {
+            for len in [1, 7, 8, 9, 16, 50] {
+                for at in [0, len / 2, len - 1] {
+                    let mut token = vec![b'a'; len];
+                    token[at] = byte;
+                    assert_eq!(
+                        super::is_visible_ascii(&token),
+                        token.iter().all(u8::is_ascii_graphic),
+                        "byte {byte:#x} at {at} of {len}"
+                    );
+                }
+            }
+        }
+        assert!(!super::is_visible_ascii(b""));
+    }
+}
