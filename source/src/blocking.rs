@@ -3,10 +3,10 @@
 
 use crate::block_on::block_on;
 use crate::drive::{obtain, refresh, Driver};
+use crate::token_source::not_granted;
 use crate::TokenSource;
 use event_listener::{EventListener, Listener};
 use keycard_core::lifecycle::{LiveToken, SourceConfig, SourceError, TokenEndpoint};
-use crate::token_source::not_granted;
 use keycard_core::voucherify::Scopes;
 use keycard_core::{BaseUrl, Transport, TransportError};
 use std::future::Future;
@@ -34,11 +34,12 @@ impl<T: Transport + Send + Sync + 'static> Driver for Blocking<T> {
 
     fn sleep(
         listener: EventListener,
-        _now: Instant,
+        now: Instant,
         until: Instant,
     ) -> impl Future<Output = ()> + Send {
-        // Blocks here, in place: the blocking driver runs its loop on the calling thread.
-        listener.wait_deadline(until);
+        // Blocks here, in place: the blocking driver runs its loop on the calling thread. A
+        // duration, not a deadline: `now` comes from the source's clock, which may be a test's.
+        listener.wait_timeout(until.saturating_duration_since(now));
         std::future::ready(())
     }
 }
@@ -119,7 +120,9 @@ where
         base: &BaseUrl,
     ) -> Result<Arc<LiveToken<Scopes>>, SourceError> {
         let token = self.token()?;
-        token.authorize_checked(request, base).map_err(not_granted)?;
+        token
+            .authorize_checked(request, base)
+            .map_err(not_granted)?;
         Ok(token)
     }
 }

@@ -324,7 +324,7 @@ mod tests {
         let json = String::from_utf8(stored.to_json(&key)).unwrap();
         fs::write(
             &path,
-            json.replace(r#""format":1"#, r#""format":"tok-FILE""#),
+            json.replace(r#""format":2"#, r#""format":"tok-FILE""#),
         )
         .unwrap();
         let error = store.load(&key).unwrap_err();

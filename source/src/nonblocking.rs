@@ -2,11 +2,11 @@
 //! user's spawner.
 
 use crate::drive::{obtain, refresh, Driver};
+use crate::token_source::not_granted;
 use crate::TokenSource;
 use event_listener::EventListener;
 use futures_timer::Delay;
 use keycard_core::lifecycle::{LiveToken, SourceConfig, SourceError, TokenEndpoint};
-use crate::token_source::not_granted;
 use keycard_core::voucherify::Scopes;
 use keycard_core::{AsyncTransport, BaseUrl, TransportError};
 use std::future::Future;
@@ -77,8 +77,7 @@ impl<T: AsyncTransport + Send + 'static> Driver for Async<T> {
         let mut listener = pin!(listener);
         let mut delay = Delay::new(until.saturating_duration_since(now));
         std::future::poll_fn(|cx| {
-            if listener.as_mut().poll(cx).is_ready() || Pin::new(&mut delay).poll(cx).is_ready()
-            {
+            if listener.as_mut().poll(cx).is_ready() || Pin::new(&mut delay).poll(cx).is_ready() {
                 Poll::Ready(())
             } else {
                 Poll::Pending
@@ -182,7 +181,9 @@ where
         base: &BaseUrl,
     ) -> Result<Arc<LiveToken<Scopes>>, SourceError> {
         let token = self.token().await?;
-        token.authorize_checked(request, base).map_err(not_granted)?;
+        token
+            .authorize_checked(request, base)
+            .map_err(not_granted)?;
         Ok(token)
     }
 }

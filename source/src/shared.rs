@@ -43,7 +43,10 @@ impl<E: TokenEndpoint> Shared<E> {
 
     /// Changes the machine's settings (before the source is shared).
     pub(crate) fn update_machine(&mut self, f: impl FnOnce(&mut SourceMachine<E>)) {
-        let machine = self.machine.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let machine = self
+            .machine
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
         f(machine);
         *self.serves_valid.get_mut() = machine.serves_valid();
     }
@@ -62,9 +65,15 @@ impl<E: TokenEndpoint> Shared<E> {
     ) -> Option<R> {
         let published = self.published.load();
         let token = published.as_ref()?;
-        let servable = token.is_fresh(now)
-            || (self.serves_valid.load(Ordering::Acquire) && token.is_valid(now));
-        servable.then(|| use_it(token))
+        if token.is_fresh(now) {
+            return Some(use_it(token));
+        }
+        if !(self.serves_valid.load(Ordering::Acquire) && token.is_valid(now)) {
+            return None;
+        }
+        // Due for refresh: make sure a background refresher knows, whatever its clock said.
+        self.changed.notify(1);
+        Some(use_it(token))
     }
 
     pub(crate) fn current(&self) -> Option<Arc<LiveToken<E::Grant>>> {

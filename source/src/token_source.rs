@@ -6,8 +6,7 @@ use crate::store::DynStore;
 use crate::{Clock, SystemClock};
 use keycard_core::lifecycle::{
     AsyncTokenStore, BlockingStore, Event, LiveToken, MemoryStore, SourceConfig, SourceError,
-    SourceMachine,
-    StoreKey, TokenEndpoint, TokenStore,
+    SourceMachine, StoreKey, TokenEndpoint, TokenStore,
 };
 use std::sync::{Arc, Once};
 
@@ -100,7 +99,11 @@ impl<E: TokenEndpoint, D> TokenSource<E, D> {
 
     pub(crate) fn set_background(&mut self, on: bool) {
         self.background = on;
-        self.configure(|inner| inner.shared.update_machine(|m| m.set_background_refresh(on)));
+        self.configure(|inner| {
+            inner
+                .shared
+                .update_machine(|m| m.set_background_refresh(on))
+        });
     }
 
     /// The key tokens are stored under.

@@ -1,0 +1,307 @@
+//! The blocking and async drivers over a counting, in-process transport: single flight under a
+//! storm, background refresh that keeps every caller on the hot path, the 401 path, stores.
+
+use keycard_core::lifecycle::{Event, MemoryStore, SourceConfig, SourceError};
+use keycard_core::voucherify::{self, Credentials, GenerateToken, Region, Scope, Scopes};
+use keycard_core::{AsyncTransport, SecretKey, Transport, TransportError};
+use keycard_source::{AsyncSource, BlockingSource, Clock};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// A clock that moves only when told to.
+#[derive(Clone)]
+struct TestClock {
+    base: Instant,
+    offset_ms: Arc<AtomicU64>,
+}
+
+impl TestClock {
+    fn new() -> Self {
+        Self {
+            base: Instant::now(),
+            offset_ms: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn advance(&self, by: Duration) {
+        self.offset_ms
+            .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Instant {
+        self.base + Duration::from_millis(self.offset_ms.load(Ordering::SeqCst))
+    }
+
+    fn wall(&self) -> SystemTime {
+        UNIX_EPOCH
+            + Duration::from_secs(1_738_944_186)
+            + Duration::from_millis(self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
+/// Mints `tok-N` tokens (900 s), counting requests; optionally slow, or answering a status.
+#[derive(Clone, Default)]
+struct Upstream {
+    minted: Arc<AtomicUsize>,
+    delay: Duration,
+    status: Arc<Mutex<Option<u16>>>,
+}
+
+impl Upstream {
+    fn slow(delay: Duration) -> Self {
+        Self {
+            delay,
+            ..Self::default()
+        }
+    }
+
+    fn minted(&self) -> usize {
+        self.minted.load(Ordering::SeqCst)
+    }
+
+    fn answer(&self) -> http::Response<Vec<u8>> {
+        if let Some(status) = *self.status.lock().unwrap() {
+            return http::Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(br#"{"code":503,"key":"unavailable","message":"try later"}"#.to_vec())
+                .unwrap();
+        }
+        let n = self.minted.fetch_add(1, Ordering::SeqCst) + 1;
+        let body = format!(
+            r#"{{"access_token":"tok-{n}","client_id":"c","expires_at":1738945086,"expires_in":900,"scope":"vouchers","token_type":"Bearer"}}"#
+        );
+        http::Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(body.into_bytes())
+            .unwrap()
+    }
+}
+
+impl Transport for Upstream {
+    fn send(
+        &self,
+        _request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        std::thread::sleep(self.delay);
+        Ok(self.answer())
+    }
+}
+
+impl AsyncTransport for Upstream {
+    async fn send(
+        &self,
+        _request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        futures_timer_sleep(self.delay).await;
+        Ok(self.answer())
+    }
+}
+
+async fn futures_timer_sleep(d: Duration) {
+    tokio::time::sleep(d).await;
+}
+
+fn endpoint() -> GenerateToken {
+    voucherify::Api::new(
+        Region::Europe.base_url(),
+        Credentials::new("app-1", SecretKey::new("sk-CANARY-SECRET")).unwrap(),
+    )
+    .generate_token(&Scopes::from([Scope::Vouchers]))
+    .unwrap()
+}
+
+fn config() -> SourceConfig {
+    let mut config = SourceConfig::default();
+    config.seed = 7;
+    config
+}
+
+#[test]
+fn sixty_four_threads_make_one_request() {
+    let upstream = Upstream::slow(Duration::from_millis(50));
+    let source = BlockingSource::new(upstream.clone(), endpoint(), config()).with_inline_refresh();
+    let barrier = Barrier::new(64);
+    std::thread::scope(|s| {
+        for _ in 0..64 {
+            s.spawn(|| {
+                barrier.wait();
+                let token = source.token().unwrap();
+                assert_eq!(token.access_token().expose_secret(), "tok-1");
+            });
+        }
+    });
+    assert_eq!(upstream.minted(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_tasks_make_one_request() {
+    let upstream = Upstream::slow(Duration::from_millis(50));
+    let source = Arc::new(AsyncSource::new(upstream.clone(), endpoint(), config()));
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let source = Arc::clone(&source);
+            tokio::spawn(async move { source.token().await.map(|_| ()) })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(upstream.minted(), 1);
+}
+
+#[test]
+fn background_refresh_keeps_every_caller_on_the_hot_path() {
+    let clock = TestClock::new();
+    let upstream = Upstream::slow(Duration::from_millis(300));
+    let source =
+        BlockingSource::new(upstream.clone(), endpoint(), config()).with_clock(clock.clone());
+    let first = source.token().unwrap();
+    assert_eq!(upstream.minted(), 1);
+    // Into the refresh-ahead window (120–150 s before expiry): the refresher mints while
+    // every caller is served the old token at once.
+    clock.advance(Duration::from_secs(900 - 100));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut served_old = 0;
+    loop {
+        let started = Instant::now();
+        let token = source.token().unwrap();
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "a caller waited"
+        );
+        if !Arc::ptr_eq(&token, &first) {
+            break;
+        }
+        served_old += 1;
+        assert!(Instant::now() < deadline, "no refresh happened");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(served_old > 0);
+    assert_eq!(upstream.minted(), 2);
+}
+
+#[test]
+fn the_storm_at_expiry_makes_one_request_with_a_refresher() {
+    let clock = TestClock::new();
+    let upstream = Upstream::slow(Duration::from_millis(50));
+    let source =
+        BlockingSource::new(upstream.clone(), endpoint(), config()).with_clock(clock.clone());
+    source.token().unwrap();
+    clock.advance(Duration::from_secs(901));
+    let barrier = Barrier::new(32);
+    std::thread::scope(|s| {
+        for _ in 0..32 {
+            s.spawn(|| {
+                barrier.wait();
+                source.token().unwrap();
+            });
+        }
+    });
+    assert_eq!(upstream.minted(), 2);
+}
+
+#[test]
+fn eight_threads_that_see_a_401_make_one_new_mint() {
+    let upstream = Upstream::default();
+    let source = BlockingSource::new(upstream.clone(), endpoint(), config()).with_inline_refresh();
+    let used: Vec<_> = (0..8)
+        .map(|_| {
+            let mut request = http::Request::get("/v1/vouchers/X").body(()).unwrap();
+            source.authorize(&mut request).unwrap()
+        })
+        .collect();
+    let barrier = Barrier::new(8);
+    let invalidated = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for token in &used {
+            s.spawn(|| {
+                barrier.wait();
+                // The API answered 401 to the request `token` authorized.
+                if source.invalidate(token) {
+                    invalidated.fetch_add(1, Ordering::SeqCst);
+                }
+                let mut retry = http::Request::get("/v1/vouchers/X").body(()).unwrap();
+                let new = source.authorize(&mut retry).unwrap();
+                assert_eq!(new.access_token().expose_secret(), "tok-2");
+            });
+        }
+    });
+    assert_eq!(invalidated.load(Ordering::SeqCst), 1);
+    assert_eq!(upstream.minted(), 2);
+}
+
+#[test]
+fn waiters_share_the_error_of_the_round_they_waited_for() {
+    let upstream = Upstream::slow(Duration::from_millis(20));
+    *upstream.status.lock().unwrap() = Some(401);
+    let source = BlockingSource::new(upstream.clone(), endpoint(), config()).with_inline_refresh();
+    let barrier = Barrier::new(16);
+    std::thread::scope(|s| {
+        for _ in 0..16 {
+            s.spawn(|| {
+                barrier.wait();
+                let error = source.token().unwrap_err();
+                assert!(matches!(error, SourceError::Fetch(_)), "{error:?}");
+            });
+        }
+    });
+}
+
+#[test]
+fn a_store_spares_a_restarted_process_its_mint() {
+    let store = Arc::new(MemoryStore::new());
+    let upstream = Upstream::default();
+    let first = BlockingSource::new(upstream.clone(), endpoint(), config())
+        .with_inline_refresh()
+        .with_store(Arc::clone(&store));
+    let token = first.token().unwrap();
+    drop(first);
+    let second = BlockingSource::new(upstream.clone(), endpoint(), config())
+        .with_inline_refresh()
+        .with_store(Arc::clone(&store));
+    let again = second.token().unwrap();
+    assert_eq!(again.access_token(), token.access_token());
+    assert_eq!(upstream.minted(), 1);
+    assert!(second
+        .drain_events()
+        .iter()
+        .any(|e| matches!(e, Event::Restored { .. })));
+}
+
+#[test]
+fn a_dropped_future_hands_the_fetch_to_the_next_caller() {
+    let upstream = Upstream::slow(Duration::from_millis(200));
+    let source = AsyncSource::new(upstream.clone(), endpoint(), config());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let cancelled = tokio::time::timeout(Duration::from_millis(20), source.token()).await;
+        assert!(cancelled.is_err());
+        let token = source.token().await.unwrap();
+        assert!(token.is_valid(Instant::now()));
+    });
+}
+
+#[test]
+fn a_wall_clock_step_moves_no_deadline() {
+    struct Jumpy(TestClock);
+    impl Clock for Jumpy {
+        fn now(&self) -> Instant {
+            self.0.now()
+        }
+        fn wall(&self) -> SystemTime {
+            // An hour ahead: NTP stepped, a VM was restored.
+            self.0.wall() + Duration::from_secs(3600)
+        }
+    }
+    let clock = TestClock::new();
+    let source = BlockingSource::new(Upstream::default(), endpoint(), config())
+        .with_inline_refresh()
+        .with_clock(Jumpy(clock.clone()));
+    let token = source.token().unwrap();
+    assert_eq!(token.remaining(clock.now()), Duration::from_secs(900));
+}
