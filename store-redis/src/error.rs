@@ -50,10 +50,19 @@ impl RedisStoreError {
 
 impl From<redis::RedisError> for RedisStoreError {
     fn from(error: redis::RedisError) -> Self {
-        if crate::common::is_outage(&error) {
+        if is_outage(&error) {
             Self::Outage(error)
         } else {
             Self::Refused(error)
         }
     }
+}
+
+/// Whether an error means Redis could not be reached or did not answer in time (as opposed to
+/// an answer the store did not like).
+pub(crate) fn is_outage(error: &redis::RedisError) -> bool {
+    error.is_io_error()
+        || error.is_timeout()
+        || error.is_connection_dropped()
+        || error.is_connection_refusal()
 }

@@ -70,9 +70,10 @@
 #![warn(missing_docs)]
 
 mod async_store;
-mod common;
+mod client;
 mod config;
 mod error;
+mod plan;
 mod store;
 
 pub use async_store::AsyncRedisStore;

@@ -1,0 +1,150 @@
+//! The fleet protocol without I/O, run alike by the sync and the async store.
+//!
+//! For each store operation the plan says which command to send and reads Redis's reply into
+//! the operation's result (or the next command); an [`Exchange`] adds what happens when the
+//! connection fails (replace it once, or take Redis for down). The stores only open, keep and
+//! drop a connection, send what they are told with the configured timeouts, and feed the reply
+//! back:
+//!
+//! ```text
+//! let (mut exchange, mut command) = plan.begin(operation, reused);
+//! loop {
+//!     match exchange.read(send(command)) {
+//!         Next::Send(next) => command = next,
+//!         Next::Reconnect(next) => { drop the connection, open a new one; command = next }
+//!         Next::Broken(error) => { drop the connection; return Err(error) }
+//!         Next::Done(result) => return result,
+//!     }
+//! }
+//! ```
+//!
+//! So both stores send the same commands, read the same replies the same way, and share one
+//! fleet.
+
+mod exchange;
+mod health;
+mod keys;
+mod lock;
+mod operation;
+mod script;
+mod token;
+
+pub(crate) use exchange::{Exchange, Next};
+pub(crate) use lock::owner_id;
+pub(crate) use operation::Operation;
+
+use crate::{RedisConfig, RedisStoreError};
+use health::Health;
+use keycard_core::lifecycle::{MintLock, StoreKey, StoredToken};
+use lock::ClaimMint;
+use operation::Ping;
+use redis::RedisError;
+use script::{Lua, ScriptCall};
+use std::time::SystemTime;
+use token::{Load, Remove};
+
+/// What a store knows besides its connection: the configuration, whether Redis is taken for
+/// down, and the scripts. Hands out one [`Operation`] per store call.
+pub(crate) struct Plan {
+    config: RedisConfig,
+    health: Health,
+    save: Lua,
+    release: Lua,
+}
+
+impl Plan {
+    /// The plan of a store configured so.
+    pub(crate) fn new(config: RedisConfig) -> Self {
+        Self {
+            config,
+            health: Health::default(),
+            save: Lua::new(script::SAVE),
+            release: Lua::new(script::RELEASE),
+        }
+    }
+
+    /// The configuration.
+    pub(crate) fn config(&self) -> &RedisConfig {
+        &self.config
+    }
+
+    /// The Redis key of the token stored under `key`.
+    pub(crate) fn token_key(&self, key: &StoreKey) -> String {
+        keys::token_key(&self.config, key)
+    }
+
+    /// The Redis key of the fleet's lock on minting the token under `key`.
+    pub(crate) fn lock_key(&self, key: &StoreKey) -> String {
+        keys::lock_key(&self.config, key)
+    }
+
+    /// `PING`.
+    pub(crate) fn ping(&self) -> Ping {
+        Ping
+    }
+
+    /// Reads the token under `key`.
+    pub(crate) fn load(&self, key: &StoreKey) -> Load {
+        Load::new(key, self.token_key(key))
+    }
+
+    /// Saves `token` under `key`, unless a longer-lived one is there; `None` if it has expired
+    /// at `now` (nothing to store).
+    pub(crate) fn save(
+        &self,
+        key: &StoreKey,
+        token: &StoredToken,
+        now: SystemTime,
+    ) -> Option<ScriptCall<'_>> {
+        token::save(&self.save, self.token_key(key), key, token, now)
+    }
+
+    /// Deletes the token under `key`.
+    pub(crate) fn remove(&self, key: &StoreKey) -> Remove {
+        Remove::new(self.token_key(key))
+    }
+
+    /// Takes the fleet's lock on minting the token under `key`, as `owner` (see
+    /// [`owner_id`]).
+    pub(crate) fn claim(&self, key: &StoreKey, owner: String) -> ClaimMint<'_> {
+        ClaimMint::new(&self.config, key, self.lock_key(key), owner)
+    }
+
+    /// Releases `lock` if Redis still holds it for its owner.
+    pub(crate) fn release(&self, lock: &MintLock) -> ScriptCall<'_> {
+        lock::release(&self.release, self.lock_key(lock.key()), lock.owner())
+    }
+
+    /// `Err` while Redis is taken for down: fail at once rather than wait for a timeout.
+    pub(crate) fn check(&self) -> Result<(), RedisStoreError> {
+        self.health.check()
+    }
+
+    /// Starts running `operation` on a connection (`reused`: one opened before, which may
+    /// have broken since): the exchange, and the first command to send.
+    pub(crate) fn begin<O: Operation>(
+        &self,
+        operation: O,
+        reused: bool,
+    ) -> (Exchange<'_, O>, redis::Cmd) {
+        Exchange::start(self, operation, reused)
+    }
+
+    /// Redis failed (to connect, or to answer a command): the error, with Redis taken for
+    /// down for [`retry_after`](RedisConfig::retry_after) if it was an outage.
+    pub(crate) fn failed(&self, error: RedisError) -> RedisStoreError {
+        let error = RedisStoreError::from(error);
+        if error.is_outage() {
+            self.health.down(self.config.retry_after);
+        }
+        error
+    }
+
+    /// Redis answered.
+    fn answered(&self) {
+        self.health.up();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,296 @@
+//! The plan without Redis: replies fed in, commands and decisions checked.
+
+use super::*;
+use crate::RedisStoreError;
+use keycard_core::lifecycle::Claim;
+use redis::{Cmd, RedisResult, Value};
+use std::time::{Duration, UNIX_EPOCH};
+
+const SECRET: &str = "token-very-secret";
+
+fn config() -> RedisConfig {
+    RedisConfig {
+        prefix: "test".into(),
+        retry_after: Duration::from_secs(60),
+        ..RedisConfig::default()
+    }
+}
+
+fn key() -> StoreKey {
+    StoreKey::from_parts("exact_order", &[b"order-1"])
+}
+
+/// A token obtained at `obtained` and expiring at `expires` (Unix ms).
+fn token(obtained: u64, expires: u64) -> StoredToken {
+    let json = format!(
+        r#"{{"key":"{}","token":{{"format":1,"access_token":"{SECRET}","scheme":"raw","grant":{{"api":"exact_order","order_id":"order-1"}},"obtained_at":{obtained},"expires_at":{expires}}}}}"#,
+        key().as_str()
+    );
+    StoredToken::from_json(&key(), json.as_bytes()).expect("a stored token")
+}
+
+fn at(ms: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms)
+}
+
+/// The command's words, as text (binary ones lossily).
+fn words(command: &Cmd) -> Vec<String> {
+    command
+        .args_iter()
+        .map(|arg| match arg {
+            redis::Arg::Simple(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            _ => "<cursor>".to_owned(),
+        })
+        .collect()
+}
+
+fn reply(resp: &str) -> RedisResult<Value> {
+    redis::parse_redis_value(resp.as_bytes())
+}
+
+fn ok(text: &str) -> RedisResult<Value> {
+    Ok(Value::SimpleString(text.to_owned()))
+}
+
+fn bulk(bytes: impl Into<Vec<u8>>) -> RedisResult<Value> {
+    Ok(Value::BulkString(bytes.into()))
+}
+
+fn int(n: i64) -> RedisResult<Value> {
+    Ok(Value::Int(n))
+}
+
+fn broken() -> RedisResult<Value> {
+    Err(std::io::Error::from(std::io::ErrorKind::ConnectionReset).into())
+}
+
+fn timed_out() -> RedisResult<Value> {
+    Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into())
+}
+
+/// The next command, or a panic naming what came instead.
+fn sent<T>(next: Next<T>) -> Cmd {
+    match next {
+        Next::Send(command) => command,
+        Next::Reconnect(_) => panic!("reconnect"),
+        Next::Broken(error) => panic!("broken: {error}"),
+        Next::Done(_) => panic!("done"),
+    }
+}
+
+fn done<T>(next: Next<T>) -> Result<T, RedisStoreError> {
+    match next {
+        Next::Done(result) => result,
+        Next::Send(command) => panic!("send {:?}", words(&command)),
+        Next::Reconnect(command) => panic!("reconnect, send {:?}", words(&command)),
+        Next::Broken(error) => panic!("broken: {error}"),
+    }
+}
+
+#[test]
+fn ping_sends_ping() {
+    let plan = Plan::new(config());
+    let (mut exchange, command) = plan.begin(plan.ping(), false);
+    assert_eq!(words(&command), ["PING"]);
+    done(exchange.read(ok("PONG"))).unwrap();
+}
+
+#[test]
+fn load_gets_the_token_key_and_reads_the_token_back() {
+    let plan = Plan::new(config());
+    let name = plan.token_key(&key());
+    let stored = token(1_000, 901_000);
+
+    let (mut exchange, command) = plan.begin(plan.load(&key()), false);
+    assert_eq!(words(&command), ["GET", name.as_str()]);
+    assert_eq!(
+        done(exchange.read(bulk(stored.to_json(&key())))).unwrap(),
+        Some(stored)
+    );
+
+    let (mut exchange, _) = plan.begin(plan.load(&key()), false);
+    assert_eq!(done(exchange.read(Ok(Value::Nil))).unwrap(), None);
+}
+
+#[test]
+fn a_value_that_is_no_token_for_the_key_is_corrupt_and_never_quoted() {
+    let plan = Plan::new(config());
+    let name = plan.token_key(&key());
+    let other = StoreKey::from_parts("exact_order", &[b"order-2"]);
+    for value in [b"not json".to_vec(), token(1_000, 901_000).to_json(&other)] {
+        let (mut exchange, _) = plan.begin(plan.load(&key()), false);
+        let error = done(exchange.read(bulk(value))).unwrap_err();
+        assert!(
+            matches!(&error, RedisStoreError::Corrupt { key, .. } if *key == name),
+            "{error:?}"
+        );
+        assert!(!format!("{error} {error:?}").contains(SECRET));
+    }
+    // A reply of another type is a refusal.
+    let (mut exchange, _) = plan.begin(plan.load(&key()), false);
+    let error = done(exchange.read(int(3))).unwrap_err();
+    assert!(matches!(error, RedisStoreError::Refused(_)), "{error:?}");
+}
+
+#[test]
+fn save_runs_the_script_with_the_value_and_the_time_left() {
+    let plan = Plan::new(config());
+    let stored = token(1_000, 901_000);
+    let save = plan.save(&key(), &stored, at(1_500)).unwrap();
+    let (mut exchange, command) = plan.begin(save, false);
+    let hash = redis::Script::new(script::SAVE).get_hash().to_owned();
+    let value = String::from_utf8(stored.to_json(&key())).unwrap();
+    let name = plan.token_key(&key());
+    assert_eq!(
+        words(&command),
+        ["EVALSHA", &hash, "1", &name, &value, "899500"]
+    );
+    done(exchange.read(int(1))).unwrap();
+    // 0: a longer-lived token is there, which is as good.
+    let save = plan.save(&key(), &stored, at(1_500)).unwrap();
+    let (mut exchange, _) = plan.begin(save, false);
+    done(exchange.read(int(0))).unwrap();
+}
+
+#[test]
+fn the_time_to_live_counts_from_the_later_of_now_and_obtained() {
+    let plan = Plan::new(config());
+    let stored = token(10_000, 70_000);
+    let ttl = |now| {
+        let save = plan.save(&key(), &stored, at(now))?;
+        let (_, command) = plan.begin(save, false);
+        words(&command).pop()
+    };
+    // This clock is behind the one that obtained the token: count from when it was obtained.
+    assert_eq!(ttl(5_000).as_deref(), Some("60000"));
+    assert_eq!(ttl(40_000).as_deref(), Some("30000"));
+    assert_eq!(ttl(69_999).as_deref(), Some("1"));
+    // Expired: nothing to store.
+    assert!(plan.save(&key(), &stored, at(70_000)).is_none());
+    assert!(plan.save(&key(), &stored, at(99_000)).is_none());
+}
+
+#[test]
+fn a_script_redis_does_not_know_is_loaded_then_run_again_once() {
+    let plan = Plan::new(config());
+    let lock = MintLock::new(key(), "owner-1", Duration::from_secs(10));
+    let (mut exchange, first) = plan.begin(plan.release(&lock), true);
+    let hash = redis::Script::new(script::RELEASE).get_hash().to_owned();
+    let name = plan.lock_key(&key());
+    assert_eq!(words(&first), ["EVALSHA", &hash, "1", &name, "owner-1"]);
+
+    let noscript = "-NOSCRIPT No matching script. Please use EVAL.\r\n";
+    let load = sent(exchange.read(reply(noscript)));
+    assert_eq!(words(&load), ["SCRIPT", "LOAD", script::RELEASE]);
+    let again = sent(exchange.read(bulk(hash.clone())));
+    assert_eq!(words(&again), words(&first));
+    done(exchange.read(int(1))).unwrap();
+
+    // Not known even after loading it: a refusal, not a loop.
+    let (mut exchange, _) = plan.begin(plan.release(&lock), true);
+    sent(exchange.read(reply(noscript)));
+    sent(exchange.read(bulk(hash)));
+    let error = done(exchange.read(reply(noscript))).unwrap_err();
+    assert!(matches!(error, RedisStoreError::Refused(_)), "{error:?}");
+}
+
+#[test]
+fn remove_deletes_the_token_key() {
+    let plan = Plan::new(config());
+    let (mut exchange, command) = plan.begin(plan.remove(&key()), false);
+    assert_eq!(words(&command), ["DEL", plan.token_key(&key()).as_str()]);
+    done(exchange.read(int(0))).unwrap();
+}
+
+#[test]
+fn a_claim_sets_the_lock_if_free_or_waits_for_the_holder() {
+    let config = config();
+    let plan = Plan::new(config.clone());
+    let name = plan.lock_key(&key());
+    let (mut exchange, command) = plan.begin(plan.claim(&key(), "owner-1".into()), false);
+    assert_eq!(
+        words(&command),
+        ["SET", name.as_str(), "owner-1", "NX", "PX", "10000"]
+    );
+    let Claim::Acquired(lock) = done(exchange.read(ok("OK"))).unwrap() else {
+        panic!("acquired")
+    };
+    assert_eq!(lock, MintLock::new(key(), "owner-1", config.lock_ttl));
+
+    let (mut exchange, _) = plan.begin(plan.claim(&key(), "owner-2".into()), false);
+    assert_eq!(
+        done(exchange.read(Ok(Value::Nil))).unwrap(),
+        Claim::HeldElsewhere {
+            poll_every: config.poll_every,
+            wait_at_most: config.lock_wait,
+        }
+    );
+}
+
+#[test]
+fn a_claim_retried_after_a_broken_connection_asks_whether_the_first_try_set_the_lock() {
+    let plan = Plan::new(config());
+    let name = plan.lock_key(&key());
+    for (holder, acquired) in [
+        (bulk("owner-1"), true),
+        (bulk("owner-2"), false),
+        (Ok(Value::Nil), false),
+    ] {
+        let (mut exchange, first) = plan.begin(plan.claim(&key(), "owner-1".into()), true);
+        let Next::Reconnect(again) = exchange.read(broken()) else {
+            panic!("a broken reused connection is replaced once")
+        };
+        assert_eq!(words(&again), words(&first));
+        let get = sent(exchange.read(Ok(Value::Nil)));
+        assert_eq!(words(&get), ["GET", name.as_str()]);
+        let claim = done(exchange.read(holder)).unwrap();
+        assert_eq!(matches!(claim, Claim::Acquired(_)), acquired, "{claim:?}");
+    }
+}
+
+#[test]
+fn a_reused_connection_that_broke_is_replaced_once_then_redis_is_down() {
+    let plan = Plan::new(config());
+    let (mut exchange, first) = plan.begin(plan.remove(&key()), true);
+    let Next::Reconnect(again) = exchange.read(broken()) else {
+        panic!("replaced once")
+    };
+    assert_eq!(words(&again), words(&first));
+    let Next::Broken(error) = exchange.read(broken()) else {
+        panic!("then down")
+    };
+    assert!(matches!(error, RedisStoreError::Outage(_)), "{error:?}");
+    assert!(matches!(
+        plan.check(),
+        Err(RedisStoreError::Unavailable { retry_in }) if retry_in > Duration::from_secs(50)
+    ));
+}
+
+#[test]
+fn a_timeout_or_a_new_connection_failing_is_no_restart_redis_is_down() {
+    for (reused, failure) in [(true, timed_out()), (false, broken())] {
+        let plan = Plan::new(config());
+        let (mut exchange, _) = plan.begin(plan.ping(), reused);
+        assert!(matches!(exchange.read(failure), Next::Broken(_)));
+        assert!(plan.check().is_err());
+    }
+}
+
+#[test]
+fn a_refusal_is_no_outage_and_an_answer_clears_one() {
+    let plan = Plan::new(config());
+    let (mut exchange, _) = plan.begin(plan.remove(&key()), true);
+    let noperm = "-NOPERM this user has no permissions to access one of the keys\r\n";
+    let error = done(exchange.read(reply(noperm))).unwrap_err();
+    assert!(matches!(error, RedisStoreError::Refused(_)), "{error:?}");
+    assert!(plan.check().is_ok());
+
+    let connect = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    let error = plan.failed(connect.into());
+    assert!(error.is_outage());
+    assert!(plan.check().is_err());
+    // (A store would not send while down; an answer that comes anyway means Redis is back.)
+    let (mut exchange, _) = plan.begin(plan.ping(), false);
+    done(exchange.read(ok("PONG"))).unwrap();
+    assert!(plan.check().is_ok());
+}
