@@ -305,3 +305,55 @@ fn a_wall_clock_step_moves_no_deadline() {
     let token = source.token().unwrap();
     assert_eq!(token.remaining(clock.now()), Duration::from_secs(900));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_async_source_with_a_spawner_refreshes_in_the_background() {
+    let clock = TestClock::new();
+    let upstream = Upstream::slow(Duration::from_millis(300));
+    let source = AsyncSource::new(upstream.clone(), endpoint(), config())
+        .with_clock(clock.clone())
+        .with_spawner(|task| drop(tokio::spawn(task)));
+    let first = source.token().await.unwrap();
+    clock.advance(Duration::from_secs(900 - 100));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let started = Instant::now();
+        let token = source.token().await.unwrap();
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "a caller waited"
+        );
+        if !Arc::ptr_eq(&token, &first) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no refresh happened");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(upstream.minted(), 2);
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn the_tokio_spawner_starts_the_refresher() {
+    let upstream = Upstream::default();
+    let source = AsyncSource::new(upstream.clone(), endpoint(), config())
+        .with_spawner(keycard_source::TokioSpawner);
+    source.token().await.unwrap();
+    assert_eq!(upstream.minted(), 1);
+}
+
+#[test]
+fn a_dropped_source_stops_its_refresher() {
+    let upstream = Upstream::default();
+    let source = BlockingSource::new(upstream.clone(), endpoint(), config());
+    let token = source.token().unwrap();
+    let weak = Arc::downgrade(&token);
+    drop(token);
+    drop(source);
+    // The refresher held no token; once it has seen the stop, nothing keeps the source alive.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while weak.upgrade().is_some() {
+        assert!(Instant::now() < deadline, "the source outlived its drop");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
