@@ -347,8 +347,11 @@ fn an_expired_token_is_not_used() {
 
     let mut m = with_token(&clock, exact_config());
     let _ = poll(&mut m, clock.at(secs(860))); // the refresh starts ...
-    // ... and is still out at expiry: now the others wait, at most until the step's timeout.
-    assert_eq!(expect_wait(&mut m, clock.at(secs(900))), clock.at(secs(920)));
+                                               // ... and is still out at expiry: now the others wait, at most until the step's timeout.
+    assert_eq!(
+        expect_wait(&mut m, clock.at(secs(900))),
+        clock.at(secs(920))
+    );
 }
 
 /// Starts a round with a store at `now` and answers its Load with `stored`; the next step.

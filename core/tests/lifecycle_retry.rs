@@ -153,7 +153,12 @@ fn attempts_are_bounded_and_the_last_failure_is_kept() {
     for _ in 1..max {
         let id = expect_send(&mut m, clock.at(now));
         let error = TransportError::without_url(TransportErrorKind::Connect, "connection refused");
-        m.complete(id, IoResult::Sent(Err(error)), clock.at(now), clock.wall(now));
+        m.complete(
+            id,
+            IoResult::Sent(Err(error)),
+            clock.at(now),
+            clock.wall(now),
+        );
         now += scheduled(&mut m).unwrap().1;
     }
     let Step::Io(io) = m.poll(clock.at(now), &waiter) else {
@@ -211,7 +216,10 @@ fn x_rate_limit_retry_is_honoured() {
         RateLimit::from_headers(&headers(&pairs)).retry_not_before(received),
         expected
     );
-    assert_eq!(generate().retry_not_before(&headers(&pairs), received), expected);
+    assert_eq!(
+        generate().retry_not_before(&headers(&pairs), received),
+        expected
+    );
     let delays = schedule(exact_config(), 1, || error_response_with(429, &pairs));
     assert_eq!(delays, [secs(12)]);
 }
@@ -314,10 +322,18 @@ fn transport_failures_are_retried() {
     let mut m = machine(exact_config());
     let id = expect_send(&mut m, clock.at(secs(0)));
     let error = TransportError::without_url(TransportErrorKind::Connect, "connection refused");
-    m.complete(id, IoResult::Sent(Err(error)), clock.at(secs(0)), clock.wall(secs(0)));
+    m.complete(
+        id,
+        IoResult::Sent(Err(error)),
+        clock.at(secs(0)),
+        clock.wall(secs(0)),
+    );
     let (attempt, after, failure) = scheduled(&mut m).unwrap();
     assert_eq!((attempt, after), (1, millis(500)));
     assert_eq!(failure, transport());
-    assert_eq!(expect_wait(&mut m, clock.at(secs(0))), clock.at(millis(500)));
+    assert_eq!(
+        expect_wait(&mut m, clock.at(secs(0))),
+        clock.at(millis(500))
+    );
     expect_send(&mut m, clock.at(millis(500)));
 }

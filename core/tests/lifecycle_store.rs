@@ -82,7 +82,12 @@ fn a_restarted_process_reuses_the_live_token() {
     };
     let loaded = store.load(&load_key).unwrap();
     assert!(second
-        .complete(id, IoResult::Loaded(Ok(loaded)), clock.at(now), clock.wall(now))
+        .complete(
+            id,
+            IoResult::Loaded(Ok(loaded)),
+            clock.at(now),
+            clock.wall(now)
+        )
         .is_none());
     let Step::Ready(token) = poll(&mut second, clock.at(now)) else {
         panic!("no fetch needed")

@@ -19,14 +19,7 @@ use std::time::{Duration, SystemTime};
 pub trait TokenEndpoint {
     /// What a token grants: Voucherify's scopes, the Exact Payments order it is for, … Kept with
     /// the token, and written with it to a store.
-    type Grant: Clone
-        + Debug
-        + PartialEq
-        + Send
-        + Sync
-        + Serialize
-        + DeserializeOwned
-        + 'static;
+    type Grant: Clone + Debug + PartialEq + Send + Sync + Serialize + DeserializeOwned + 'static;
 
     /// The request that mints a token. Called for every attempt.
     fn request(&self) -> http::Request<Vec<u8>>;

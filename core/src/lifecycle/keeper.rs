@@ -154,7 +154,10 @@ impl<E: TokenEndpoint> Keeper<E> {
         if remaining.is_zero() {
             return Ok(false);
         }
-        if self.valid(now).is_some_and(|t| t.remaining(now) >= remaining) {
+        if self
+            .valid(now)
+            .is_some_and(|t| t.remaining(now) >= remaining)
+        {
             return Ok(false);
         }
         let lifetime = stored
@@ -199,10 +202,12 @@ impl<E: TokenEndpoint> Keeper<E> {
                         local: wall,
                         server: date,
                     }),
-                    (None, Some(server)) => server.checked_sub(expires_in).map(|server| ClockSkew {
-                        local: wall,
-                        server,
-                    }),
+                    (None, Some(server)) => {
+                        server.checked_sub(expires_in).map(|server| ClockSkew {
+                            local: wall,
+                            server,
+                        })
+                    }
                     (None, None) => None,
                 };
                 (expires_in, server_expires_at, skew)

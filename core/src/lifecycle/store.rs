@@ -235,4 +235,3 @@ impl<S: AsyncTokenStore + ?Sized> AsyncTokenStore for std::sync::Arc<S> {
         (**self).release_mint(lock)
     }
 }
-

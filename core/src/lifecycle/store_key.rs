@@ -97,4 +97,3 @@ impl fmt::Display for StoreKey {
         f.write_str(&self.text)
     }
 }
-

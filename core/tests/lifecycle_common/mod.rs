@@ -4,7 +4,7 @@
 
 use keycard_core::exact::{self, CreateOrderAccessToken, Environment};
 use keycard_core::lifecycle::{
-    Event, Io, IoResult, LiveToken, SourceConfig, SourceError, SourceMachine, StepId, Step,
+    Event, Io, IoResult, LiveToken, SourceConfig, SourceError, SourceMachine, Step, StepId,
     StoreCall, TokenEndpoint,
 };
 use keycard_core::voucherify::{self, Credentials, GenerateToken, Region, Scope, Scopes};
