@@ -1,27 +1,24 @@
 //! Authorizing requests: the sensitive header, and the local scope check for Voucherify.
 
-use http::Method;
-use keycard_core::lifecycle::{check, Action, AuthorizeError, Keeper, KeeperConfig, LiveToken};
-use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
-use keycard_core::{BaseUrl, SecretKey};
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod lifecycle_common;
 
-fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_738_944_186)
-}
+use http::Method;
+use keycard_core::lifecycle::{LiveToken, SourceConfig, SourceMachine};
+use keycard_core::voucherify::{self, AuthorizeError, Credentials, Scope, Scopes};
+use keycard_core::{BaseUrl, SecretKey};
+use lifecycle_common::{answer, expect_send, secs, Clock};
+use std::sync::Arc;
 
 /// A live Voucherify token with `scope` (the wire string), from an API at `base`.
-fn live(base: &str, scope: &str) -> Arc<LiveToken> {
+fn live(base: &str, scope: &str) -> Arc<LiveToken<Scopes>> {
     let api = voucherify::Api::new(
         BaseUrl::parse(base).unwrap(),
         Credentials::new("app", SecretKey::new("sk")).unwrap(),
     );
-    let mint = api.generate_token(&Scopes::parse(scope)).unwrap();
-    let mut keeper = Keeper::new(mint, KeeperConfig::default());
-    let Action::Fetch(fetch) = keeper.poll(t0()) else {
-        panic!()
-    };
+    let endpoint = api.generate_token(&Scopes::parse(scope)).unwrap();
+    let clock = Clock::fixed();
+    let mut machine = SourceMachine::new(endpoint, SourceConfig::default());
+    let id = expect_send(&mut machine, clock.at(secs(0)));
     let body = format!(
         r#"{{"access_token":"tok-XYZ","client_id":"c","expires_at":1738945086,"expires_in":900,"scope":"{scope}","token_type":"Bearer"}}"#
     );
@@ -30,8 +27,8 @@ fn live(base: &str, scope: &str) -> Arc<LiveToken> {
         .header("content-type", "application/json")
         .body(body.into_bytes())
         .unwrap();
-    keeper.on_response(fetch.id, response, t0()).unwrap();
-    keeper.current().unwrap().clone()
+    answer(&mut machine, &clock, id, response, secs(0));
+    machine.current().unwrap().clone()
 }
 
 fn get(uri: &str) -> http::Request<()> {
@@ -120,9 +117,14 @@ fn client_api_grants_client_endpoints_only() {
         Err(AuthorizeError::ScopeNotGranted { .. })
     ));
     // And `api` does not grant client endpoints.
-    let scopes = Scopes::from([Scope::Api]);
-    let uri = "/client/v1/validations".parse().unwrap();
-    assert!(check(&scopes, &Method::POST, &uri, &base).is_err());
+    let token = live(EU, "api");
+    let mut request = http::Request::post("/client/v1/validations")
+        .body(())
+        .unwrap();
+    assert!(matches!(
+        token.authorize_checked(&mut request, &base),
+        Err(AuthorizeError::ScopeNotGranted { .. })
+    ));
 }
 
 #[test]

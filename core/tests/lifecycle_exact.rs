@@ -1,24 +1,25 @@
-//! The keeper for Exact Payments order access tokens: absolute expiry, the raw header.
+//! Exact Payments order access tokens in the source machine: the lifetime from `expiresAt`
+//! against the server's `Date`, the raw header, never refreshed ahead.
 
-use keycard_core::exact::{self, CreateOrderAccessToken, Environment};
-use keycard_core::lifecycle::{Action, AuthScheme, Event, FetchError, Grant, Keeper, KeeperConfig};
-use keycard_core::ApiKey;
+mod lifecycle_common;
+
+use keycard_core::exact::CreateOrderAccessToken;
+use keycard_core::lifecycle::{
+    AuthScheme, Event, FetchError, Io, SourceConfig, SourceError, SourceMachine, Step,
+};
+use lifecycle_common::*;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 // 2023-07-26T23:17:32Z; the token below expires 15 minutes later.
 const T0: u64 = 1_690_413_452;
 const EXPIRES: &str = "2023-07-26T23:32:32.000Z";
 
-fn t0() -> SystemTime {
+fn server_t0() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(T0)
 }
 
-fn keeper() -> Keeper<CreateOrderAccessToken> {
-    let api = exact::Api::new(Environment::Sandbox.base_url(), ApiKey::new("app-key")).unwrap();
-    Keeper::new(
-        api.create_order_access_token("ord_1").unwrap(),
-        KeeperConfig::default(),
-    )
+fn machine() -> SourceMachine<CreateOrderAccessToken> {
+    SourceMachine::new(order("ord_1"), SourceConfig::default())
 }
 
 fn created(date: Option<SystemTime>) -> http::Response<Vec<u8>> {
@@ -36,37 +37,42 @@ fn created(date: Option<SystemTime>) -> http::Response<Vec<u8>> {
         .unwrap()
 }
 
+/// Mints with a local wall clock reading `wall` when the response (with `date`) arrives.
 fn fetch_and_answer(
     date: Option<SystemTime>,
-    received_at: SystemTime,
-) -> (Keeper<CreateOrderAccessToken>, Result<(), FetchError>) {
-    let mut k = keeper();
-    let Action::Fetch(fetch) = k.poll(received_at) else {
+    wall: SystemTime,
+) -> (
+    SourceMachine<CreateOrderAccessToken>,
+    Clock,
+    Result<(), SourceError>,
+) {
+    let clock = Clock::at_wall(wall);
+    let mut m = machine();
+    let waiter = m.waiter(clock.at(secs(0)));
+    let Step::Io(Io::Send(id, request)) = m.poll(clock.at(secs(0)), &waiter) else {
         panic!()
     };
     assert_eq!(
-        fetch.request.uri(),
+        request.uri(),
         "https://api.exactpaysandbox.com/orders/ord_1/accessToken"
     );
-    let result = k
-        .on_response(fetch.id, created(date), received_at)
-        .map(|_| ());
-    (k, result)
+    answer(&mut m, &clock, id, created(date), secs(0));
+    let result = match m.poll(clock.at(secs(0)), &waiter) {
+        Step::Ready(_) => Ok(()),
+        Step::Failed(error) => Err(error),
+        other => panic!("{other:?}"),
+    };
+    (m, clock, result)
 }
 
 #[test]
 fn the_deadline_is_the_absolute_expires_at_and_the_header_is_raw() {
-    let (k, result) = fetch_and_answer(None, t0());
+    let (m, clock, result) = fetch_and_answer(None, server_t0());
     result.unwrap();
-    let live = k.current().unwrap();
-    assert_eq!(live.expires_at(), t0() + Duration::from_secs(900));
+    let live = m.current().unwrap();
+    assert_eq!(live.expires_at(), clock.at(secs(900)));
     assert_eq!(live.scheme(), AuthScheme::Raw);
-    assert_eq!(
-        live.grant(),
-        &Grant::ExactOrder {
-            order_id: "ord_1".into()
-        }
-    );
+    assert_eq!(live.grant().as_str(), "ord_1");
     let mut request = http::Request::get("https://example.com/pay")
         .body(())
         .unwrap();
@@ -77,18 +83,25 @@ fn the_deadline_is_the_absolute_expires_at_and_the_header_is_raw() {
 }
 
 #[test]
-fn a_local_clock_behind_cannot_stretch_the_token() {
-    // The local clock is 2 minutes behind: by it, the response arrived at T0 - 120. The `Date`
-    // header tells; the token gets 900 s from the local receive time, not 1020.
-    let received = t0() - Duration::from_secs(120);
-    let (mut k, result) = fetch_and_answer(Some(t0()), received);
+fn an_order_token_is_never_refreshed_ahead() {
+    let (mut m, clock, result) = fetch_and_answer(None, server_t0());
     result.unwrap();
-    assert_eq!(
-        k.current().unwrap().expires_at(),
-        received + Duration::from_secs(900)
-    );
-    let skew = k
-        .drain_events()
+    let live = m.current().unwrap().clone();
+    assert_eq!(live.refresh_at(), live.expires_at());
+    assert_eq!(expect_use(&mut m, clock.at(secs(899))), "Oyen7ydZcNHrxk4x");
+    expect_send(&mut m, clock.at(secs(900)));
+}
+
+#[test]
+fn a_local_clock_behind_cannot_stretch_the_token() {
+    // The local clock is 2 minutes behind the server's. The `Date` header tells; the token gets
+    // 900 s from its arrival, not 1020.
+    let (mut m, clock, result) =
+        fetch_and_answer(Some(server_t0()), server_t0() - Duration::from_secs(120));
+    result.unwrap();
+    assert_eq!(m.current().unwrap().expires_at(), clock.at(secs(900)));
+    let skew = events(&mut m)
+        .into_iter()
         .find_map(|e| match e {
             Event::ClockSkew(s) => Some(s),
             _ => None,
@@ -98,36 +111,47 @@ fn a_local_clock_behind_cannot_stretch_the_token() {
 }
 
 #[test]
-fn a_local_clock_ahead_keeps_the_absolute_expiry() {
-    let received = t0() + Duration::from_secs(60);
-    let (k, result) = fetch_and_answer(Some(t0()), received);
+fn a_local_clock_ahead_cannot_shorten_the_token() {
+    // The local clock is a minute ahead: with a `Date`, the lifetime is still 900 s.
+    let (m, clock, result) = fetch_and_answer(Some(server_t0()), server_t0() + secs(60));
     result.unwrap();
+    assert_eq!(m.current().unwrap().expires_at(), clock.at(secs(900)));
     assert_eq!(
-        k.current().unwrap().expires_at(),
-        t0() + Duration::from_secs(900)
+        m.current().unwrap().to_stored().expires_at(),
+        server_t0() + secs(960),
+        "stores get the expiry on the local wall clock"
     );
 }
 
 #[test]
+fn without_a_date_the_local_wall_clock_measures_the_lifetime() {
+    let (m, clock, result) = fetch_and_answer(None, server_t0() + secs(60));
+    result.unwrap();
+    assert_eq!(m.current().unwrap().expires_at(), clock.at(secs(840)));
+}
+
+#[test]
 fn a_token_expired_by_the_local_clock_is_an_error() {
-    let (_, result) = fetch_and_answer(None, t0() + Duration::from_secs(901));
-    assert_eq!(result, Err(FetchError::ExpiredOnArrival));
+    let (_, _, result) = fetch_and_answer(None, server_t0() + Duration::from_secs(901));
+    let error = result.unwrap_err();
+    assert_eq!(error.fetch_error(), Some(&FetchError::ExpiredOnArrival));
 }
 
 #[test]
 fn a_documented_error_is_not_retried() {
-    let mut k = keeper();
-    let Action::Fetch(fetch) = k.poll(t0()) else {
-        panic!()
-    };
+    let clock = Clock::at_wall(server_t0());
+    let mut m = machine();
+    let waiter = m.waiter(clock.at(secs(0)));
+    let id = expect_send(&mut m, clock.at(secs(0)));
     let response = http::Response::builder()
         .status(403)
         .header("content-type", "application/json")
         .body(br#"{"code":"order-forbidden-error","message":"You do not have permission to access this resource."}"#.to_vec())
         .unwrap();
-    let error = k.on_response(fetch.id, response, t0()).unwrap_err();
+    answer(&mut m, &clock, id, response, secs(0));
+    let error = expect_failed(&mut m, clock.at(secs(0)), &waiter);
     assert!(
-        matches!(error, FetchError::NotRetryable { status, message: Some(_) } if status == 403),
+        matches!(error.fetch_error(), Some(FetchError::NotRetryable { status, message: Some(_) }) if *status == 403),
         "{error:?}"
     );
 }

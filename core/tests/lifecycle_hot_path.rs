@@ -2,13 +2,15 @@
 //! the precomputed header on a request are a comparison, a reference-count increment and an
 //! insert into a header map that has room.
 
-use keycard_core::lifecycle::{Action, Keeper, KeeperConfig, LiveToken};
+mod lifecycle_common;
+
+use keycard_core::lifecycle::{LiveToken, SourceConfig, SourceMachine, Step};
 use keycard_core::voucherify::{self, Credentials, GenerateToken, Region, Scope, Scopes};
 use keycard_core::SecretKey;
+use lifecycle_common::{answer, expect_send, secs, Clock};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 struct Counting;
 
@@ -35,38 +37,33 @@ fn allocations_in(f: impl FnOnce()) -> usize {
     ALLOCATIONS.with(Cell::get) - before
 }
 
-fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_738_944_186)
-}
-
-fn keeper_with_token() -> Keeper<GenerateToken> {
-    let mint = voucherify::Api::new(
+fn machine_with_token(clock: &Clock) -> SourceMachine<GenerateToken> {
+    let endpoint = voucherify::Api::new(
         Region::Europe.base_url(),
         Credentials::new("app", SecretKey::new("sk")).unwrap(),
     )
     .generate_token(&Scopes::from([Scope::Vouchers]))
     .unwrap();
-    let mut keeper = Keeper::new(mint, KeeperConfig::default());
-    let Action::Fetch(fetch) = keeper.poll(t0()) else {
-        panic!()
-    };
+    let mut machine = SourceMachine::new(endpoint, SourceConfig::default());
+    let id = expect_send(&mut machine, clock.at(secs(0)));
     let response = http::Response::builder()
         .status(200)
         .header("content-type", "application/json")
         .body(br#"{"access_token":"tok","client_id":"c","expires_at":1738945086,"expires_in":900,"scope":"vouchers","token_type":"Bearer"}"#.to_vec())
         .unwrap();
-    keeper.on_response(fetch.id, response, t0()).unwrap();
-    keeper
+    answer(&mut machine, clock, id, response, secs(0));
+    machine
 }
 
 #[test]
 fn authorizing_with_a_fresh_token_allocates_nothing() {
-    let keeper = keeper_with_token();
-    // What a transport publishes for its readers.
-    let published: Arc<LiveToken> = keeper.current().unwrap().clone();
+    let clock = Clock::fixed();
+    let machine = machine_with_token(&clock);
+    // What a driver publishes for its readers.
+    let published: Arc<LiveToken<Scopes>> = machine.current().unwrap().clone();
     let mut request = http::Request::new(());
     request.headers_mut().reserve(8);
-    let now = t0() + Duration::from_secs(10);
+    let now = clock.at(secs(10));
     let n = allocations_in(|| {
         let token = Arc::clone(&published);
         assert!(token.is_fresh(now));
@@ -77,23 +74,26 @@ fn authorizing_with_a_fresh_token_allocates_nothing() {
 }
 
 #[test]
-fn polling_a_keeper_with_a_fresh_token_allocates_nothing() {
-    let mut keeper = keeper_with_token();
-    let now = t0() + Duration::from_secs(10);
+fn polling_a_machine_with_a_fresh_token_allocates_nothing() {
+    let clock = Clock::fixed();
+    let mut machine = machine_with_token(&clock);
+    let now = clock.at(secs(10));
+    let waiter = machine.waiter(now);
     let n = allocations_in(|| {
-        let Action::Use(token) = keeper.poll(now) else {
+        let Step::Ready(token) = machine.poll(now, &waiter) else {
             panic!()
         };
-        drop(Arc::clone(token));
+        drop(token);
     });
     assert_eq!(n, 0);
 }
 
 #[test]
-fn keepers_and_tokens_can_be_shared_across_threads() {
+fn machines_and_tokens_can_be_shared_across_threads() {
     fn shareable<T: Send + Sync>() {}
-    shareable::<Keeper<GenerateToken>>();
-    shareable::<Keeper<keycard_core::exact::CreateOrderAccessToken>>();
-    shareable::<LiveToken>();
+    shareable::<SourceMachine<GenerateToken>>();
+    shareable::<SourceMachine<keycard_core::exact::CreateOrderAccessToken>>();
+    shareable::<LiveToken<Scopes>>();
+    shareable::<LiveToken<keycard_core::exact::OrderId>>();
     shareable::<keycard_core::lifecycle::MemoryStore>();
 }

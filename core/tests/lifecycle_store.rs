@@ -1,47 +1,39 @@
 //! Persistence: stored tokens round-trip (secret included), store keys hold no secret, and a
-//! restarted keeper reuses a live token instead of minting another.
+//! restarted source takes a live token back from its store instead of minting another.
+
+mod lifecycle_common;
 
 use keycard_core::lifecycle::{
-    Action, AuthScheme, Grant, Keeper, KeeperConfig, MemoryStore, Mint, RestoreError, Restored,
-    StoreKey, StoredToken, TokenStore,
+    AuthScheme, Event, Io, IoResult, MemoryStore, RestoreError, SourceConfig, SourceMachine, Step,
+    StoreCall, StoreKey, StoredToken, TokenEndpoint, TokenStore,
 };
-use keycard_core::voucherify::{self, Credentials, GenerateToken, Region, Scope, Scopes};
-use keycard_core::{exact, ApiKey, SecretKey};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_738_944_186)
-}
+use keycard_core::voucherify::{GenerateToken, Scope, Scopes};
+use keycard_core::{exact, ApiKey};
+use lifecycle_common::*;
 
 const SECRET: &str = "sk-SUPER-secret-key-1234";
 
-fn mint(secret: &str, scopes: &[Scope]) -> GenerateToken {
-    voucherify::Api::new(
-        Region::Europe.base_url(),
-        Credentials::new("app-1", SecretKey::new(secret)).unwrap(),
-    )
-    .generate_token(&scopes.iter().copied().collect::<Scopes>())
-    .unwrap()
-}
-
-fn keeper_with_token() -> Keeper<GenerateToken> {
-    let mut keeper = Keeper::new(mint(SECRET, &[Scope::Vouchers]), KeeperConfig::default());
-    let Action::Fetch(fetch) = keeper.poll(t0()) else {
-        panic!()
-    };
-    let response = http::Response::builder()
-        .status(200)
-        .header("content-type", "application/json")
-        .body(br#"{"access_token":"tok-LIVE","client_id":"c","expires_at":1738945086,"expires_in":900,"scope":"vouchers","token_type":"Bearer"}"#.to_vec())
-        .unwrap();
-    keeper.on_response(fetch.id, response, t0()).unwrap();
-    keeper
+fn machine_with_token(clock: &Clock) -> SourceMachine<GenerateToken> {
+    let mut m = SourceMachine::new(
+        generate_with(SECRET, &[Scope::Vouchers]),
+        SourceConfig::default(),
+    );
+    let id = expect_send(&mut m, clock.at(secs(0)));
+    answer(
+        &mut m,
+        clock,
+        id,
+        token_response("tok-LIVE", 900, T0 + 900),
+        secs(0),
+    );
+    m
 }
 
 #[test]
 fn a_stored_token_serializes_with_its_secret_and_round_trips() {
-    let keeper = keeper_with_token();
-    let stored = keeper.current().unwrap().to_stored();
+    let clock = Clock::fixed();
+    let m = machine_with_token(&clock);
+    let stored = m.current().unwrap().to_stored();
     let json = serde_json::to_string(&stored).unwrap();
     assert!(json.contains("tok-LIVE"), "the secret is stored: {json}");
     assert!(
@@ -54,33 +46,54 @@ fn a_stored_token_serializes_with_its_secret_and_round_trips() {
     assert_eq!(back.scheme(), AuthScheme::Bearer);
     assert_eq!(
         back.grant(),
-        &Grant::Voucherify {
-            scopes: Scopes::from([Scope::Vouchers])
-        }
+        &serde_json::to_value(Scopes::from([Scope::Vouchers])).unwrap()
     );
-    assert_eq!(back.expires_at(), t0() + Duration::from_secs(900));
-    assert_eq!(back.obtained_at(), t0());
+    assert_eq!(back.expires_at(), clock.wall(secs(900)));
+    assert_eq!(back.obtained_at(), clock.wall(secs(0)));
+    // And in the envelope a byte store writes.
+    let key = m.store_key();
+    let bytes = stored.to_json(key);
+    assert_eq!(StoredToken::from_json(key, &bytes).unwrap(), stored);
 }
 
 #[test]
 fn a_restarted_process_reuses_the_live_token() {
+    let clock = Clock::fixed();
     let store = MemoryStore::new();
-    let first = keeper_with_token();
-    let key = first.store_key();
+    let first = machine_with_token(&clock);
+    let key = first.store_key().clone();
     store
         .save(&key, &first.current().unwrap().to_stored())
         .unwrap();
 
-    // "Restart": a new keeper for the same credentials and scopes finds it.
-    let mut second = Keeper::new(mint(SECRET, &[Scope::Vouchers]), KeeperConfig::default());
-    assert_eq!(second.store_key(), key);
-    let stored = store.load(&second.store_key()).unwrap().unwrap();
-    let now = t0() + Duration::from_secs(300);
-    assert_eq!(second.restore(&stored, now).unwrap(), Restored::Installed);
-    let Action::Use(token) = second.poll(now) else {
+    // "Restart": a new source for the same credentials and scopes finds it.
+    let mut second = SourceMachine::new(
+        generate_with(SECRET, &[Scope::Vouchers]),
+        SourceConfig::default(),
+    );
+    second.set_store(true);
+    assert_eq!(second.store_key(), &key);
+    let now = secs(300);
+    let Step::Io(io) = poll(&mut second, clock.at(now)) else {
+        panic!()
+    };
+    let (id, StoreCall::Load(load_key)) = store_call(io) else {
+        panic!("a source with a store looks in it first")
+    };
+    let loaded = store.load(&load_key).unwrap();
+    assert!(second
+        .complete(
+            id,
+            IoResult::Loaded(Ok(loaded)),
+            clock.at(now),
+            clock.wall(now)
+        )
+        .is_none());
+    let Step::Ready(token) = poll(&mut second, clock.at(now)) else {
         panic!("no fetch needed")
     };
     assert_eq!(token.header_value(), "Bearer tok-LIVE");
+    assert_eq!(token.expires_at(), clock.at(secs(900)));
 
     store.remove(&key).unwrap();
     assert!(store.load(&key).unwrap().is_none());
@@ -89,7 +102,7 @@ fn a_restarted_process_reuses_the_live_token() {
 
 #[test]
 fn the_store_key_holds_no_secret_and_tells_credentials_and_scopes_apart() {
-    let key = mint(SECRET, &[Scope::Vouchers]).store_key();
+    let key = generate_with(SECRET, &[Scope::Vouchers]).store_key();
     let text = key.to_string();
     assert!(text.starts_with("keycard:v1:voucherify:"), "{text}");
     assert_eq!(key.digest_hex().len(), 64);
@@ -100,16 +113,19 @@ fn the_store_key_holds_no_secret_and_tells_credentials_and_scopes_apart() {
         assert!(!format!("{key:?}").contains(forbidden));
     }
     // Same inputs, same key; any difference, another key.
-    assert_eq!(key, mint(SECRET, &[Scope::Vouchers]).store_key());
-    assert_ne!(key, mint("another-secret", &[Scope::Vouchers]).store_key());
+    assert_eq!(key, generate_with(SECRET, &[Scope::Vouchers]).store_key());
     assert_ne!(
         key,
-        mint(SECRET, &[Scope::Vouchers, Scope::Campaigns]).store_key()
+        generate_with("another-secret", &[Scope::Vouchers]).store_key()
+    );
+    assert_ne!(
+        key,
+        generate_with(SECRET, &[Scope::Vouchers, Scope::Campaigns]).store_key()
     );
     // The order scopes are given in does not matter.
     assert_eq!(
-        mint(SECRET, &[Scope::Campaigns, Scope::Vouchers]).store_key(),
-        mint(SECRET, &[Scope::Vouchers, Scope::Campaigns]).store_key()
+        generate_with(SECRET, &[Scope::Campaigns, Scope::Vouchers]).store_key(),
+        generate_with(SECRET, &[Scope::Vouchers, Scope::Campaigns]).store_key()
     );
 }
 
@@ -139,24 +155,59 @@ fn from_parts_is_length_prefixed() {
     );
 }
 
+/// Offers `stored` to a new source with a store; the event it reports and the step after.
+fn offer(clock: &Clock, stored: StoredToken) -> (Vec<Event>, Option<Io>) {
+    let mut m = SourceMachine::new(
+        generate_with(SECRET, &[Scope::Vouchers]),
+        SourceConfig::default(),
+    );
+    m.set_store(true);
+    let Step::Io(io) = poll(&mut m, clock.at(secs(0))) else {
+        panic!()
+    };
+    let next = m.complete(
+        io.id(),
+        IoResult::Loaded(Ok(Some(stored))),
+        clock.at(secs(0)),
+        clock.wall(secs(0)),
+    );
+    assert!(m.current().is_none());
+    (events(&mut m), next)
+}
+
+fn rejected(events: &[Event]) -> Option<RestoreError> {
+    events.iter().find_map(|e| match e {
+        Event::StoredTokenRejected { error } => Some(error.clone()),
+        _ => None,
+    })
+}
+
 #[test]
 fn a_corrupted_stored_token_is_refused_not_panicked_on() {
-    let keeper = keeper_with_token();
-    let json = serde_json::to_string(&keeper.current().unwrap().to_stored()).unwrap();
-    let mut restored = Keeper::new(mint(SECRET, &[Scope::Vouchers]), KeeperConfig::default());
+    let clock = Clock::fixed();
+    let m = machine_with_token(&clock);
+    let json = serde_json::to_string(&m.current().unwrap().to_stored()).unwrap();
 
     let unsendable: StoredToken =
         serde_json::from_str(&json.replace("tok-LIVE", "tok LIVE\\n")).unwrap();
-    assert_eq!(
-        restored.restore(&unsendable, t0()),
-        Err(RestoreError::UnsendableToken)
-    );
+    let (events, next) = offer(&clock, unsendable);
+    assert_eq!(rejected(&events), Some(RestoreError::UnsendableToken));
+    // The source goes on to mint.
+    assert!(matches!(next, Some(Io::Store(_, StoreCall::Claim(_)))));
+
+    assert!(json.contains(r#""format":2"#), "{json}");
     let future: StoredToken =
-        serde_json::from_str(&json.replace(r#""format":1"#, r#""format":99"#)).unwrap();
+        serde_json::from_str(&json.replace(r#""format":2"#, r#""format":99"#)).unwrap();
+    let (events, _) = offer(&clock, future);
     assert_eq!(
-        restored.restore(&future, t0()),
-        Err(RestoreError::UnknownFormat { format: 99 })
+        rejected(&events),
+        Some(RestoreError::UnknownFormat { format: 99 })
     );
-    assert!(serde_json::from_str::<StoredToken>(r#"{"format":1}"#).is_err());
-    assert!(restored.current().is_none());
+
+    let other_grant: StoredToken =
+        serde_json::from_str(&json.replace(r#""vouchers""#, r#"{"order":1}"#)).unwrap();
+    let (events, _) = offer(&clock, other_grant);
+    assert_eq!(rejected(&events), Some(RestoreError::OtherGrant));
+
+    assert!(serde_json::from_str::<StoredToken>(r#"{"format":2}"#).is_err());
 }

@@ -1,14 +1,17 @@
 //! `Retry-After` and the rate-limit headers: `RetryAfter::parse`, `voucherify::RateLimit::
-//! from_headers`, `lifecycle::server_retry_at`, and the retry policy's decision on what they
-//! say, at receive times from the epoch to the end of what `SystemTime` holds.
+//! from_headers`, Voucherify's `TokenEndpoint::retry_not_before`, at receive times from the
+//! epoch to the end of what `SystemTime` holds; and what the source machine schedules after a
+//! 429 that carries them.
 #![no_main]
 
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use keycard_core::lifecycle::{server_retry_at, Decision, Failure, Jitter, RetryPolicy};
-use keycard_core::voucherify::RateLimit;
-use keycard_core::RetryAfter;
+use keycard_core::lifecycle::{
+    Event, Io, IoResult, SourceConfig, SourceMachine, Step, TokenEndpoint,
+};
+use keycard_core::voucherify::{Api, Credentials, GenerateToken, RateLimit, Region, Scope, Scopes};
+use keycard_core::{RetryAfter, SecretKey};
 use libfuzzer_sys::fuzz_target;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const NAMES: [&str; 5] = [
     "retry-after",
@@ -46,27 +49,66 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let limits = RateLimit::from_headers(&headers);
-    let policy = RetryPolicy::default();
+    let endpoint = generate_token();
     for received in received_times() {
         let not_before = limits.retry_not_before(received);
-        assert_eq!(server_retry_at(&headers, received), not_before);
-        let mut jitter = Jitter::new(7);
-        let failure = Failure::Status {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            message: None,
-        };
-        for failures in [1, 2, policy.max_attempts] {
-            match policy.decide(failures, failure.clone(), received, not_before, &mut jitter) {
-                Decision::RetryAt(at) => {
-                    assert!(at >= received, "a retry is never scheduled in the past");
-                    if let Some(server) = not_before {
-                        assert!(at >= server, "a retry never comes before the server allows");
-                    }
-                }
-                Decision::Stop(error) => {
-                    let _ = error.to_string();
-                }
+        // Voucherify's policy reads exactly these headers.
+        assert_eq!(endpoint.retry_not_before(&headers, received), not_before);
+        if let Some(at) = not_before {
+            if let Some(RetryAfter::Delay(_)) = limits.retry_after {
+                assert!(at >= received, "a delay never resolves to the past");
             }
         }
     }
+
+    // What the machine does with them: a 429 carrying these headers, received at a fixed
+    // wall time, is retried no earlier than the server allows, or ends the fetch.
+    let mut response = http::Response::builder()
+        .status(StatusCode::TOO_MANY_REQUESTS)
+        .body(Vec::new())
+        .unwrap();
+    *response.headers_mut() = headers.clone();
+    let wall = received_times()[1];
+    let server_wait = limits
+        .retry_not_before(wall)
+        .map(|at| at.duration_since(wall).unwrap_or_default());
+    let mut config = SourceConfig::default();
+    config.seed = 7;
+    let mut machine = SourceMachine::new(endpoint, config);
+    #[allow(clippy::disallowed_methods)]
+    let start = Instant::now();
+    let waiter = machine.waiter(start);
+    let Step::Io(Io::Send(id, _)) = machine.poll(start, &waiter) else {
+        panic!("the first poll sends")
+    };
+    assert!(machine
+        .complete(id, IoResult::Sent(Ok(response)), start, wall)
+        .is_none());
+    for event in machine.drain_events() {
+        let _ = event.to_string();
+        if let Event::RetryScheduled { after, .. } = event {
+            if let Some(server) = server_wait {
+                assert!(
+                    after >= server,
+                    "a retry never comes before the server allows"
+                );
+            }
+        }
+    }
+    match machine.poll(start, &waiter) {
+        Step::Wait(until) => {
+            assert!(until >= start, "a retry is never scheduled in the past");
+        }
+        Step::Failed(error) => {
+            let _ = error.to_string();
+        }
+        other => panic!("after a 429: {other:?}"),
+    }
 });
+
+fn generate_token() -> GenerateToken {
+    let credentials = Credentials::new("fuzz-app", SecretKey::new("fuzz-secret")).unwrap();
+    Api::new(Region::Europe.base_url(), credentials)
+        .generate_token(&Scopes::from([Scope::Vouchers]))
+        .unwrap()
+}

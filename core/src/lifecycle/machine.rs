@@ -529,7 +529,14 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                     action: StoreAction::Load,
                     error,
                 });
-                None
+                // The store is down: mint alone rather than ask it for the fleet's lock too
+                // (with the lock already held, this process mints anyway).
+                if self.round.as_ref().is_some_and(|r| r.lock.is_none()) {
+                    self.events.push(Event::MintingAlone {
+                        reason: AloneReason::StoreFailed,
+                    });
+                }
+                return self.set_stage(Stage::Send);
             }
         };
         if let Some(stored) = stored {
