@@ -1,13 +1,14 @@
 //! The asynchronous transport on tokio: run operations with `ReqwestTransport`, and let a
-//! `TokenSource` reuse, refresh and put the token on your own requests, from many tasks.
+//! `AsyncSource` reuse, refresh (in the background, on tokio) and put the token on your own
+//! requests, from many tasks.
 //!
 //! Run: `cargo run --example async_reqwest --features reqwest` (against the local emulator)
 
 use keycard::exact;
-use keycard::lifecycle::KeeperConfig;
-use keycard::reqwest::{ReqwestTransport, TokenSource};
+use keycard::lifecycle::SourceConfig;
+use keycard::reqwest::ReqwestTransport;
 use keycard::voucherify::{self, Credentials, Scope, Scopes};
-use keycard::{ApiKey, AsyncTransport, BaseUrl, SecretKey};
+use keycard::{ApiKey, AsyncSource, AsyncTransport, BaseUrl, SecretKey, TokioSpawner};
 use std::sync::Arc;
 
 #[tokio::main]
@@ -39,11 +40,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             SecretKey::new(emulator.voucherify_secret_key()),
         )?,
     );
-    let source = Arc::new(TokenSource::new(
-        transport,
-        api.generate_token(&Scopes::from([Scope::Vouchers]))?,
-        KeeperConfig::default(),
-    ));
+    let source = Arc::new(
+        AsyncSource::new(
+            transport,
+            api.generate_token(&Scopes::from([Scope::Vouchers]))?,
+            SourceConfig::default(),
+        )
+        // Refresh ahead of expiry in a background task, so no caller waits for it.
+        .with_spawner(TokioSpawner),
+    );
     let tasks: Vec<_> = (0..100)
         .map(|_| {
             let source = Arc::clone(&source);
@@ -51,7 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 source
                     .token()
                     .await
-                    .map(|t| t.remaining(std::time::SystemTime::now()))
+                    .map(|t| t.remaining(std::time::Instant::now()))
             })
         })
         .collect();
@@ -66,8 +71,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Put the token on your own request (checked against the endpoint's scopes first).
     let url = format!("{base}/v1/vouchers/{}", emulator.voucher_code());
     let mut request = http::Request::get(url).body(Vec::new())?;
-    source.authorize_checked(&mut request, &base).await?;
+    let used = source.authorize_checked(&mut request, &base).await?;
     let response = source.transport().send(request).await?;
     println!("GET /v1/vouchers/{{code}} -> HTTP {}", response.status());
+    if response.status() == http::StatusCode::UNAUTHORIZED {
+        // Revoked meanwhile: forget exactly this token; the next call mints a new one.
+        source.invalidate(&used);
+    }
     Ok(())
 }

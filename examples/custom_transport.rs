@@ -1,14 +1,18 @@
 //! A transport written by hand on `std::net::TcpStream`, with no HTTP client crate: the proof
-//! that keycard's core embeds anywhere. Implement `Transport::send`; `run` comes free.
+//! that keycard embeds anywhere. Implement `Transport::send`; `run` comes free, and wrapping the
+//! transport in a `BlockingSource` adds caching, refresh ahead of expiry, retries and single
+//! flight (one token request for any number of threads).
 //!
 //! Plain HTTP/1.1 only (no TLS), one connection per request: enough for the local emulator.
 //!
 //! Run: `cargo run --example custom_transport`
 
+use keycard::lifecycle::SourceConfig;
 use keycard::voucherify::{self, Credentials, Scope, Scopes};
-use keycard::{BaseUrl, SecretKey, Transport};
+use keycard::{BaseUrl, BlockingSource, SecretKey, Transport, TransportError, TransportErrorKind};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The smallest transport that works: HTTP/1.1 over one TCP connection per request.
@@ -17,12 +21,35 @@ struct TcpTransport {
 }
 
 impl Transport for TcpTransport {
-    type Error = io::Error;
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let uri = request.uri().clone();
+        self.exchange(request).map_err(|e| {
+            let kind = match e.kind() {
+                io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound => {
+                    TransportErrorKind::Connect
+                }
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
+                io::ErrorKind::InvalidData => TransportErrorKind::Protocol,
+                io::ErrorKind::Unsupported => TransportErrorKind::InvalidRequest,
+                _ => TransportErrorKind::Io,
+            };
+            // Only scheme, host, port and path are kept; the detail holds no header or body.
+            TransportError::new(kind, &uri, e.to_string())
+        })
+    }
+}
 
-    fn send(&self, request: http::Request<Vec<u8>>) -> io::Result<http::Response<Vec<u8>>> {
+impl TcpTransport {
+    fn exchange(&self, request: http::Request<Vec<u8>>) -> io::Result<http::Response<Vec<u8>>> {
         let uri = request.uri();
         if uri.scheme_str() != Some("http") {
-            return Err(io::Error::other("this example speaks plain http only"));
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "this example speaks plain http only",
+            ));
         }
         let host = uri.host().ok_or_else(|| io::Error::other("no host"))?;
         let port = uri.port_u16().unwrap_or(80);
@@ -104,31 +131,95 @@ fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = keycard_emulator::Emulator::start()?;
+    let base = BaseUrl::parse(&emulator.voucherify_url())?;
     let api = voucherify::Api::new(
-        BaseUrl::parse(&emulator.voucherify_url())?,
+        base.clone(),
         Credentials::new(
             emulator.voucherify_app_id(),
             SecretKey::new(emulator.voucherify_secret_key()),
         )?,
     );
-    let transport = TcpTransport { max_body: 1 << 20 };
+    let scopes = Scopes::from([Scope::Vouchers, Scope::Campaigns]);
 
+    // Operations, run one by one with the bare transport.
+    let transport = TcpTransport { max_body: 1 << 20 };
     let token = transport
-        .run(&api.generate_token(&Scopes::from([Scope::Vouchers, Scope::Campaigns]))?)?
+        .run(&api.generate_token(&scopes)?)?
         .into_result()?;
     println!(
         "generated a token for [{}], expires in {:?}",
         token.scope, token.expires_in
     );
-
     let introspection = transport
         .run(&api.introspect(&token.access_token)?)?
         .into_result()?;
     println!("introspect: active = {}", introspection.is_active());
-
     let revocation = transport
         .run(&api.revoke(&token.access_token)?)?
         .into_result()?;
     println!("revoke: {revocation:?}");
+
+    // The same transport in a token source: caching, refresh ahead and single flight for free.
+    let generated_before = emulator.hits(keycard_emulator::Route::VoucherifyGenerate);
+    let source = Arc::new(BlockingSource::new(
+        transport,
+        api.generate_token(&scopes)?,
+        SourceConfig::default(),
+    ));
+    let code = emulator.voucher_code();
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let (source, base) = (Arc::clone(&source), base.clone());
+            std::thread::spawn(
+                move || -> Result<u16, Box<dyn std::error::Error + Send + Sync>> {
+                    let mut request =
+                        http::Request::get(format!("{base}/v1/vouchers/{code}")).body(Vec::new())?;
+                    source.authorize_checked(&mut request, &base)?;
+                    Ok(source.transport().send(request)?.status().as_u16())
+                },
+            )
+        })
+        .collect();
+    for thread in threads {
+        let status = thread
+            .join()
+            .map_err(|_| "a thread panicked")?
+            .map_err(|e| e.to_string())?;
+        assert_eq!(status, 200);
+    }
+    let minted = emulator.hits(keycard_emulator::Route::VoucherifyGenerate) - generated_before;
+    println!("16 threads through a BlockingSource: {minted} token request(s) upstream");
+    assert_eq!(minted, 1, "single flight");
+
+    // The 401 recipe: the token was revoked elsewhere; the API answers 401 to the request it
+    // authorized. Invalidate exactly the token used, then ask again: one new token is minted.
+    let used = source.token()?;
+    transport_revoke(&source, &api, &used)?;
+    let mut request = http::Request::get(format!("{base}/v1/vouchers/{code}")).body(Vec::new())?;
+    let used = source.authorize(&mut request)?;
+    let status = source.transport().send(request)?.status();
+    println!("with the revoked token: HTTP {status}");
+    if status == http::StatusCode::UNAUTHORIZED {
+        source.invalidate(&used);
+        let mut request =
+            http::Request::get(format!("{base}/v1/vouchers/{code}")).body(Vec::new())?;
+        source.authorize(&mut request)?;
+        let status = source.transport().send(request)?.status();
+        println!("after invalidate(&used), with a new token: HTTP {status}");
+        assert_eq!(status, http::StatusCode::OK);
+    }
+    Ok(())
+}
+
+/// Revokes `token` at the API, as another process (or an admin) might.
+fn transport_revoke(
+    source: &BlockingSource<voucherify::GenerateToken, TcpTransport>,
+    api: &voucherify::Api,
+    token: &keycard::lifecycle::LiveToken<Scopes>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    source
+        .transport()
+        .run(&api.revoke(token.access_token())?)?
+        .into_result()?;
     Ok(())
 }

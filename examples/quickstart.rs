@@ -8,12 +8,14 @@
 //! Run: `cargo run --example quickstart --features ureq`
 
 use keycard::exact;
-use keycard::lifecycle::{Action, Keeper, KeeperConfig};
+use keycard::lifecycle::{Event, SourceConfig};
 use keycard::ureq::UreqTransport;
 use keycard::voucherify::{self, Credentials, GenerateToken, Introspection, Scope, Scopes, Token};
-use keycard::{ApiKey, BaseUrl, SecretKey, Transport};
+use keycard::{ApiKey, BaseUrl, BlockingSource, Clock, SecretKey, Transport};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 /// Where each API is, and with which credentials.
 struct Setup {
@@ -153,50 +155,73 @@ fn revoke(setup: &Setup, transport: &UreqTransport, token: &Token) -> Step {
     ))
 }
 
-/// Asks the keeper for a token at `now`; returns whether it had to fetch one.
-fn keeper_token(
-    keeper: &mut Keeper<GenerateToken>,
-    transport: &UreqTransport,
-    now: SystemTime,
-) -> Step<bool> {
-    let mut fetched = false;
-    loop {
-        match keeper.poll(now) {
-            Action::Use(_) => return Ok(fetched),
-            Action::Fetch(fetch) => {
-                fetched = true;
-                let response = transport.send(fetch.request)?;
-                keeper.on_response(fetch.id, response, now)?;
-            }
-            Action::Wait(until) => {
-                return Err(format!("told to wait {} s", seconds_until(until)).into())
-            }
-        }
+/// A clock the quickstart can move ahead, instead of waiting 13 minutes.
+#[derive(Debug, Clone)]
+struct JumpClock {
+    start: (Instant, SystemTime),
+    ahead_secs: Arc<AtomicU64>,
+}
+
+impl JumpClock {
+    fn jump_to(&self, offset: Duration) {
+        self.ahead_secs.store(offset.as_secs(), Ordering::Relaxed);
+    }
+    fn offset(&self) -> Duration {
+        Duration::from_secs(self.ahead_secs.load(Ordering::Relaxed))
     }
 }
 
-/// The keeper reuses a live token, then refreshes it ahead of expiry. Time is an argument, so
-/// the quickstart can jump ahead instead of waiting 13 minutes.
+impl Clock for JumpClock {
+    fn now(&self) -> Instant {
+        self.start.0 + self.offset()
+    }
+    fn wall(&self) -> SystemTime {
+        self.start.1 + self.offset()
+    }
+}
+
+/// How many tokens the source minted since the last call.
+fn minted(source: &BlockingSource<GenerateToken, UreqTransport>) -> usize {
+    source
+        .drain_events()
+        .iter()
+        .filter(|event| matches!(event, Event::Issued { .. }))
+        .count()
+}
+
+/// A token source reuses a live token, then refreshes it ahead of expiry. Its clock is
+/// pluggable, so the quickstart can jump ahead instead of waiting 13 minutes.
 fn reuse_then_refresh(setup: &Setup, transport: &UreqTransport, scopes: &Scopes) -> Step {
-    let mut keeper = Keeper::new(
+    let clock = JumpClock {
+        start: (Instant::now(), SystemTime::now()),
+        ahead_secs: Arc::new(AtomicU64::new(0)),
+    };
+    let source = BlockingSource::new(
+        transport.clone(),
         setup.voucherify.generate_token(scopes)?,
-        KeeperConfig::default(),
-    );
-    let start = SystemTime::now();
-    if !keeper_token(&mut keeper, transport, start)? {
+        SourceConfig::default(),
+    )
+    .with_clock(clock.clone())
+    // Refresh on the caller's thread, so this walk-through sees it happen.
+    .with_inline_refresh();
+    let first = source.token()?;
+    if minted(&source) != 1 {
         return Err("the first ask did not fetch".into());
     }
-    let refresh_at = keeper.current().ok_or("no token")?.refresh_at();
-    if keeper_token(&mut keeper, transport, start + Duration::from_secs(60))? {
+    clock.jump_to(Duration::from_secs(60));
+    source.token()?;
+    if minted(&source) != 0 {
         return Err("a live token was not reused".into());
     }
-    let later = refresh_at + Duration::from_secs(1);
-    if !keeper_token(&mut keeper, transport, later)? {
+    let later = first.refresh_at().duration_since(clock.start.0) + Duration::from_secs(1);
+    clock.jump_to(later);
+    source.token()?;
+    if minted(&source) != 1 {
         return Err("the token was not refreshed ahead of expiry".into());
     }
-    let refreshed_after = later.duration_since(start).unwrap_or_default().as_secs();
     Ok(format!(
-        "reused at +60 s, refreshed at +{refreshed_after} s (900 s tokens)"
+        "reused at +60 s, refreshed at +{} s (900 s tokens)",
+        later.as_secs()
     ))
 }
 

@@ -1,12 +1,13 @@
-//! The synchronous transport: run operations with `UreqTransport`, and let a `TokenSource` reuse,
-//! refresh and put the token on your own requests, from many threads.
+//! The synchronous transport: run operations with `UreqTransport`, and let a `BlockingSource`
+//! reuse, refresh and put the token on your own requests, from many threads; after a 401,
+//! invalidate exactly the token used.
 //!
 //! Run: `cargo run --example sync_ureq --features ureq` (against the local emulator)
 
-use keycard::lifecycle::KeeperConfig;
-use keycard::ureq::{TokenSource, UreqTransport};
+use keycard::lifecycle::SourceConfig;
+use keycard::ureq::UreqTransport;
 use keycard::voucherify::{self, Credentials, Scope, Scopes};
-use keycard::{BaseUrl, SecretKey, Transport};
+use keycard::{BaseUrl, BlockingSource, SecretKey, Transport};
 use std::sync::Arc;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,10 +31,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A token source shared by threads: one token, reused while fresh, refreshed ahead of
     // expiry, with at most one request upstream at a time.
-    let source = Arc::new(TokenSource::new(
+    let source = Arc::new(BlockingSource::new(
         transport,
         api.generate_token(&scopes)?,
-        KeeperConfig::default(),
+        SourceConfig::default(),
     ));
     let code = emulator.voucher_code();
     let handles: Vec<_> = (0..8)
@@ -64,5 +65,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "8 threads, {} token request(s) upstream through the source",
         emulator.hits(keycard_emulator::Route::VoucherifyGenerate) - 1
     );
+
+    // The 401 recipe. `authorize` returns the token it put on the request; when the API answers
+    // 401 (here: the token was revoked meanwhile), invalidate exactly that token and try again.
+    // However many requests saw the 401 at once, one new token is minted.
+    let revoked = source.token()?;
+    source
+        .transport()
+        .run(&api.revoke(revoked.access_token())?)?
+        .into_result()?;
+    let url = format!("{base}/v1/vouchers/{code}");
+    for attempt in 1..=2 {
+        let mut request = http::Request::get(&url).body(Vec::new())?;
+        let used = source.authorize_checked(&mut request, &base)?;
+        let response = source.transport().send(request)?;
+        println!(
+            "attempt {attempt}: GET /v1/vouchers/{code} -> HTTP {}",
+            response.status()
+        );
+        if response.status() != http::StatusCode::UNAUTHORIZED {
+            break;
+        }
+        source.invalidate(&used);
+    }
+    for event in source.drain_events() {
+        println!("keycard: {event}");
+    }
     Ok(())
 }

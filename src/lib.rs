@@ -1,37 +1,94 @@
 //! # keycard
 //!
-//! Access tokens for the Voucherify and Exact Payments APIs: a sans-IO core
-//! ([`keycard_core`], re-exported here) with pluggable transports behind features.
+//! Access tokens for the Voucherify and Exact Payments APIs: a valid token on every outgoing
+//! request, over any transport. A token source ([`BlockingSource`] for threads, [`AsyncSource`]
+//! for async code) reuses the token while it is fresh, refreshes it ahead of expiry in the
+//! background, retries with backoff, makes one fetch for any number of concurrent callers and
+//! invalidates exactly the token a 401 answered:
 //!
-//! | feature   | module              | transport                                             |
-//! |-----------|---------------------|-------------------------------------------------------|
-//! | `ureq`    | [`keycard::ureq`]    | synchronous, on ureq 3 ([`Transport`])               |
-//! | `reqwest` | [`keycard::reqwest`] | asynchronous, on reqwest and tokio ([`AsyncTransport`]) |
+//! ```
+//! use keycard::lifecycle::SourceConfig;
+//! use keycard::voucherify::{self, Credentials, Region, Scope, Scopes};
+//! use keycard::{BlockingSource, SecretKey, Transport, TransportError};
+//!
+//! /// Any blocking transport: `keycard::ureq::UreqTransport` (feature `ureq`), or your own
+//! /// (this one answers every token request itself).
+//! struct Canned;
+//!
+//! impl Transport for Canned {
+//!     fn send(
+//!         &self,
+//!         _request: http::Request<Vec<u8>>,
+//!     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+//!         Ok(http::Response::builder()
+//!             .status(200)
+//!             .header("content-type", "application/json")
+//!             .body(br#"{"access_token":"tok-1","client_id":"a1Bc","expires_at":1738945086,
+//!                      "expires_in":900,"scope":"vouchers","token_type":"Bearer"}"#.to_vec())
+//!             .expect("a valid response"))
+//!     }
+//! }
+//!
+//! let api = voucherify::Api::new(
+//!     Region::Europe.base_url(),
+//!     Credentials::new("my-app-id", SecretKey::new("my-secret-key"))?,
+//! );
+//! let endpoint = api.generate_token(&Scopes::from([Scope::Vouchers]))?;
+//! let source = BlockingSource::new(Canned, endpoint, SourceConfig::default());
+//!
+//! // In any thread: a token on each request, minted, reused and refreshed as needed.
+//! let mut request = http::Request::get("https://api.voucherify.io/v1/vouchers/SUMMER").body(())?;
+//! let used = source.authorize_checked(&mut request, api.base_url())?;
+//! assert!(request.headers()["authorization"].is_sensitive());
+//!
+//! // ... send it. The API answered 401 (the token was revoked)? Invalidate exactly the token
+//! // used: the next call mints a new one (once, however many requests saw the 401).
+//! assert!(source.invalidate(&used));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Underneath is a sans-IO core ([`keycard_core`], re-exported here: operations that build
+//! `http::Request`s and parse `http::Response`s, and the token lifecycle as a state machine)
+//! and the token sources ([`keycard_source`], re-exported as [`source`] and at the top). The
+//! sources need no feature; the transports and the Redis store are behind features:
+//!
+//! | feature   | module              | what                                                    |
+//! |-----------|---------------------|---------------------------------------------------------|
+//! | `ureq`    | [`keycard::ureq`]    | synchronous transport, on ureq 3 ([`Transport`])        |
+//! | `reqwest` | [`keycard::reqwest`] | asynchronous transport, on reqwest and tokio ([`AsyncTransport`]) |
 //! | `redis`   | `keycard::redis`     | a token store shared by a fleet of processes, on Redis  |
+//! | `tokio`   | [`TokioSpawner`]     | background refresh for [`AsyncSource`] on tokio          |
 //!
-//! Both use rustls (no OpenSSL), never follow redirects, hand responses of every status to the
-//! parser, decompress gzip and cap the body after decompression (1 MiB by default). Without
-//! either feature, build requests with the core and send them with anything: see
-//! [`Operation`].
+//! Both transports use rustls (no OpenSSL), never follow redirects, hand responses of every
+//! status to the parser, decompress gzip and cap the body after decompression (1 MiB by
+//! default). Without either feature, send requests with anything: implement [`Transport`] or
+//! [`AsyncTransport`] in a few lines (and wrap it in a source), or run an [`Operation`] by hand.
 //!
 //! [`keycard::ureq`]: crate#feature-ureq
 //! [`keycard::reqwest`]: crate#feature-reqwest
+//! [`TokioSpawner`]: crate#feature-tokio
 //!
 //! ## Feature `ureq`
 //!
 //! `keycard::ureq` is the [`keycard-ureq`](https://docs.rs/keycard-ureq) crate:
-//! `keycard::ureq::UreqTransport::new()` runs any operation with
-//! [`Transport::run`].
+//! `keycard::ureq::UreqTransport::new()` runs any operation with [`Transport::run`], and is
+//! the transport of a [`BlockingSource`].
 //!
 //! ## Feature `reqwest`
 //!
 //! `keycard::reqwest` is the [`keycard-reqwest`](https://docs.rs/keycard-reqwest) crate:
 //! `keycard::reqwest::ReqwestTransport::new()` runs any operation with
-//! [`AsyncTransport::run`].
+//! [`AsyncTransport::run`], and is the transport of an [`AsyncSource`].
+//!
+//! ## Feature `tokio`
+//!
+//! `keycard::TokioSpawner` starts an [`AsyncSource`]'s background refresher on tokio
+//! ([`AsyncSource::with_spawner`](TokenSource::with_spawner)); any other runtime plugs in
+//! through [`Spawn`].
 #![cfg_attr(
     feature = "ureq",
     doc = r#"
-## Example (synchronous)
+## Example: one operation by hand (synchronous)
 
 ```
 use keycard::voucherify::{self, Credentials, Scope, Scopes};
@@ -59,8 +116,16 @@ assert!(token.scope.grants(Scope::Vouchers));
 
 pub use keycard_core::*;
 
-mod store;
-pub use store::{FileStore, FileStoreError};
+/// The token sources (the `keycard-source` crate): [`BlockingSource`], [`AsyncSource`], their
+/// stores and clocks. Its main types are also at the top of this crate.
+pub use keycard_source as source;
+
+#[cfg(feature = "tokio")]
+pub use keycard_source::TokioSpawner;
+pub use keycard_source::{
+    Async, AsyncSource, Blocking, BlockingSource, Clock, FileStore, FileStoreError, Spawn,
+    SystemClock, TokenSource,
+};
 
 /// The synchronous transport on ureq 3: [`ureq::UreqTransport`] (the `keycard-ureq` crate).
 #[cfg(feature = "ureq")]

@@ -5,7 +5,10 @@
 use keycard::reqwest::ReqwestTransport;
 use keycard::ureq::UreqTransport;
 use keycard::voucherify::{self, Credentials};
-use keycard::{exact, ApiKey, AsyncTransport, BaseUrl, Operation, RunError, SecretKey, Transport};
+use keycard::{
+    exact, ApiKey, AsyncTransport, BaseUrl, Operation, RunError, SecretKey, Transport,
+    TransportError,
+};
 use keycard_emulator::Emulator;
 use std::time::Duration;
 
@@ -63,39 +66,18 @@ pub struct Failure {
     pub url: String,
 }
 
-impl From<keycard::ureq::Error> for Failure {
-    fn from(e: keycard::ureq::Error) -> Self {
-        use keycard::ureq::Error as E;
-        let kind = match &e {
-            E::Connect { .. } => Kind::Connect,
-            E::Timeout { .. } => Kind::Timeout,
-            E::BodyTooLarge { cap, .. } => Kind::BodyTooLarge { cap: *cap },
-            E::Tls { .. } => Kind::Tls,
-            E::Io { .. } => Kind::Io,
-            E::Protocol { .. } => Kind::Protocol,
-            E::InvalidRequest { .. } => Kind::InvalidRequest,
-            _ => Kind::Other,
-        };
-        Failure {
-            kind,
-            text: format!("{e} / {e:?}"),
-            url: e.url().to_owned(),
-        }
-    }
-}
-
-impl From<keycard::reqwest::Error> for Failure {
-    fn from(e: keycard::reqwest::Error) -> Self {
-        use keycard::reqwest::Error as E;
-        let kind = match &e {
-            E::Connect { .. } => Kind::Connect,
-            E::Timeout { .. } => Kind::Timeout,
-            E::BodyTooLarge { cap, .. } => Kind::BodyTooLarge { cap: *cap },
-            E::Tls { .. } => Kind::Tls,
-            E::Io { .. } => Kind::Io,
-            E::Protocol { .. } => Kind::Protocol,
-            E::RedirectFollowed { .. } => Kind::RedirectFollowed,
-            E::InvalidRequest { .. } => Kind::InvalidRequest,
+impl From<TransportError> for Failure {
+    fn from(e: TransportError) -> Self {
+        use keycard::TransportErrorKind as K;
+        let kind = match e.kind() {
+            K::Connect => Kind::Connect,
+            K::Timeout => Kind::Timeout,
+            K::BodyTooLarge { cap } => Kind::BodyTooLarge { cap },
+            K::Tls => Kind::Tls,
+            K::Io => Kind::Io,
+            K::Protocol => Kind::Protocol,
+            K::RedirectFollowed => Kind::RedirectFollowed,
+            K::InvalidRequest => Kind::InvalidRequest,
             _ => Kind::Other,
         };
         Failure {
@@ -156,13 +138,11 @@ impl Via {
         O::Error: std::fmt::Debug,
     {
         let result = match self {
-            Via::Ureq(t) => t.run(op).map_err(|e| e.map_transport(Failure::from)),
-            Via::Reqwest(t, rt) => rt
-                .block_on(t.run(op))
-                .map_err(|e| e.map_transport(Failure::from)),
+            Via::Ureq(t) => t.run(op),
+            Via::Reqwest(t, rt) => rt.block_on(t.run(op)),
         };
         result.map_err(|e| match e {
-            RunError::Transport(f) => f,
+            RunError::Transport(f) => Failure::from(f),
             RunError::Parse(p) => panic!("{}: parse error {p:?}", self.name()),
             other => panic!("{}: {other:?}", self.name()),
         })
@@ -207,17 +187,41 @@ impl Via {
     }
 }
 
-/// Maps the transport half of a [`RunError`].
-pub trait MapTransport<T, P> {
-    fn map_transport<U>(self, f: impl FnOnce(T) -> U) -> RunError<U, P>;
+/// The emulator's clock as a token source's: `wall()` is the emulator's time, and `now()` a
+/// monotonic reading that moves with it (advancing the emulator moves both).
+#[derive(Clone)]
+pub struct EmuClock {
+    clock: keycard_emulator::Clock,
+    start: (std::time::Instant, std::time::SystemTime),
 }
 
-impl<T, P> MapTransport<T, P> for RunError<T, P> {
-    fn map_transport<U>(self, f: impl FnOnce(T) -> U) -> RunError<U, P> {
-        match self {
-            RunError::Transport(t) => RunError::Transport(f(t)),
-            RunError::Parse(p) => RunError::Parse(p),
-            _ => unreachable!("RunError grew a variant"),
+impl EmuClock {
+    /// Every `EmuClock` of the process shares one anchor, so their instants compare.
+    pub fn new(emu: &Emulator) -> Self {
+        static ANCHOR: std::sync::OnceLock<(std::time::Instant, std::time::SystemTime)> =
+            std::sync::OnceLock::new();
+        let start = *ANCHOR.get_or_init(|| {
+            (
+                std::time::Instant::now() + Duration::from_secs(3600),
+                std::time::SystemTime::now() + Duration::from_secs(3600),
+            )
+        });
+        EmuClock {
+            clock: emu.clock().clone(),
+            start,
         }
+    }
+}
+
+impl keycard::Clock for EmuClock {
+    fn now(&self) -> std::time::Instant {
+        match self.clock.now().duration_since(self.start.1) {
+            Ok(ahead) => self.start.0 + ahead,
+            Err(behind) => self.start.0 - behind.duration(),
+        }
+    }
+
+    fn wall(&self) -> std::time::SystemTime {
+        self.clock.now()
     }
 }

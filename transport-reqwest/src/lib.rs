@@ -48,14 +48,9 @@
 #![warn(missing_docs)]
 
 mod error;
-mod source;
 mod transport;
 
 pub use error::Error;
-pub use source::{
-    AloneReason, Clock, SourceError, SourceEvent, StoreAction, SystemClock, TokenSource,
-    DEFAULT_WAIT_LIMIT,
-};
 pub use transport::{
     default_tls_config, Builder, ReqwestTransport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
     DEFAULT_TIMEOUT,
