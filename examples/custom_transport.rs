@@ -6,7 +6,7 @@
 //! Run: `cargo run --example custom_transport`
 
 use keycard::voucherify::{self, Credentials, Scope, Scopes};
-use keycard::{BaseUrl, SecretKey, Transport};
+use keycard::{BaseUrl, SecretKey, Transport, TransportError, TransportErrorKind as Kind};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -17,18 +17,48 @@ struct TcpTransport {
 }
 
 impl Transport for TcpTransport {
-    type Error = io::Error;
-
-    fn send(&self, request: http::Request<Vec<u8>>) -> io::Result<http::Response<Vec<u8>>> {
-        let uri = request.uri();
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        // Failures are told in keycard's one vocabulary; the error keeps only the URL's scheme,
+        // host, port and path.
+        let uri = request.uri().clone();
+        let refuse = |detail: &str| TransportError::new(Kind::InvalidRequest, &uri, detail);
         if uri.scheme_str() != Some("http") {
-            return Err(io::Error::other("this example speaks plain http only"));
+            return Err(refuse("this example speaks plain http only"));
         }
-        let host = uri.host().ok_or_else(|| io::Error::other("no host"))?;
+        let host = uri.host().ok_or_else(|| refuse("no host"))?;
         let port = uri.port_u16().unwrap_or(80);
-        let mut stream = TcpStream::connect((host, port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut stream = TcpStream::connect((host, port))
+            .map_err(|e| TransportError::new(Kind::Connect, &uri, e.to_string()))?;
+        let response = self.exchange(&mut stream, request).map_err(|e| {
+            let kind = match e.kind() {
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Kind::Timeout,
+                io::ErrorKind::InvalidData => Kind::Protocol,
+                _ => Kind::Io,
+            };
+            TransportError::new(kind, &uri, e.to_string())
+        })?;
+        if response.body().len() > self.max_body {
+            let cap = self.max_body;
+            return Err(TransportError::new(Kind::BodyTooLarge { cap }, &uri, ""));
+        }
+        Ok(response)
+    }
+}
 
+impl TcpTransport {
+    /// Writes the request on `stream` and reads the whole response.
+    fn exchange(
+        &self,
+        stream: &mut TcpStream,
+        request: http::Request<Vec<u8>>,
+    ) -> io::Result<http::Response<Vec<u8>>> {
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let uri = request.uri();
+        let host = uri.host().unwrap_or_default();
+        let port = uri.port_u16().unwrap_or(80);
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
         let mut head = format!(
             "{} {path} HTTP/1.1\r\nhost: {host}:{port}\r\n",

@@ -10,8 +10,9 @@
 //! | `redis`   | `keycard::redis`     | a token store shared by a fleet of processes, on Redis  |
 //!
 //! Both use rustls (no OpenSSL), never follow redirects, hand responses of every status to the
-//! parser, decompress gzip and cap the body after decompression (1 MiB by default). Without
-//! either feature, build requests with the core and send them with anything: see
+//! parser, decompress gzip and cap the body after decompression (1 MiB by default), and report a
+//! failure to exchange a request as a [`TransportError`], the one vocabulary of every transport.
+//! Without either feature, build requests with the core and send them with anything: see
 //! [`Operation`].
 //!
 //! [`keycard::ureq`]: crate#feature-ureq

@@ -1,5 +1,6 @@
 //! An operation is a value: it builds its request and parses its response. Transports run it.
 
+use crate::TransportError;
 use std::future::Future;
 
 /// One API call: a request to send, and a parser for what comes back.
@@ -21,18 +22,15 @@ pub trait Operation {
 
 /// Sends requests synchronously. Implement [`send`](Self::send); [`run`](Self::run) comes free.
 pub trait Transport {
-    /// Why a request could not be exchanged (connection, timeout, body too large, …).
-    type Error: std::error::Error + Send + Sync + 'static;
-
-    /// Sends one request and returns the whole response, whatever its status.
-    fn send(&self, request: http::Request<Vec<u8>>)
-        -> Result<http::Response<Vec<u8>>, Self::Error>;
+    /// Sends one request and returns the whole response, whatever its status. A failure to
+    /// exchange it (connection, timeout, body too large, …) is a [`TransportError`].
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError>;
 
     /// Runs an operation: builds its request, sends it, parses the response.
-    fn run<O: Operation>(
-        &self,
-        operation: &O,
-    ) -> Result<O::Output, RunError<Self::Error, O::Error>> {
+    fn run<O: Operation>(&self, operation: &O) -> Result<O::Output, RunError<O::Error>> {
         let response = self
             .send(operation.request())
             .map_err(RunError::Transport)?;
@@ -43,20 +41,18 @@ pub trait Transport {
 /// Sends requests asynchronously, on any runtime. Implement [`send`](Self::send);
 /// [`run`](Self::run) comes free.
 pub trait AsyncTransport: Sync {
-    /// Why a request could not be exchanged (connection, timeout, body too large, …).
-    type Error: std::error::Error + Send + Sync + 'static;
-
-    /// Sends one request and returns the whole response, whatever its status.
+    /// Sends one request and returns the whole response, whatever its status. A failure to
+    /// exchange it (connection, timeout, body too large, …) is a [`TransportError`].
     fn send(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send;
 
     /// Runs an operation: builds its request, sends it, parses the response.
     fn run<O: Operation + Sync>(
         &self,
         operation: &O,
-    ) -> impl Future<Output = Result<O::Output, RunError<Self::Error, O::Error>>> + Send {
+    ) -> impl Future<Output = Result<O::Output, RunError<O::Error>>> + Send {
         async move {
             let response = self
                 .send(operation.request())
@@ -70,10 +66,10 @@ pub trait AsyncTransport: Sync {
 /// Running an operation failed before a typed outcome existed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum RunError<T, P> {
+pub enum RunError<P> {
     /// The request could not be exchanged: nothing came back from the API.
     #[error("transport: {0}")]
-    Transport(#[source] T),
+    Transport(#[source] TransportError),
     /// A response came back but could not be read.
     #[error("response: {0}")]
     Parse(#[source] P),

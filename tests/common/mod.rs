@@ -5,7 +5,10 @@
 use keycard::reqwest::ReqwestTransport;
 use keycard::ureq::UreqTransport;
 use keycard::voucherify::{self, Credentials};
-use keycard::{exact, ApiKey, AsyncTransport, BaseUrl, Operation, RunError, SecretKey, Transport};
+use keycard::{
+    exact, ApiKey, AsyncTransport, BaseUrl, Operation, RunError, SecretKey, Transport,
+    TransportError,
+};
 use keycard_emulator::Emulator;
 use std::time::Duration;
 
@@ -41,19 +44,8 @@ pub fn exact_base(emu: &Emulator) -> BaseUrl {
     BaseUrl::parse(&emu.exact_url()).unwrap()
 }
 
-/// What kind of transport error came back, the same for both transports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Connect,
-    Timeout,
-    BodyTooLarge { cap: usize },
-    Tls,
-    Io,
-    Protocol,
-    RedirectFollowed,
-    InvalidRequest,
-    Other,
-}
+/// What kind of transport error came back: one vocabulary for both transports.
+pub use keycard::TransportErrorKind as Kind;
 
 /// A transport error, with its kind and its whole text (`Display` and `Debug`).
 #[derive(Debug)]
@@ -63,43 +55,10 @@ pub struct Failure {
     pub url: String,
 }
 
-impl From<keycard::ureq::Error> for Failure {
-    fn from(e: keycard::ureq::Error) -> Self {
-        use keycard::ureq::Error as E;
-        let kind = match &e {
-            E::Connect { .. } => Kind::Connect,
-            E::Timeout { .. } => Kind::Timeout,
-            E::BodyTooLarge { cap, .. } => Kind::BodyTooLarge { cap: *cap },
-            E::Tls { .. } => Kind::Tls,
-            E::Io { .. } => Kind::Io,
-            E::Protocol { .. } => Kind::Protocol,
-            E::InvalidRequest { .. } => Kind::InvalidRequest,
-            _ => Kind::Other,
-        };
+impl From<TransportError> for Failure {
+    fn from(e: TransportError) -> Self {
         Failure {
-            kind,
-            text: format!("{e} / {e:?}"),
-            url: e.url().to_owned(),
-        }
-    }
-}
-
-impl From<keycard::reqwest::Error> for Failure {
-    fn from(e: keycard::reqwest::Error) -> Self {
-        use keycard::reqwest::Error as E;
-        let kind = match &e {
-            E::Connect { .. } => Kind::Connect,
-            E::Timeout { .. } => Kind::Timeout,
-            E::BodyTooLarge { cap, .. } => Kind::BodyTooLarge { cap: *cap },
-            E::Tls { .. } => Kind::Tls,
-            E::Io { .. } => Kind::Io,
-            E::Protocol { .. } => Kind::Protocol,
-            E::RedirectFollowed { .. } => Kind::RedirectFollowed,
-            E::InvalidRequest { .. } => Kind::InvalidRequest,
-            _ => Kind::Other,
-        };
-        Failure {
-            kind,
+            kind: e.kind(),
             text: format!("{e} / {e:?}"),
             url: e.url().to_owned(),
         }
@@ -156,13 +115,11 @@ impl Via {
         O::Error: std::fmt::Debug,
     {
         let result = match self {
-            Via::Ureq(t) => t.run(op).map_err(|e| e.map_transport(Failure::from)),
-            Via::Reqwest(t, rt) => rt
-                .block_on(t.run(op))
-                .map_err(|e| e.map_transport(Failure::from)),
+            Via::Ureq(t) => t.run(op),
+            Via::Reqwest(t, rt) => rt.block_on(t.run(op)),
         };
         result.map_err(|e| match e {
-            RunError::Transport(f) => f,
+            RunError::Transport(e) => Failure::from(e),
             RunError::Parse(p) => panic!("{}: parse error {p:?}", self.name()),
             other => panic!("{}: {other:?}", self.name()),
         })
@@ -203,21 +160,6 @@ impl Via {
         match self.run(op) {
             Ok(out) => out,
             Err(f) => panic!("{}: transport error {f:?}", self.name()),
-        }
-    }
-}
-
-/// Maps the transport half of a [`RunError`].
-pub trait MapTransport<T, P> {
-    fn map_transport<U>(self, f: impl FnOnce(T) -> U) -> RunError<U, P>;
-}
-
-impl<T, P> MapTransport<T, P> for RunError<T, P> {
-    fn map_transport<U>(self, f: impl FnOnce(T) -> U) -> RunError<U, P> {
-        match self {
-            RunError::Transport(t) => RunError::Transport(f(t)),
-            RunError::Parse(p) => RunError::Parse(p),
-            _ => unreachable!("RunError grew a variant"),
         }
     }
 }

@@ -16,7 +16,7 @@ use keycard_core::lifecycle::{
     Action, AsyncTokenStore, Claim, Fetch, FetchError, FetchId, Keeper, KeeperConfig, LiveToken,
     Mint, MintLock, Progress, Restored, StoreKey, TokenStore,
 };
-use keycard_core::{AsyncTransport, BaseUrl};
+use keycard_core::{AsyncTransport, BaseUrl, TransportError};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -27,9 +27,8 @@ use std::time::{Duration, Instant, SystemTime};
 use store::DynStore;
 
 /// Why a token source gave no token, or refused to authorize a request: the shared
-/// [`keycard_core::lifecycle::SourceError`], whose transport error defaults to this crate's
-/// [`Error`](crate::Error).
-pub type SourceError<E = crate::Error> = keycard_core::lifecycle::SourceError<E>;
+/// [`keycard_core::lifecycle::SourceError`], with keycard-core's [`TransportError`].
+pub type SourceError = keycard_core::lifecycle::SourceError<TransportError>;
 
 /// How long a call waits for a token by default (for another caller's fetch, or for a retry
 /// the server asked for) before it gives up with [`SourceError::TimedOut`].
@@ -228,7 +227,7 @@ where
     /// A token to use now: the cached one while it is fresh (no lock, no allocation, no
     /// suspension), else the one a refresh brings (or the still-valid old one while the
     /// refresh is under way).
-    pub async fn token(&self) -> Result<Arc<LiveToken>, SourceError<T::Error>> {
+    pub async fn token(&self) -> Result<Arc<LiveToken>, SourceError> {
         match self.cached(self.clock.now()) {
             Some(token) => Ok(token),
             None => self.slow_path().await,
@@ -239,10 +238,7 @@ where
     /// cached token is fresh: an atomic load, a time comparison, a reference-count increment and
     /// a header insert, with no lock, no allocation (given room in the header map) and no
     /// suspension.
-    pub async fn authorize<B>(
-        &self,
-        request: &mut http::Request<B>,
-    ) -> Result<(), SourceError<T::Error>> {
+    pub async fn authorize<B>(&self, request: &mut http::Request<B>) -> Result<(), SourceError> {
         if self.authorize_cached(request) {
             return Ok(());
         }
@@ -257,7 +253,7 @@ where
         &self,
         request: &mut http::Request<B>,
         base: &BaseUrl,
-    ) -> Result<(), SourceError<T::Error>> {
+    ) -> Result<(), SourceError> {
         let token = match self.cached(self.clock.now()) {
             Some(token) => token,
             None => self.slow_path().await?,
@@ -364,7 +360,7 @@ where
     }
 
     /// Polls the keeper until it gives a token, fetching when it is this caller's turn.
-    async fn slow_path(&self) -> Result<Arc<LiveToken>, SourceError<T::Error>> {
+    async fn slow_path(&self) -> Result<Arc<LiveToken>, SourceError> {
         let started = Instant::now();
         let deadline = started.checked_add(self.wait_limit);
         let failed_rounds = self.lock().failed_rounds;
@@ -388,7 +384,7 @@ where
         failed_rounds: u64,
         started: Instant,
         deadline: Option<Instant>,
-    ) -> Step<T::Error> {
+    ) -> Step<TransportError> {
         let mut state = self.lock();
         if state.failed_rounds != failed_rounds {
             // A fetch this call waited for failed: share its error rather than start another
@@ -432,7 +428,7 @@ where
     }
 
     /// What follows a fetch: the result for this caller, or `None` to poll again.
-    fn after(&self, turn: Turn<T::Error>) -> Option<Result<Arc<LiveToken>, SourceError<T::Error>>> {
+    fn after(&self, turn: Turn<TransportError>) -> Option<Result<Arc<LiveToken>, SourceError>> {
         let mut state = self.lock();
         state.pump();
         self.publish(&state);
@@ -460,7 +456,7 @@ where
     /// Runs one fetch the keeper asked for: a token from the store if it has a better one,
     /// else the request, sent without the lock. If this future is dropped mid-way, the keeper
     /// is told at once, so that another caller may fetch.
-    async fn fetch(&self, fetch: Fetch) -> Turn<T::Error> {
+    async fn fetch(&self, fetch: Fetch) -> Turn<TransportError> {
         let id = fetch.id;
         let mut guard = Abandon {
             source: self,
@@ -551,8 +547,8 @@ where
     fn report(
         &self,
         id: FetchId,
-        result: Result<http::Response<Vec<u8>>, T::Error>,
-    ) -> Turn<T::Error> {
+        result: Result<http::Response<Vec<u8>>, TransportError>,
+    ) -> Turn<TransportError> {
         let received_at = self.clock.now();
         let mut state = self.lock();
         let progress = match result {
@@ -652,7 +648,7 @@ enum Fleet {
 // Built on the slow path only and consumed at once: not worth boxing the `Fetch`.
 #[allow(clippy::large_enum_variant)]
 enum Step<E> {
-    Done(Result<Arc<LiveToken>, SourceError<E>>),
+    Done(Result<Arc<LiveToken>, keycard_core::lifecycle::SourceError<E>>),
     Fetch(Fetch),
     Wait(EventListener, Duration),
 }
@@ -680,7 +676,7 @@ enum Turn<E> {
     /// Poll again (a retry is scheduled, the old token is served, or the answer was stale).
     Again,
     /// The fetch is over and no valid token is left.
-    Failed(SourceError<E>),
+    Failed(keycard_core::lifecycle::SourceError<E>),
 }
 
 /// Tells the keeper that a fetch will never be answered if the caller unwinds mid-way.

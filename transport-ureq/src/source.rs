@@ -13,7 +13,7 @@ use keycard_core::lifecycle::{
     Action, Claim, Fetch, FetchError, FetchId, Keeper, KeeperConfig, LiveToken, Mint, MintLock,
     Progress, Restored, StoreKey, TokenStore,
 };
-use keycard_core::{BaseUrl, Transport};
+use keycard_core::{BaseUrl, Transport, TransportError};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -21,9 +21,8 @@ use std::time::{Duration, Instant, SystemTime};
 use store::DynStore;
 
 /// Why a token source gave no token, or refused to authorize a request: the shared
-/// [`keycard_core::lifecycle::SourceError`], whose transport error defaults to this crate's
-/// [`Error`](crate::Error).
-pub type SourceError<E = crate::Error> = keycard_core::lifecycle::SourceError<E>;
+/// [`keycard_core::lifecycle::SourceError`], with keycard-core's [`TransportError`].
+pub type SourceError = keycard_core::lifecycle::SourceError<TransportError>;
 
 /// How long a call waits for a token by default (for another caller's fetch, or for a retry
 /// the server asked for) before it gives up with [`SourceError::TimedOut`].
@@ -198,7 +197,7 @@ where
 
     /// A token to use now: the cached one while it is fresh (no lock, no allocation), else the
     /// one a refresh brings (or the still-valid old one while the refresh is under way).
-    pub fn token(&self) -> Result<Arc<LiveToken>, SourceError<T::Error>> {
+    pub fn token(&self) -> Result<Arc<LiveToken>, SourceError> {
         let now = self.clock.now();
         if let Some(token) = self.published.load().as_ref() {
             if self.servable(token, now) {
@@ -211,10 +210,7 @@ where
     /// Puts a token on `request` as its `Authorization` header (marked sensitive). While the
     /// cached token is fresh: an atomic load, a time comparison, a reference-count increment and
     /// a header insert, with no lock and no allocation (given room in the header map).
-    pub fn authorize<B>(
-        &self,
-        request: &mut http::Request<B>,
-    ) -> Result<(), SourceError<T::Error>> {
+    pub fn authorize<B>(&self, request: &mut http::Request<B>) -> Result<(), SourceError> {
         let now = self.clock.now();
         if let Some(token) = self.published.load().as_ref() {
             if self.servable(token, now) {
@@ -233,7 +229,7 @@ where
         &self,
         request: &mut http::Request<B>,
         base: &BaseUrl,
-    ) -> Result<(), SourceError<T::Error>> {
+    ) -> Result<(), SourceError> {
         let now = self.clock.now();
         if let Some(token) = self.published.load().as_ref() {
             if self.servable(token, now) {
@@ -319,7 +315,7 @@ where
     }
 
     /// Polls the keeper until it gives a token, fetching when it is this caller's turn.
-    fn slow_path(&self) -> Result<Arc<LiveToken>, SourceError<T::Error>> {
+    fn slow_path(&self) -> Result<Arc<LiveToken>, SourceError> {
         let started = Instant::now();
         let deadline = started.checked_add(self.wait_limit);
         let mut state = self.lock();
@@ -393,7 +389,7 @@ where
 
     /// Runs one fetch the keeper asked for: a token from the store if it has a better one,
     /// else the request. Takes the lock only to report.
-    fn fetch(&self, fetch: Fetch) -> Turn<T::Error> {
+    fn fetch(&self, fetch: Fetch) -> Turn<TransportError> {
         let id = fetch.id;
         let mut guard = Abandon {
             source: self,
@@ -428,8 +424,8 @@ where
     fn report(
         &self,
         id: FetchId,
-        result: Result<http::Response<Vec<u8>>, T::Error>,
-    ) -> Turn<T::Error> {
+        result: Result<http::Response<Vec<u8>>, TransportError>,
+    ) -> Turn<TransportError> {
         let received_at = self.clock.now();
         let mut state = self.lock();
         let progress = match result {
@@ -588,7 +584,7 @@ enum Turn<E> {
     /// Poll again (a retry is scheduled, the old token is served, or the answer was stale).
     Again,
     /// The fetch is over and no valid token is left.
-    Failed(SourceError<E>),
+    Failed(keycard_core::lifecycle::SourceError<E>),
 }
 
 /// Tells the keeper that a fetch will never be answered if the caller unwinds mid-way.
