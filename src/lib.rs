@@ -61,8 +61,10 @@
 //!
 //! Both transports use rustls (no OpenSSL), never follow redirects, hand responses of every
 //! status to the parser, decompress gzip and cap the body after decompression (1 MiB by
-//! default). Without either feature, send requests with anything: implement [`Transport`] or
-//! [`AsyncTransport`] in a few lines (and wrap it in a source), or run an [`Operation`] by hand.
+//! default), and report a failure to exchange a request as a [`TransportError`], the one
+//! vocabulary of every transport. Without either feature, send requests with anything:
+//! implement [`Transport`] or [`AsyncTransport`] in a few lines (and wrap it in a source), or
+//! run an [`Operation`] by hand.
 //!
 //! [`keycard::ureq`]: crate#feature-ureq
 //! [`keycard::reqwest`]: crate#feature-reqwest

@@ -267,10 +267,7 @@ fn redirect_comes_back_to_the_parser_and_is_not_followed() {
 
 #[test]
 fn nothing_listening_is_a_connect_error() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = keycard_testkit::server::closed_port();
     let api = keycard::voucherify::Api::new(
         keycard::BaseUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
         keycard::voucherify::Credentials::new("app", keycard::SecretKey::new("s3cr3t-k3y"))

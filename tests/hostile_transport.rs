@@ -14,13 +14,13 @@ use keycard::ureq::UreqTransport;
 use keycard::voucherify::{Scope, Scopes};
 use keycard::{BaseUrl, SecretKey, Typed, Untyped};
 use keycard_emulator::{Fault, Route};
+use keycard_testkit::server::{keep_request, Server};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 // ---- a counting allocator --------------------------------------------------------------------
@@ -208,85 +208,6 @@ fn a_body_just_under_the_cap_is_read_with_memory_near_its_size() {
 
 // ---- hand-made hostile servers ----------------------------------------------------------------
 
-/// A server on 127.0.0.1 that runs `behave` on each connection it accepts (each on its own
-/// thread) until `deadline` has passed. Counts the connections and keeps what each sent.
-struct Server {
-    base: String,
-    connections: Arc<AtomicUsize>,
-    received: Arc<Mutex<Vec<u8>>>,
-    _accepting: JoinHandle<()>,
-}
-
-impl Server {
-    fn start(
-        deadline: Duration,
-        behave: impl Fn(TcpStream, &Mutex<Vec<u8>>) + Send + Sync + 'static,
-    ) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let connections = Arc::new(AtomicUsize::new(0));
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let behave = Arc::new(behave);
-        let (count, kept) = (connections.clone(), received.clone());
-        let accepting = std::thread::spawn(move || {
-            let until = Instant::now() + deadline;
-            while Instant::now() < until {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        count.fetch_add(1, Ordering::SeqCst);
-                        stream.set_nonblocking(false).unwrap();
-                        let (behave, kept) = (behave.clone(), kept.clone());
-                        std::thread::spawn(move || behave(stream, &kept));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Server {
-            base,
-            connections,
-            received,
-            _accepting: accepting,
-        }
-    }
-
-    fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
-    }
-
-    fn received(&self) -> Vec<u8> {
-        self.received.lock().unwrap().clone()
-    }
-}
-
-/// Reads the request (the head up to the blank line, then a body of its `Content-Length`),
-/// keeping it. Reading it all lets the server close with a clean FIN rather than a reset.
-fn read_head(stream: &mut TcpStream, kept: &Mutex<Vec<u8>>) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
-        match stream.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => break,
-        }
-    }
-    let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
-    let length = text
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; length.min(64 * 1024)];
-    let _ = stream.read_exact(&mut body);
-    let mut kept = kept.lock().unwrap();
-    kept.extend_from_slice(&head);
-    kept.extend_from_slice(&body);
-}
-
 /// Writes `bytes` one at a time, `every` apart, until the client goes away or `limit` passes.
 fn drip(stream: &mut TcpStream, bytes: impl Iterator<Item = u8>, every: Duration, limit: Duration) {
     let until = Instant::now() + limit;
@@ -312,7 +233,7 @@ fn assert_within_bound(name: &str, started: Instant) {
 #[test]
 fn headers_that_drip_forever_time_out_within_the_bound() {
     let server = Server::start(Duration::from_secs(30), |mut stream, kept| {
-        read_head(&mut stream, kept);
+        keep_request(&mut stream, kept);
         let head = b"HTTP/1.1 200 OK\r\nX-Slow: ".iter().copied();
         let forever = head.chain(std::iter::repeat(b'a'));
         drip(
@@ -322,7 +243,7 @@ fn headers_that_drip_forever_time_out_within_the_bound() {
             Duration::from_secs(20),
         );
     });
-    let generate = generate_at(&server.base);
+    let generate = generate_at(&server.url);
     for via in Via::both() {
         let name = via.name();
         let started = Instant::now();
@@ -336,7 +257,7 @@ fn headers_that_drip_forever_time_out_within_the_bound() {
 #[test]
 fn a_body_that_drips_forever_times_out_within_the_bound() {
     let server = Server::start(Duration::from_secs(30), |mut stream, kept| {
-        read_head(&mut stream, kept);
+        keep_request(&mut stream, kept);
         let _ = stream.write_all(
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n",
         );
@@ -347,7 +268,7 @@ fn a_body_that_drips_forever_times_out_within_the_bound() {
             Duration::from_secs(20),
         );
     });
-    let generate = generate_at(&server.base);
+    let generate = generate_at(&server.url);
     for via in Via::both() {
         let name = via.name();
         let started = Instant::now();
@@ -361,7 +282,7 @@ fn a_body_that_drips_forever_times_out_within_the_bound() {
 #[test]
 fn endless_headers_are_refused_with_memory_bounded() {
     let server = Server::start(Duration::from_secs(30), |mut stream, kept| {
-        read_head(&mut stream, kept);
+        keep_request(&mut stream, kept);
         let until = Instant::now() + Duration::from_secs(10);
         if stream.write_all(b"HTTP/1.1 200 OK\r\n").is_err() {
             return;
@@ -369,7 +290,7 @@ fn endless_headers_are_refused_with_memory_bounded() {
         let line = format!("X-Filler: {}\r\n", "b".repeat(1000));
         while Instant::now() < until && stream.write_all(line.as_bytes()).is_ok() {}
     });
-    let generate = generate_at(&server.base);
+    let generate = generate_at(&server.url);
     for via in Via::both() {
         let name = via.name();
         let started = Instant::now();
@@ -397,7 +318,7 @@ fn a_connection_reset_mid_body_is_an_io_error() {
         std::thread::sleep(Duration::from_millis(200));
         drop(stream);
     });
-    let generate = generate_at(&server.base);
+    let generate = generate_at(&server.url);
     for via in Via::both() {
         let name = via.name();
         let started = Instant::now();
@@ -411,10 +332,10 @@ fn a_connection_reset_mid_body_is_an_io_error() {
 #[test]
 fn a_server_that_closes_without_answering_is_an_io_error() {
     let server = Server::start(Duration::from_secs(30), |mut stream, kept| {
-        read_head(&mut stream, kept);
+        keep_request(&mut stream, kept);
         drop(stream);
     });
-    let generate = generate_at(&server.base);
+    let generate = generate_at(&server.url);
     for via in Via::both() {
         let name = via.name();
         let failure = via.fail(&generate);
@@ -429,11 +350,11 @@ fn a_server_that_closes_without_answering_is_an_io_error() {
 #[test]
 fn a_server_that_is_not_http_is_a_protocol_error() {
     let server = Server::start(Duration::from_secs(30), |mut stream, kept| {
-        read_head(&mut stream, kept);
+        keep_request(&mut stream, kept);
         let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
         std::thread::sleep(Duration::from_millis(200));
     });
-    let generate = generate_at(&server.base);
+    let generate = generate_at(&server.url);
     for via in Via::both() {
         let name = via.name();
         let failure = via.fail(&generate);
@@ -447,7 +368,7 @@ fn a_server_that_is_not_http_is_a_protocol_error() {
 /// A listener that must never be reached: it records any connection.
 fn bystander() -> Server {
     Server::start(Duration::from_secs(30), |mut stream, kept| {
-        read_head(&mut stream, kept);
+        keep_request(&mut stream, kept);
         let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\n\r\n");
     })
 }
@@ -463,7 +384,7 @@ fn an_emulator_redirect_to_another_origin_is_not_followed_and_sends_nothing_ther
     let order = exact(&emu)
         .create_order_access_token(emu.exact_order_id())
         .unwrap();
-    let target = format!("{}/v1/oauth/token", elsewhere.base);
+    let target = format!("{}/v1/oauth/token", elsewhere.url);
     for via in Via::both() {
         let name = via.name();
         emu.inject(
@@ -496,13 +417,13 @@ fn an_emulator_redirect_to_another_origin_is_not_followed_and_sends_nothing_ther
 #[test]
 fn every_redirect_status_to_another_origin_comes_back_unfollowed() {
     let elsewhere = bystander();
-    let location = format!("{}/steal", elsewhere.base);
+    let location = format!("{}/steal", elsewhere.url);
     let statuses = [301u16, 302, 303, 307, 308];
     let server = {
         let location = location.clone();
         let next = Arc::new(AtomicUsize::new(0));
         Server::start(Duration::from_secs(30), move |mut stream, kept| {
-            read_head(&mut stream, kept);
+            keep_request(&mut stream, kept);
             let status = statuses[next.fetch_add(1, Ordering::SeqCst) % statuses.len()];
             let _ = write!(
                 stream,
@@ -510,7 +431,7 @@ fn every_redirect_status_to_another_origin_comes_back_unfollowed() {
             );
         })
     };
-    let generate = generate_at(&server.base);
+    let generate = generate_at(&server.url);
     for via in Via::both() {
         let name = via.name();
         let mut seen = Vec::new();

@@ -431,12 +431,10 @@ struct OnTokio {
 }
 
 impl AsyncTransport for OnTokio {
-    type Error = keycard::reqwest::Error;
-
     fn send(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, Self::Error>> + Send {
+    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, keycard::TransportError>> + Send {
         let transport = self.transport.clone();
         let task = self
             .runtime

@@ -437,11 +437,6 @@ fn leaky_url(port: u16) -> String {
     format!("http://user:{CANARY}@127.0.0.1:{port}/v1/oauth/token?access_token={CANARY}")
 }
 
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 fn leaky_request(url: &str) -> http::Request<Vec<u8>> {
     http::Request::post(url)
         .header("x-app-token", CANARY)
@@ -471,16 +466,16 @@ fn transport_errors_and_sources_never_print_a_secret() {
         .enable_all()
         .build()
         .unwrap();
-    let port = closed_port();
+    let port = keycard_testkit::server::closed_port();
     let error = ureq.send(leaky_request(&leaky_url(port))).unwrap_err();
-    sweep.error("keycard_ureq::Error (connect)", &error);
+    sweep.error("TransportError from ureq (connect)", &error);
     let error = runtime
         .block_on(keycard::AsyncTransport::send(
             &reqwest,
             leaky_request(&leaky_url(port)),
         ))
         .unwrap_err();
-    sweep.error("keycard_reqwest::Error (connect)", &error);
+    sweep.error("TransportError from reqwest (connect)", &error);
     for fault in [
         keycard_emulator::Fault::StallHeaders,
         keycard_emulator::Fault::TruncatedBody,
@@ -496,12 +491,12 @@ fn transport_errors_and_sources_never_print_a_secret() {
             1,
         );
         match ureq.send(leaky_request(&url)) {
-            Err(error) => sweep.error("keycard_ureq::Error", &error),
+            Err(error) => sweep.error("TransportError from ureq", &error),
             Ok(response) => sweep.debug("ureq response", &response.status()),
         }
         emu.inject(keycard_emulator::Route::VoucherifyGenerate, fault, 1);
         match runtime.block_on(keycard::AsyncTransport::send(&reqwest, leaky_request(&url))) {
-            Err(error) => sweep.error("keycard_reqwest::Error", &error),
+            Err(error) => sweep.error("TransportError from reqwest", &error),
             Ok(response) => sweep.debug("reqwest response", &response.status()),
         }
     }

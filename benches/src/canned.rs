@@ -2,7 +2,7 @@
 //! what the hot-path benchmark needs to put a live token in a token source.
 
 use crate::fixtures::{json_response, SPEC_EXAMPLE};
-use keycard_core::{AsyncTransport, Transport};
+use keycard_core::{AsyncTransport, Transport, TransportError};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Answers `200` with [`SPEC_EXAMPLE`] (a token that lives 900 s), counting requests.
@@ -19,24 +19,20 @@ impl Canned {
 }
 
 impl Transport for Canned {
-    type Error = std::io::Error;
-
     fn send(
         &self,
         _request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, Self::Error> {
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         Ok(json_response(SPEC_EXAMPLE))
     }
 }
 
 impl AsyncTransport for Canned {
-    type Error = std::io::Error;
-
     async fn send(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, Self::Error> {
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
         Transport::send(self, request)
     }
 }

@@ -44,6 +44,7 @@ mod response;
 mod retry_after;
 pub mod scope;
 mod secret;
+mod transport_config;
 mod transport_error;
 pub mod voucherify;
 
@@ -54,4 +55,5 @@ pub use response::{ApiError, RawResponse, Response, Typed, Untyped};
 pub use retry_after::RetryAfter;
 pub use scope::{ScopeSet, Vocabulary};
 pub use secret::{AccessToken, ApiKey, Password, SecretKey};
+pub use transport_config::TransportConfig;
 pub use transport_error::{TransportError, TransportErrorKind};

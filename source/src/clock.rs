@@ -26,3 +26,16 @@ impl Clock for SystemClock {
         SystemTime::now()
     }
 }
+
+impl<C: Clock + ?Sized> Clock for std::sync::Arc<C>
+where
+    std::sync::Arc<C>: Send + Sync + 'static,
+{
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
+
+    fn wall(&self) -> SystemTime {
+        (**self).wall()
+    }
+}

@@ -44,19 +44,8 @@ pub fn exact_base(emu: &Emulator) -> BaseUrl {
     BaseUrl::parse(&emu.exact_url()).unwrap()
 }
 
-/// What kind of transport error came back, the same for both transports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Connect,
-    Timeout,
-    BodyTooLarge { cap: usize },
-    Tls,
-    Io,
-    Protocol,
-    RedirectFollowed,
-    InvalidRequest,
-    Other,
-}
+/// What kind of transport error came back: one vocabulary for both transports.
+pub use keycard::TransportErrorKind as Kind;
 
 /// A transport error, with its kind and its whole text (`Display` and `Debug`).
 #[derive(Debug)]
@@ -68,20 +57,8 @@ pub struct Failure {
 
 impl From<TransportError> for Failure {
     fn from(e: TransportError) -> Self {
-        use keycard::TransportErrorKind as K;
-        let kind = match e.kind() {
-            K::Connect => Kind::Connect,
-            K::Timeout => Kind::Timeout,
-            K::BodyTooLarge { cap } => Kind::BodyTooLarge { cap },
-            K::Tls => Kind::Tls,
-            K::Io => Kind::Io,
-            K::Protocol => Kind::Protocol,
-            K::RedirectFollowed => Kind::RedirectFollowed,
-            K::InvalidRequest => Kind::InvalidRequest,
-            _ => Kind::Other,
-        };
         Failure {
-            kind,
+            kind: e.kind(),
             text: format!("{e} / {e:?}"),
             url: e.url().to_owned(),
         }
@@ -142,7 +119,7 @@ impl Via {
             Via::Reqwest(t, rt) => rt.block_on(t.run(op)),
         };
         result.map_err(|e| match e {
-            RunError::Transport(f) => Failure::from(f),
+            RunError::Transport(e) => Failure::from(e),
             RunError::Parse(p) => panic!("{}: parse error {p:?}", self.name()),
             other => panic!("{}: {other:?}", self.name()),
         })

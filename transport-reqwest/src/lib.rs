@@ -8,8 +8,9 @@
 //! It adds only what a network needs: a connect timeout and an overall timeout, no automatic
 //! redirects, gzip decompression, a cap on the body counted *after* decompression and enforced
 //! chunk by chunk (so a gzip bomb stops at the cap), and HTTPS through rustls with *ring* (no
-//! OpenSSL). Failures to exchange a request are an [`Error`] that says what the caller can do
-//! and holds no secret.
+//! OpenSSL). Failures to exchange a request are a
+//! [`TransportError`](keycard_core::TransportError), keycard-core's one vocabulary for every
+//! transport, that says what the caller can do and holds no secret.
 //!
 //! ```
 //! use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
@@ -50,7 +51,6 @@
 mod error;
 mod transport;
 
-pub use error::Error;
 pub use transport::{
     default_tls_config, Builder, ReqwestTransport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
     DEFAULT_TIMEOUT,

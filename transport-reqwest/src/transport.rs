@@ -1,17 +1,17 @@
 //! [`ReqwestTransport`] and its [`Builder`].
 
-use crate::Error;
-use keycard_core::AsyncTransport;
+use crate::error;
+use keycard_core::{AsyncTransport, TransportConfig, TransportError, TransportErrorKind};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The default connect timeout: 10 seconds.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = TransportConfig::DEFAULT_CONNECT_TIMEOUT;
 /// The default overall timeout for one exchange, from connecting to the last body byte: 30 s.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT: Duration = TransportConfig::DEFAULT_TIMEOUT;
 /// The default cap on a response body, counted after decompression: 1 MiB.
-pub const DEFAULT_MAX_BODY_SIZE: usize = 1024 * 1024;
+pub const DEFAULT_MAX_BODY_SIZE: usize = TransportConfig::DEFAULT_MAX_BODY_SIZE;
 
 /// Runs keycard operations asynchronously over reqwest.
 ///
@@ -59,7 +59,7 @@ impl ReqwestTransport {
     /// Build the client with `redirect(reqwest::redirect::Policy::none())`: reqwest follows up
     /// to 10 redirects by default, which would send the request (credentials included) to
     /// wherever a `Location` points. A response that came from a followed redirect is refused
-    /// with [`Error::RedirectFollowed`] rather than handed to the parser, but by then the
+    /// with [`TransportErrorKind::RedirectFollowed`] rather than handed to the parser, but by then the
     /// redirect has happened. Give the client a `timeout` too: reqwest's default is none.
     /// Non-2xx responses need nothing: reqwest returns them as responses.
     ///
@@ -73,16 +73,7 @@ impl ReqwestTransport {
         }
     }
 
-    /// The same transport with another body cap, in bytes, counted after decompression.
-    pub fn with_max_body_size(mut self, bytes: usize) -> Self {
-        self.max_body_size = bytes;
-        self
-    }
-
-    /// The body cap, in bytes, counted after decompression.
-    pub fn max_body_size(&self) -> usize {
-        self.max_body_size
-    }
+    keycard_core::transport_body_cap_methods!(max_body_size);
 
     /// The underlying client.
     pub fn client(&self) -> &reqwest::Client {
@@ -92,39 +83,37 @@ impl ReqwestTransport {
     async fn exchange(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, Error> {
-        let url = redacted_url(request.uri());
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let uri = request.uri().clone();
         let request =
-            reqwest::Request::try_from(request).map_err(|e| Error::from_reqwest(url.clone(), e))?;
+            reqwest::Request::try_from(request).map_err(|e| error::from_reqwest(&uri, e))?;
         let sent_to = request.url().clone();
         let mut response = self
             .client
             .execute(request)
             .await
-            .map_err(|e| Error::from_reqwest(url.clone(), e))?;
+            .map_err(|e| error::from_reqwest(&uri, e))?;
         if !same_target(response.url(), &sent_to) {
-            return Err(Error::RedirectFollowed {
-                url,
-                location: redacted_reqwest_url(response.url()),
-            });
+            return Err(error::redirect_followed(&uri, response.url()));
         }
         let cap = self.max_body_size;
+        let too_large = || TransportError::new(TransportErrorKind::BodyTooLarge { cap }, &uri, "");
         // Without decompression the length may be known up front (reqwest drops it when it
         // decompresses).
         if response
             .content_length()
             .is_some_and(|length| length > cap as u64)
         {
-            return Err(Error::BodyTooLarge { url, cap });
+            return Err(too_large());
         }
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| Error::from_reqwest(url.clone(), e))?
+            .map_err(|e| error::from_reqwest(&uri, e))?
         {
             if chunk.len() > cap - body.len() {
-                return Err(Error::BodyTooLarge { url, cap });
+                return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
@@ -137,12 +126,10 @@ impl ReqwestTransport {
 }
 
 impl AsyncTransport for ReqwestTransport {
-    type Error = Error;
-
     fn send(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, Error>> + Send {
+    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send {
         self.exchange(request)
     }
 }
@@ -158,60 +145,22 @@ impl AsyncTransport for ReqwestTransport {
 ///     .max_body_size(64 * 1024)
 ///     .build()?;
 /// assert_eq!(transport.max_body_size(), 64 * 1024);
-/// # Ok::<(), keycard_reqwest::Error>(())
+/// # Ok::<(), keycard_core::TransportError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct Builder {
-    connect_timeout: Duration,
-    timeout: Duration,
-    max_body_size: usize,
-    user_agent: Option<String>,
+    config: TransportConfig,
     tls: Option<rustls::ClientConfig>,
-}
-
-impl Default for Builder {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl Builder {
     /// The defaults: [`DEFAULT_CONNECT_TIMEOUT`], [`DEFAULT_TIMEOUT`], [`DEFAULT_MAX_BODY_SIZE`].
     pub fn new() -> Self {
-        Self {
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
-            max_body_size: DEFAULT_MAX_BODY_SIZE,
-            user_agent: None,
-            tls: None,
-        }
+        Self::default()
     }
 
-    /// How long to wait for a connection (DNS, TCP and TLS handshakes).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// How long one exchange may take in all, from sending to the last byte of the body.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The cap on a response body, in bytes, counted after decompression. A larger body gives
-    /// [`Error::BodyTooLarge`], and no more than the cap is ever buffered.
-    pub fn max_body_size(mut self, bytes: usize) -> Self {
-        self.max_body_size = bytes;
-        self
-    }
-
-    /// The `User-Agent` header (default: `keycard-reqwest/VERSION`).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
+    keycard_core::transport_config_setters!(config, "keycard-reqwest/VERSION");
 
     /// Your own rustls configuration (for example with a corporate root certificate), instead
     /// of the default: *ring*, TLS 1.2 and 1.3, the Mozilla roots from `webpki-roots`.
@@ -220,25 +169,25 @@ impl Builder {
         self
     }
 
-    /// The transport, or [`Error::Client`] if reqwest cannot build its client.
-    pub fn build(self) -> Result<ReqwestTransport, Error> {
+    /// The transport, or a [`TransportErrorKind::ClientBuild`] error if reqwest cannot build its
+    /// client.
+    pub fn build(self) -> Result<ReqwestTransport, TransportError> {
         let tls = self.tls.unwrap_or_else(default_tls_config);
         let user_agent = self
+            .config
             .user_agent
             .unwrap_or_else(|| concat!("keycard-reqwest/", env!("CARGO_PKG_VERSION")).to_owned());
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
+            .connect_timeout(self.config.connect_timeout)
+            .timeout(self.config.timeout)
             .user_agent(user_agent)
             .build()
-            .map_err(|e| Error::Client {
-                detail: e.without_url().to_string(),
-            })?;
+            .map_err(error::client_build)?;
         Ok(ReqwestTransport {
             client,
-            max_body_size: self.max_body_size,
+            max_body_size: self.config.max_body_size,
         })
     }
 }
@@ -280,22 +229,4 @@ fn same_target(final_url: &reqwest::Url, sent_to: &reqwest::Url) -> bool {
         && final_url.host_str() == sent_to.host_str()
         && final_url.port_or_known_default() == sent_to.port_or_known_default()
         && final_url.path() == sent_to.path()
-}
-
-/// Scheme, host, port and path: no user info, no query (they may hold secrets).
-pub(crate) fn redacted_url(uri: &http::Uri) -> String {
-    let scheme = uri.scheme_str().unwrap_or("http");
-    let host = uri.host().unwrap_or("");
-    match uri.port_u16() {
-        Some(port) => format!("{scheme}://{host}:{port}{}", uri.path()),
-        None => format!("{scheme}://{host}{}", uri.path()),
-    }
-}
-
-fn redacted_reqwest_url(url: &reqwest::Url) -> String {
-    let host = url.host_str().unwrap_or("");
-    match url.port() {
-        Some(port) => format!("{}://{host}:{port}{}", url.scheme(), url.path()),
-        None => format!("{}://{host}{}", url.scheme(), url.path()),
-    }
 }

@@ -7,7 +7,8 @@
 //! It adds only what a network needs: a connect timeout and an overall timeout, no automatic
 //! redirects, gzip decompression, a cap on the body counted *after* decompression (so a gzip bomb
 //! stops at the cap), and HTTPS through rustls (no OpenSSL). Failures to exchange a request are
-//! an [`Error`] that says what the caller can do and holds no secret.
+//! a [`TransportError`](keycard_core::TransportError), keycard-core's one vocabulary for every
+//! transport, that says what the caller can do and holds no secret.
 //!
 //! ```
 //! use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
@@ -41,7 +42,6 @@
 mod error;
 mod transport;
 
-pub use error::Error;
 pub use transport::{
     Builder, UreqTransport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT,
 };

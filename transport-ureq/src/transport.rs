@@ -1,17 +1,17 @@
 //! [`UreqTransport`] and its [`Builder`].
 
-use crate::Error;
-use keycard_core::Transport;
+use crate::error;
+use keycard_core::{Transport, TransportConfig, TransportError, TransportErrorKind};
 use std::io::Read;
 use std::time::Duration;
 use ureq::Agent;
 
 /// The default connect timeout: 10 seconds.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = TransportConfig::DEFAULT_CONNECT_TIMEOUT;
 /// The default overall timeout for one exchange, from connecting to the last body byte: 30 s.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT: Duration = TransportConfig::DEFAULT_TIMEOUT;
 /// The default cap on a response body, counted after decompression: 1 MiB.
-pub const DEFAULT_MAX_BODY_SIZE: usize = 1024 * 1024;
+pub const DEFAULT_MAX_BODY_SIZE: usize = TransportConfig::DEFAULT_MAX_BODY_SIZE;
 
 /// Runs keycard operations synchronously over ureq 3.
 ///
@@ -58,16 +58,7 @@ impl UreqTransport {
         }
     }
 
-    /// The same transport with another body cap, in bytes, counted after decompression.
-    pub fn with_max_body_size(mut self, bytes: usize) -> Self {
-        self.max_body_size = bytes;
-        self
-    }
-
-    /// The body cap, in bytes, counted after decompression.
-    pub fn max_body_size(&self) -> usize {
-        self.max_body_size
-    }
+    keycard_core::transport_body_cap_methods!(max_body_size);
 
     /// The underlying agent.
     pub fn agent(&self) -> &Agent {
@@ -76,10 +67,11 @@ impl UreqTransport {
 }
 
 impl Transport for UreqTransport {
-    type Error = Error;
-
-    fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
-        let url = redacted_url(request.uri());
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let uri = request.uri().clone();
         let request = self
             .agent
             .configure_request(request)
@@ -90,9 +82,10 @@ impl Transport for UreqTransport {
         let response = self
             .agent
             .run(request)
-            .map_err(|e| Error::from_ureq(url.clone(), e))?;
+            .map_err(|e| error::from_ureq(&uri, e))?;
         let (parts, body) = response.into_parts();
         let cap = self.max_body_size;
+        let too_large = || TransportError::new(TransportErrorKind::BodyTooLarge { cap }, &uri, "");
         // ureq drops `Content-Length` when it decompresses, so one still here is the real size.
         let declared = parts
             .headers
@@ -100,16 +93,16 @@ impl Transport for UreqTransport {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         if declared.is_some_and(|length| length > cap as u64) {
-            return Err(Error::BodyTooLarge { url, cap });
+            return Err(too_large());
         }
         // ureq's own limit counts the bytes on the wire (before decompression); count after.
         let mut reader = body.into_with_config().reader().take(cap as u64 + 1);
         let mut bytes = Vec::new();
         reader
             .read_to_end(&mut bytes)
-            .map_err(|e| Error::from_io(url.clone(), e))?;
+            .map_err(|e| error::from_io(&uri, e))?;
         if bytes.len() > cap {
-            return Err(Error::BodyTooLarge { url, cap });
+            return Err(too_large());
         }
         Ok(http::Response::from_parts(parts, bytes))
     }
@@ -127,65 +120,29 @@ impl Transport for UreqTransport {
 ///     .build();
 /// assert_eq!(transport.max_body_size(), 64 * 1024);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct Builder {
-    connect_timeout: Duration,
-    timeout: Duration,
-    max_body_size: usize,
-    user_agent: Option<String>,
-}
-
-impl Default for Builder {
-    fn default() -> Self {
-        Self::new()
-    }
+    config: TransportConfig,
 }
 
 impl Builder {
     /// The defaults: [`DEFAULT_CONNECT_TIMEOUT`], [`DEFAULT_TIMEOUT`], [`DEFAULT_MAX_BODY_SIZE`].
     pub fn new() -> Self {
-        Self {
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
-            max_body_size: DEFAULT_MAX_BODY_SIZE,
-            user_agent: None,
-        }
+        Self::default()
     }
 
-    /// How long to wait for a connection (DNS, TCP and TLS handshakes).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// How long one exchange may take in all, from connecting to the last byte of the body.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The cap on a response body, in bytes, counted after decompression. A larger body gives
-    /// [`Error::BodyTooLarge`], and no more than the cap is ever held in memory.
-    pub fn max_body_size(mut self, bytes: usize) -> Self {
-        self.max_body_size = bytes;
-        self
-    }
-
-    /// The `User-Agent` header (default: `keycard-ureq/VERSION`).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
+    keycard_core::transport_config_setters!(config, "keycard-ureq/VERSION");
 
     /// The transport.
     pub fn build(self) -> UreqTransport {
         let user_agent = self
+            .config
             .user_agent
             .unwrap_or_else(|| concat!("keycard-ureq/", env!("CARGO_PKG_VERSION")).to_owned());
         let agent: Agent = Agent::config_builder()
-            .timeout_connect(Some(self.connect_timeout))
-            .timeout_global(Some(self.timeout))
+            .timeout_connect(Some(self.config.connect_timeout))
+            .timeout_global(Some(self.config.timeout))
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
@@ -194,17 +151,7 @@ impl Builder {
             .into();
         UreqTransport {
             agent,
-            max_body_size: self.max_body_size,
+            max_body_size: self.config.max_body_size,
         }
-    }
-}
-
-/// Scheme, host, port and path: no user info, no query (they may hold secrets).
-pub(crate) fn redacted_url(uri: &http::Uri) -> String {
-    let scheme = uri.scheme_str().unwrap_or("http");
-    let host = uri.host().unwrap_or("");
-    match uri.port_u16() {
-        Some(port) => format!("{scheme}://{host}:{port}{}", uri.path()),
-        None => format!("{scheme}://{host}{}", uri.path()),
     }
 }

@@ -1,168 +1,23 @@
-//! What the transport does with what comes over the wire, against a one-shot server on
-//! 127.0.0.1.
+//! What the transport does with what comes over the wire, against one-shot servers on
+//! 127.0.0.1: the wire suite every keycard transport passes, and what only ureq has.
 
-mod server;
+use keycard_testkit::wire;
+use keycard_ureq::{ureq, UreqTransport};
+use std::time::Duration;
 
-use keycard_core::Transport;
-use keycard_ureq::{ureq, Error, UreqTransport};
-use server::{corrupt_gzip, leaks, request, response, OneShot};
-use std::time::{Duration, Instant};
-
-fn transport() -> UreqTransport {
+fn transport(timeout: Duration, cap: usize) -> UreqTransport {
     UreqTransport::builder()
-        .timeout(Duration::from_secs(3))
-        .max_body_size(1024)
+        .timeout(timeout)
+        .max_body_size(cap)
         .build()
 }
 
-#[test]
-fn sends_the_request_as_built_and_returns_an_error_status_with_its_body() {
-    let server = OneShot::start(
-        response(
-            "418 I'm a teapot",
-            &[("content-type", "text/plain")],
-            b"short and stout",
-        ),
-        Duration::ZERO,
-    );
-    let answer = transport()
-        .send(request(&format!("{}/v1/oauth/token", server.url)))
-        .unwrap();
-    assert_eq!(answer.status(), 418);
-    assert_eq!(answer.body(), b"short and stout");
-    let sent = String::from_utf8(server.request().unwrap()).unwrap();
-    assert!(
-        sent.starts_with("POST /v1/oauth/token HTTP/1.1\r\n"),
-        "{sent}"
-    );
-    assert!(
-        sent.contains("x-app-token: s3cr3t-header-value\r\n"),
-        "{sent}"
-    );
-    assert!(
-        sent.ends_with("\r\n\r\naccess_token=s3cr3t-body-value"),
-        "{sent}"
-    );
-    assert!(
-        sent.to_ascii_lowercase()
-            .contains("user-agent: keycard-ureq/"),
-        "{sent}"
-    );
-    assert!(
-        sent.to_ascii_lowercase().contains("accept-encoding: gzip"),
-        "{sent}"
-    );
-}
+keycard_testkit::wire_suite!(make: transport, user_agent: "keycard-ureq/");
 
 #[test]
 fn a_users_default_agent_still_returns_statuses_and_does_not_follow_redirects() {
     // ureq's defaults: statuses as errors, up to 10 redirects. The transport overrides both.
-    let target = OneShot::start(response("200 OK", &[], b"followed"), Duration::ZERO);
-    let server = OneShot::start(
-        response(
-            "302 Found",
-            &[("location", &format!("{}/elsewhere", target.url))],
-            b"",
-        ),
-        Duration::ZERO,
-    );
-    let transport = UreqTransport::with_agent(ureq::Agent::new_with_defaults());
-    let answer = transport.send(request(&server.url)).unwrap();
-    assert_eq!(answer.status(), 302);
-    assert!(target.request().is_none(), "the redirect was followed");
-
-    let server = OneShot::start(
-        response("500 Internal Server Error", &[], b"oops"),
-        Duration::ZERO,
-    );
-    let answer = transport.send(request(&server.url)).unwrap();
-    assert_eq!(answer.status(), 500);
-    assert_eq!(answer.body(), b"oops");
-}
-
-#[test]
-fn a_declared_length_over_the_cap_is_refused_without_reading_the_body() {
-    // The server declares 1 MB, sends 10 bytes and holds the connection: waiting for the rest
-    // would run into the timeout.
-    let mut answer = b"HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n".to_vec();
-    answer.extend_from_slice(b"0123456789");
-    let server = OneShot::start(answer, Duration::from_secs(4));
-    let started = Instant::now();
-    let error = transport().send(request(&server.url)).unwrap_err();
-    assert!(
-        matches!(error, Error::BodyTooLarge { cap: 1024, .. }),
-        "{error:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
-}
-
-#[test]
-fn malformed_http_is_a_protocol_error() {
-    let server = OneShot::start(b"HTTP/1.1 abc\r\n\r\n".to_vec(), Duration::ZERO);
-    let error = transport().send(request(&server.url)).unwrap_err();
-    assert!(matches!(error, Error::Protocol { .. }), "{error:?}");
-    assert!(!error.is_retryable());
-}
-
-#[test]
-fn corrupt_gzip_is_a_protocol_error() {
-    let server = OneShot::start(
-        response("200 OK", &[("content-encoding", "gzip")], &corrupt_gzip()),
-        Duration::ZERO,
-    );
-    let error = transport().send(request(&server.url)).unwrap_err();
-    assert!(matches!(error, Error::Protocol { .. }), "{error:?}");
-}
-
-#[test]
-fn errors_name_the_url_without_user_info_query_or_secrets() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let url =
-        format!("http://user:s3cr3t-password@127.0.0.1:{port}/v1/oauth/token?key=s3cr3t-query");
-    let error = transport().send(request(&url)).unwrap_err();
-    assert!(matches!(error, Error::Connect { .. }), "{error:?}");
-    assert!(error.is_retryable());
-    assert_eq!(
-        error.url(),
-        format!("http://127.0.0.1:{port}/v1/oauth/token")
-    );
-    let text = format!("{error} {error:?}");
-    assert!(!leaks(&text), "{text}");
-}
-
-#[test]
-fn stalled_server_times_out() {
-    let server = OneShot::start(Vec::new(), Duration::from_secs(4));
-    let transport = UreqTransport::builder()
-        .timeout(Duration::from_millis(500))
-        .build();
-    let started = Instant::now();
-    let error = transport.send(request(&server.url)).unwrap_err();
-    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
-    assert!(!leaks(&format!("{error} {error:?}")));
-}
-
-#[test]
-fn https_to_a_server_that_does_not_speak_tls_is_a_tls_error() {
-    let server = OneShot::start(
-        response("200 OK", &[], b"plain text, not TLS"),
-        Duration::ZERO,
-    );
-    let url = server.url.replace("http://", "https://");
-    let error = transport().send(request(&url)).unwrap_err();
-    assert!(matches!(error, Error::Tls { .. }), "{error:?}");
-    assert!(!error.is_retryable());
-    assert!(!leaks(&format!("{error} {error:?}")));
+    wire::statuses_and_redirects_come_back_unfollowed(|_, _| {
+        UreqTransport::with_agent(ureq::Agent::new_with_defaults())
+    });
 }
