@@ -10,9 +10,9 @@ use redis::AsyncConnectionConfig;
 use std::fmt;
 use std::time::SystemTime;
 
-/// An [`AsyncTokenStore`] on Redis, for tokio programs (e.g. `keycard::reqwest`'s token
-/// source): the same keys, values, lock and fallback as [`RedisStore`](crate::RedisStore), so
-/// sync and async processes share one fleet.
+/// An [`AsyncTokenStore`] on Redis, for tokio programs (an `AsyncSource`'s
+/// `with_async_store`, e.g. over `keycard::reqwest`): the same keys, values, lock and fallback
+/// as [`RedisStore`](crate::RedisStore), so sync and async processes share one fleet.
 ///
 /// It keeps one multiplexed connection, opened on first use; a broken one is replaced and the
 /// command tried once more. Needs a tokio runtime.

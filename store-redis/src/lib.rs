@@ -18,29 +18,58 @@
 //! - **Redis trouble never stops token issuance.** Every command has a timeout
 //!   ([`command_timeout`](RedisConfig::command_timeout)); when Redis is down or too slow, the
 //!   store fails fast for [`retry_after`](RedisConfig::retry_after), token sources mint alone
-//!   and report it (an event), and the next refresh tries Redis again.
+//!   and report it ([`Event::MintingAlone`] and [`Event::StoreFailed`], from the source's
+//!   `drain_events`), and the next refresh tries Redis again.
 //!
-//! [`RedisStore`] is blocking (threads, `keycard::ureq`); [`AsyncRedisStore`] is async (tokio,
-//! `keycard::reqwest`). Both use the same keys, values and lock: sync and async processes share
-//! one fleet.
+//! [`RedisStore`] is blocking: give it to a `BlockingSource` (`keycard_source`, or
+//! `keycard::BlockingSource`, e.g. over `keycard::ureq`) with `with_store`.
+//! [`AsyncRedisStore`] is async (tokio): give it to an `AsyncSource` (e.g. over
+//! `keycard::reqwest`) with `with_async_store`. Both use the same keys, values and lock: sync
+//! and async processes share one fleet.
 //!
 //! ```no_run
-//! use keycard_core::lifecycle::KeeperConfig;
+//! use keycard_core::lifecycle::SourceConfig;
 //! use keycard_core::voucherify::{self, Credentials, Region, Scope, Scopes};
 //! use keycard_core::SecretKey;
 //! use keycard_redis::RedisStore;
-//! use keycard_ureq::{TokenSource, UreqTransport};
+//! use keycard_source::BlockingSource;
+//! use keycard_ureq::UreqTransport;
 //!
 //! let api = voucherify::Api::new(
 //!     Region::Europe.base_url(),
 //!     Credentials::new("my-app-id", SecretKey::new("my-secret-key"))?,
 //! );
-//! let mint = api.generate_token(&Scopes::from([Scope::Vouchers]))?;
+//! let endpoint = api.generate_token(&Scopes::from([Scope::Vouchers]))?;
 //! let store = RedisStore::open("rediss://keycard:password@redis.internal:6380/0")?;
-//! let source = TokenSource::new(UreqTransport::new(), mint, KeeperConfig::default())
+//! let source = BlockingSource::new(UreqTransport::new(), endpoint, SourceConfig::default())
 //!     .with_store(store);
 //! let token = source.token()?; // one token for the whole fleet
 //! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The same with async code: an [`AsyncRedisStore`] on an `AsyncSource`, through
+//! `with_async_store`:
+//!
+//! ```no_run
+//! use keycard_core::lifecycle::SourceConfig;
+//! use keycard_core::voucherify::{self, Credentials, Region, Scope, Scopes};
+//! use keycard_core::SecretKey;
+//! use keycard_redis::AsyncRedisStore;
+//! use keycard_reqwest::ReqwestTransport;
+//! use keycard_source::{AsyncSource, TokioSpawner};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let api = voucherify::Api::new(
+//!     Region::Europe.base_url(),
+//!     Credentials::new("my-app-id", SecretKey::new("my-secret-key"))?,
+//! );
+//! let endpoint = api.generate_token(&Scopes::from([Scope::Vouchers]))?;
+//! let store = AsyncRedisStore::open("rediss://keycard:password@redis.internal:6380/0")?;
+//! let source = AsyncSource::new(ReqwestTransport::new(), endpoint, SourceConfig::default())
+//!     .with_async_store(store)
+//!     .with_spawner(TokioSpawner); // refresh ahead of expiry in a background task
+//! let token = source.token().await?;
+//! # Ok(()) }
 //! ```
 //!
 //! # What is stored, and how to protect it
@@ -65,6 +94,8 @@
 //!   (RDB/AOF files, backups hold the tokens until they expire).
 //!
 //! [`StoreKey`]: keycard_core::lifecycle::StoreKey
+//! [`Event::MintingAlone`]: keycard_core::lifecycle::Event::MintingAlone
+//! [`Event::StoreFailed`]: keycard_core::lifecycle::Event::StoreFailed
 //! [`StoredToken::to_json`]: keycard_core::lifecycle::StoredToken::to_json
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -13,8 +13,8 @@ use std::time::SystemTime;
 /// [prefix](RedisConfig::prefix): one token per key across the fleet, and a fleet-wide lock so
 /// that one process mints while the others wait for its token.
 ///
-/// Blocking: for threads (e.g. `keycard::ureq::TokenSource`). Async code uses
-/// [`AsyncRedisStore`](crate::AsyncRedisStore).
+/// Blocking: for threads (a `BlockingSource`'s `with_store`, e.g. over `keycard::ureq`). Async
+/// code uses [`AsyncRedisStore`](crate::AsyncRedisStore).
 ///
 /// It keeps one connection, opened on first use, with the configured connect and command
 /// timeouts. A connection that breaks (Redis restarted) is replaced and the command tried once

@@ -3,21 +3,24 @@
 //! Redis stopped, hung and restarted.
 //!
 //! The processes are this test binary run again with `KEYCARD_FLEET_CHILD` set (the
-//! `fleet_child` test). Each holds a token source — `keycard_ureq`'s on a `RedisStore`, or
-//! `keycard_reqwest`'s on an `AsyncRedisStore` — and a clock that is the system clock plus an
-//! offset the parent sets, in step with the emulator's clock:
-//! moving both forward takes every process past a refresh (or an expiry) at once, so each phase
-//! needs exactly one new token, whatever the timing.
+//! `fleet_child` test). Each holds a token source — a `BlockingSource` over ureq on a
+//! `RedisStore`, or an `AsyncSource` over reqwest on an `AsyncRedisStore`, each refreshing in
+//! the background or inline — and a clock that is the system clock plus an offset the parent
+//! sets, in step with the emulator's clock: moving both forward takes every process past a
+//! refresh (or an expiry) at once, so each phase needs exactly one new token, whatever the
+//! timing.
 
 mod support;
 
-use keycard_core::lifecycle::{KeeperConfig, LiveToken};
+use keycard_core::lifecycle::{Event, LiveToken, SourceConfig, TokenEndpoint};
 use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
 use keycard_core::{BaseUrl, SecretKey, Transport};
 use keycard_emulator::{Emulator, Fault, Route};
 use keycard_redis::{AsyncRedisStore, RedisConfig, RedisStore};
-use keycard_ureq::{SourceEvent, TokenSource, UreqTransport};
+use keycard_source::{AsyncSource, BlockingSource, Clock, TokenSource, TokioSpawner};
+use keycard_ureq::UreqTransport;
 use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,9 +40,15 @@ struct Report {
     invalid: u64,
     errors: u64,
     verified: u64,
+    /// Events: `MintingAlone`, `StoreFailed`, `Issued` (this process minted), `Restored` (it
+    /// took a token from Redis).
     alone: u64,
     store_failed: u64,
-    /// The expiries (Unix ms) of the tokens its callers got: one per distinct token.
+    issued: u64,
+    restored: u64,
+    /// The token the source held once the phase settled (see [`token_id`]).
+    current: u64,
+    /// The tokens its callers got, one id per distinct token.
     tokens: BTreeSet<u64>,
 }
 
@@ -58,6 +67,9 @@ impl Report {
                 "verified" => report.verified = number(),
                 "alone" => report.alone = number(),
                 "store_failed" => report.store_failed = number(),
+                "issued" => report.issued = number(),
+                "restored" => report.restored = number(),
+                "current" => report.current = number(),
                 "tokens" => {
                     report.tokens = value
                         .split(',')
@@ -71,14 +83,33 @@ impl Report {
         report
     }
 
+    /// The line a child prints.
+    fn line(&self) -> String {
+        let tokens: Vec<String> = self.tokens.iter().map(u64::to_string).collect();
+        format!(
+            "ok={} invalid={} errors={} verified={} alone={} store_failed={} issued={} \
+             restored={} current={} tokens={}",
+            self.ok,
+            self.invalid,
+            self.errors,
+            self.verified,
+            self.alone,
+            self.store_failed,
+            self.issued,
+            self.restored,
+            self.current,
+            tokens.join(",")
+        )
+    }
+
     /// Counts a token a caller got at `now`.
-    fn count(&mut self, token: &LiveToken, now: SystemTime) {
+    fn count<G>(&mut self, token: &LiveToken<G>, now: Instant) {
         if token.is_valid(now) {
             self.ok += 1;
         } else {
             self.invalid += 1;
         }
-        self.tokens.insert(unix_ms(token.expires_at()));
+        self.tokens.insert(token_id(token));
     }
 
     fn add(&mut self, other: Report) {
@@ -88,10 +119,14 @@ impl Report {
         self.verified += other.verified;
         self.tokens.extend(other.tokens);
     }
+}
 
-    fn newest(&self) -> u64 {
-        *self.tokens.last().expect("a token")
-    }
+/// A token's id, the same in every process (a hash of the secret: the report holds none).
+fn token_id<G>(token: &LiveToken<G>) -> u64 {
+    // `DefaultHasher::new` has fixed keys: every process of this binary hashes alike.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    token.access_token().expose_secret().hash(&mut hasher);
+    hasher.finish() | 1
 }
 
 /// Settings shared by the parent and its children.
@@ -119,25 +154,43 @@ impl Default for Settings {
 /// Which token source a child runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flavour {
+    /// A `BlockingSource` (ureq, `RedisStore`) refreshing on its own thread (the default).
     Sync,
+    /// An `AsyncSource` (reqwest on tokio, `AsyncRedisStore`) refreshing inline (no spawner).
     Async,
+    /// A `BlockingSource` refreshing inline.
+    SyncInline,
+    /// An `AsyncSource` refreshing in a background task (`TokioSpawner`).
+    AsyncSpawned,
 }
 
 impl Flavour {
+    const ALL: [Self; 4] = [
+        Self::Sync,
+        Self::Async,
+        Self::SyncInline,
+        Self::AsyncSpawned,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             Self::Sync => "sync",
             Self::Async => "async",
+            Self::SyncInline => "sync-inline",
+            Self::AsyncSpawned => "async-spawned",
         }
     }
 
-    /// Half and half.
+    fn parse(name: &str) -> Self {
+        *Self::ALL
+            .iter()
+            .find(|f| f.name() == name)
+            .expect("a flavour")
+    }
+
+    /// Each in turn: sync and async alternate.
     fn nth(i: usize) -> Self {
-        if i % 2 == 0 {
-            Self::Sync
-        } else {
-            Self::Async
-        }
+        Self::ALL[i % Self::ALL.len()]
     }
 }
 
@@ -149,8 +202,7 @@ struct Process {
 }
 
 impl Process {
-    /// A process with a sync source (`keycard_ureq`, `RedisStore`), or an async one
-    /// (`keycard_reqwest` on tokio, `AsyncRedisStore`).
+    /// A process running a source of this `flavour`.
     fn spawn(emu: &Emulator, redis: &RedisServer, settings: Settings, flavour: Flavour) -> Self {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["fleet_child", "--exact", "--nocapture", "--test-threads=1"])
@@ -252,10 +304,29 @@ fn assert_all_served(reports: &[Report], threads: u32, calls: u32, what: &str) {
     }
 }
 
-/// Every process ended the phase on the same, single token.
+/// Every process ended the phase on the same, single token, which one of them minted (said
+/// by an `Issued` event) and every other took from Redis, once (a `Restored` event).
 fn assert_one_token(reports: &[Report], what: &str) {
-    let newest: BTreeSet<u64> = reports.iter().map(Report::newest).collect();
-    assert_eq!(newest.len(), 1, "{what}: {reports:?}");
+    let current: BTreeSet<u64> = reports.iter().map(|r| r.current).collect();
+    assert_eq!(current.len(), 1, "{what}: {reports:?}");
+    let issued: u64 = reports.iter().map(|r| r.issued).sum();
+    assert_eq!(issued, 1, "{what}: one process minted: {reports:?}");
+    for report in reports {
+        assert_eq!(
+            report.issued + report.restored,
+            1,
+            "{what}: each process minted it or took it from Redis, once: {reports:?}"
+        );
+    }
+}
+
+/// Every process minted its own token, alone.
+fn assert_minted_alone(reports: &[Report], processes: usize, what: &str) {
+    let current: BTreeSet<u64> = reports.iter().map(|r| r.current).collect();
+    assert_eq!(current.len(), processes, "{what}: {reports:?}");
+    for report in reports {
+        assert_eq!(report.issued, 1, "{what}: {reports:?}");
+    }
 }
 
 #[test]
@@ -263,7 +334,8 @@ fn eight_processes_make_one_generate_call_per_refresh() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let redis = RedisServer::start();
     let emu = Emulator::start().unwrap();
-    // Four sync processes and four async ones: one fleet.
+    // Four sync processes and four async ones, half of each refreshing in the background:
+    // one fleet.
     let mut fleet: Vec<Process> = (0..8)
         .map(|i| Process::spawn(&emu, &redis, Settings::default(), Flavour::nth(i)))
         .collect();
@@ -296,7 +368,8 @@ fn eight_processes_make_one_generate_call_per_refresh() {
         per_refresh.push(hits);
     }
     eprintln!(
-        "8 processes (4 sync, 4 async) x {threads} callers x {calls} calls: \
+        "8 processes (4 sync, 4 async; 4 refreshing in the background) x {threads} callers \
+         x {calls} calls: \
          generate calls per phase {per_refresh:?}"
     );
     // Only the newest token is still live by the emulator's clock.
@@ -368,7 +441,7 @@ fn redis_stopped_hung_or_restarted_never_stops_issuance_and_sharing_resumes() {
     let settings = Settings::default();
     let processes = 6;
     let mut fleet: Vec<Process> = (0..processes)
-        .map(|i| Process::spawn(&emu, &redis, settings, Flavour::nth(i as usize)))
+        .map(|i| Process::spawn(&emu, &redis, settings, Flavour::nth(i)))
         .collect();
     let (threads, calls) = (4, 100);
     let mut clock = Duration::ZERO;
@@ -391,7 +464,8 @@ fn redis_stopped_hung_or_restarted_never_stops_issuance_and_sharing_resumes() {
     // Redis stopped: each process mints alone, and says so.
     redis.stop();
     let (reports, hits, _) = run(&mut fleet, "redis stopped", 1000);
-    assert_eq!(hits, processes, "{reports:?}");
+    assert_eq!(hits, processes as u64, "{reports:?}");
+    assert_minted_alone(&reports, processes, "redis stopped");
     for report in &reports {
         assert!(report.alone >= 1 && report.store_failed >= 1, "{reports:?}");
     }
@@ -411,7 +485,8 @@ fn redis_stopped_hung_or_restarted_never_stops_issuance_and_sharing_resumes() {
     signal("-STOP", &pid);
     let (reports, hits, took) = run(&mut fleet, "redis hung", 3000);
     signal("-CONT", &pid);
-    assert_eq!(hits, processes, "{reports:?}");
+    assert_eq!(hits, processes as u64, "{reports:?}");
+    assert_minted_alone(&reports, processes, "redis hung");
     for report in &reports {
         assert!(report.alone >= 1, "{reports:?}");
     }
@@ -428,12 +503,33 @@ fn signal(which: &str, pid: &str) {
     assert!(status.success());
 }
 
+/// The system's clocks, `offset` ahead (the parent sets it, in step with the emulator's).
+#[derive(Clone)]
+struct OffsetClock(Arc<AtomicU64>);
+
+impl OffsetClock {
+    fn offset(&self) -> Duration {
+        Duration::from_millis(self.0.load(Ordering::Relaxed))
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Instant {
+        Instant::now() + self.offset()
+    }
+
+    fn wall(&self) -> SystemTime {
+        SystemTime::now() + self.offset()
+    }
+}
+
 /// The child's side: runs only when started by a parent test.
 #[test]
 fn fleet_child() {
     let Ok(flavour) = std::env::var(CHILD) else {
         return;
     };
+    let flavour = Flavour::parse(&flavour);
     let env = |name: &str| std::env::var(name).unwrap();
     let env_ms = |name: &str| Duration::from_millis(env(name).parse().unwrap());
     let base = BaseUrl::parse(&env("FLEET_EMULATOR")).unwrap();
@@ -441,7 +537,7 @@ fn fleet_child() {
         base,
         Credentials::new(env("FLEET_APP_ID"), SecretKey::new(env("FLEET_SECRET_KEY"))).unwrap(),
     );
-    let mint = api
+    let endpoint = api
         .generate_token(&Scopes::from([Scope::Vouchers]))
         .unwrap();
     let mut config = RedisConfig::default();
@@ -451,11 +547,7 @@ fn fleet_child() {
     config.command_timeout = env_ms("FLEET_COMMAND_TIMEOUT_MS");
     config.connect_timeout = env_ms("FLEET_COMMAND_TIMEOUT_MS");
     config.retry_after = env_ms("FLEET_RETRY_AFTER_MS");
-    let offset = Arc::new(AtomicU64::new(0));
-    let clock = {
-        let offset = Arc::clone(&offset);
-        move || SystemTime::now() + Duration::from_millis(offset.load(Ordering::Relaxed))
-    };
+    let clock = OffsetClock(Arc::new(AtomicU64::new(0)));
     let timeout = env_ms("FLEET_TRANSPORT_TIMEOUT_MS");
     let voucher_url = format!(
         "{}/v1/vouchers/{}",
@@ -464,7 +556,7 @@ fn fleet_child() {
     );
     let verify = |status: Option<http::StatusCode>| status == Some(http::StatusCode::OK);
 
-    if flavour == "async" {
+    if matches!(flavour, Flavour::Async | Flavour::AsyncSpawned) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -477,13 +569,15 @@ fn fleet_child() {
                 .unwrap()
         });
         let store = AsyncRedisStore::with_config(&env("FLEET_REDIS"), config).unwrap();
-        let source = Arc::new(
-            keycard_reqwest::TokenSource::new(transport.clone(), mint, KeeperConfig::default())
-                .with_store(store)
-                .with_clock(clock.clone()),
-        );
-        serve(&offset, |tasks, calls| {
-            let totals = runtime.block_on(async {
+        let mut source = AsyncSource::new(transport.clone(), endpoint, SourceConfig::default())
+            .with_async_store(store)
+            .with_clock(clock.clone());
+        if flavour == Flavour::AsyncSpawned {
+            source = source.with_spawner(TokioSpawner);
+        }
+        let source = Arc::new(source);
+        serve(&clock, |tasks, calls| {
+            let mut totals = runtime.block_on(async {
                 let mut handles = Vec::new();
                 for task in 0..tasks {
                     let (source, clock) = (Arc::clone(&source), clock.clone());
@@ -493,7 +587,7 @@ fn fleet_child() {
                         for call in 0..calls {
                             match source.token().await {
                                 Ok(token) => {
-                                    mine.count(&token, clock());
+                                    mine.count(&token, clock.now());
                                     if task == 0 && call == 0 {
                                         let mut request = http::Request::get(voucher_url.as_str())
                                             .body(Vec::new())
@@ -522,25 +616,23 @@ fn fleet_child() {
                 }
                 totals
             });
-            let mut events = (0, 0);
-            for event in source.drain_events() {
-                match event {
-                    keycard_reqwest::SourceEvent::MintingAlone { .. } => events.0 += 1,
-                    keycard_reqwest::SourceEvent::StoreFailed { .. } => events.1 += 1,
-                    _ => {}
-                }
-            }
-            (totals, events)
+            settle(&source, &clock, &mut totals, || {
+                let _ = runtime.block_on(source.token());
+            });
+            totals
         });
         return;
     }
 
     let transport = UreqTransport::builder().timeout(timeout).build();
     let store = RedisStore::with_config(&env("FLEET_REDIS"), config).unwrap();
-    let source = TokenSource::new(transport.clone(), mint, KeeperConfig::default())
+    let mut source = BlockingSource::new(transport.clone(), endpoint, SourceConfig::default())
         .with_store(store)
         .with_clock(clock.clone());
-    serve(&offset, |threads, calls| {
+    if flavour == Flavour::SyncInline {
+        source = source.with_inline_refresh();
+    }
+    serve(&clock, |threads, calls| {
         let totals = Mutex::new(Report::default());
         std::thread::scope(|scope| {
             for thread in 0..threads {
@@ -551,7 +643,7 @@ fn fleet_child() {
                     for call in 0..calls {
                         match source.token() {
                             Ok(token) => {
-                                mine.count(&token, clock());
+                                mine.count(&token, clock.now());
                                 if thread == 0 && call == 0 {
                                     let mut request = http::Request::get(voucher_url.as_str())
                                         .body(Vec::new())
@@ -572,22 +664,50 @@ fn fleet_child() {
                 });
             }
         });
-        let mut events = (0, 0);
-        for event in source.drain_events() {
-            match event {
-                SourceEvent::MintingAlone { .. } => events.0 += 1,
-                SourceEvent::StoreFailed { .. } => events.1 += 1,
-                _ => {}
-            }
-        }
-        (totals.into_inner().unwrap(), events)
+        let mut totals = totals.into_inner().unwrap();
+        settle(&source, &clock, &mut totals, || {
+            let _ = source.token();
+        });
+        totals
     });
 }
 
+/// Ends a phase: waits (a while at most) until the source holds a fresh token, then notes
+/// that token and the events of the phase. The callers may have been served the old, still
+/// valid token while the refresh went on: in a background refresher, or inline while this
+/// process waits for another one's token. The latter goes on as callers call: `call` is one
+/// more (not counted).
+fn settle<E: TokenEndpoint, D>(
+    source: &TokenSource<E, D>,
+    clock: &OffsetClock,
+    report: &mut Report,
+    call: impl Fn(),
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let current = loop {
+        let current = source.current();
+        let fresh = current.as_ref().is_some_and(|t| t.is_fresh(clock.now()));
+        if fresh || Instant::now() >= deadline {
+            break current;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        call();
+    };
+    report.current = current.as_deref().map_or(0, token_id);
+    for event in source.drain_events() {
+        match event {
+            Event::MintingAlone { .. } => report.alone += 1,
+            Event::StoreFailed { .. } => report.store_failed += 1,
+            Event::Issued { .. } => report.issued += 1,
+            Event::Restored { .. } => report.restored += 1,
+            _ => {}
+        }
+    }
+}
+
 /// The child's loop: reads `phase <offset ms> <callers> <calls>` lines, sets the clock, runs
-/// `phase(callers, calls)` (the totals, and how many `MintingAlone` and `StoreFailed` events),
-/// prints a report line.
-fn serve(offset: &AtomicU64, mut phase: impl FnMut(u32, u32) -> (Report, (u64, u64))) {
+/// `phase(callers, calls)`, prints its report.
+fn serve(clock: &OffsetClock, mut phase: impl FnMut(u32, u32) -> Report) {
     println!("@@ ready");
     for line in std::io::stdin().lock().lines() {
         let line = line.unwrap();
@@ -595,24 +715,8 @@ fn serve(offset: &AtomicU64, mut phase: impl FnMut(u32, u32) -> (Report, (u64, u
         let ["phase", offset_ms, callers, calls] = words[..] else {
             break;
         };
-        offset.store(offset_ms.parse().unwrap(), Ordering::Relaxed);
-        let (report, (alone, store_failed)) =
-            phase(callers.parse().unwrap(), calls.parse().unwrap());
-        let tokens: Vec<String> = report.tokens.iter().map(u64::to_string).collect();
-        println!(
-            "@@ done ok={} invalid={} errors={} verified={} alone={alone} \
-             store_failed={store_failed} tokens={}",
-            report.ok,
-            report.invalid,
-            report.errors,
-            report.verified,
-            tokens.join(",")
-        );
+        clock.0.store(offset_ms.parse().unwrap(), Ordering::Relaxed);
+        let report = phase(callers.parse().unwrap(), calls.parse().unwrap());
+        println!("@@ done {}", report.line());
     }
-}
-
-fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }

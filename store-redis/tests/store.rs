@@ -4,7 +4,8 @@
 mod support;
 
 use keycard_core::lifecycle::{
-    Action, AsyncTokenStore, Claim, Keeper, KeeperConfig, StoreKey, StoredToken, TokenStore,
+    AsyncTokenStore, Claim, Io, IoResult, SourceConfig, SourceMachine, Step, StoreKey, StoredToken,
+    TokenStore,
 };
 use keycard_core::voucherify::{self, Credentials, Region, Scope, Scopes};
 use keycard_core::SecretKey;
@@ -14,7 +15,7 @@ use support::RedisServer;
 
 const SECRET_KEY: &str = "sk-very-secret-0123456789";
 
-fn mint() -> voucherify::GenerateToken {
+fn endpoint() -> voucherify::GenerateToken {
     voucherify::Api::new(
         Region::Europe.base_url(),
         Credentials::new("app-id", SecretKey::new(SECRET_KEY)).unwrap(),
@@ -23,20 +24,19 @@ fn mint() -> voucherify::GenerateToken {
     .unwrap()
 }
 
-/// A token obtained at `now`, living `expires_in` seconds, and its key.
+/// A token obtained at `now` (wall clock), living `expires_in` seconds, and its key: minted by
+/// a [`SourceMachine`] fed a canned response.
 fn token(access_token: &str, now: SystemTime, expires_in: u64) -> (StoreKey, StoredToken) {
     // Stored times are whole milliseconds.
     let since = now.duration_since(SystemTime::UNIX_EPOCH).unwrap();
     let now = SystemTime::UNIX_EPOCH + Duration::from_millis(since.as_millis() as u64);
-    let mut keeper = Keeper::new(mint(), KeeperConfig::default());
-    let Action::Fetch(fetch) = keeper.poll(now) else {
-        unreachable!()
+    let mut machine = SourceMachine::new(endpoint(), SourceConfig::default());
+    let start = Instant::now();
+    let waiter = machine.waiter(start);
+    let Step::Io(Io::Send(id, _request)) = machine.poll(start, &waiter) else {
+        unreachable!("a machine with no token and no store sends first")
     };
-    let server_expiry = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + expires_in;
+    let server_expiry = since.as_secs() + expires_in;
     let body = format!(
         r#"{{"access_token":"{access_token}","client_id":"c","expires_at":{server_expiry},"expires_in":{expires_in},"scope":"vouchers","token_type":"Bearer"}}"#
     );
@@ -45,9 +45,11 @@ fn token(access_token: &str, now: SystemTime, expires_in: u64) -> (StoreKey, Sto
         .header("content-type", "application/json")
         .body(body.into_bytes())
         .unwrap();
-    keeper.on_response(fetch.id, response, now).unwrap();
-    let stored = keeper.current().unwrap().to_stored();
-    (keeper.store_key(), stored)
+    assert!(machine
+        .complete(id, IoResult::Sent(Ok(response)), start, now)
+        .is_none());
+    let stored = machine.current().expect("a token").to_stored();
+    (machine.store_key().clone(), stored)
 }
 
 fn config() -> RedisConfig {
@@ -334,7 +336,8 @@ fn the_documented_acl_user_is_enough() {
 fn exact_order_tokens_are_shared_per_order() {
     use keycard_core::{exact, ApiKey, BaseUrl};
     use keycard_emulator::{Emulator, Route};
-    use keycard_ureq::{TokenSource, UreqTransport};
+    use keycard_source::BlockingSource;
+    use keycard_ureq::UreqTransport;
 
     let redis = RedisServer::start();
     let emu = Emulator::start().unwrap();
@@ -348,10 +351,10 @@ fn exact_order_tokens_are_shared_per_order() {
     let sources: Vec<_> = [orders[0], orders[0], orders[1], orders[1]]
         .into_iter()
         .map(|order| {
-            TokenSource::new(
+            BlockingSource::new(
                 UreqTransport::new(),
                 api.create_order_access_token(order).unwrap(),
-                KeeperConfig::default(),
+                SourceConfig::default(),
             )
             .with_store(RedisStore::with_config(&redis.url(), config()).unwrap())
         })

@@ -280,11 +280,16 @@ impl<E: TokenEndpoint> SourceMachine<E> {
     }
 
     /// Whether a token that is due for refresh but still valid may be served without polling:
-    /// a refresh is under way, or refreshing is the background's job. A driver's lock-free hot
-    /// path serves a token that [`is_fresh`](LiveToken::is_fresh), or that
-    /// [`is_valid`](LiveToken::is_valid) while this holds.
+    /// a step of a refresh is out (a caller is at work on it), or refreshing is the
+    /// background's job. A driver's lock-free hot path serves a token that
+    /// [`is_fresh`](LiveToken::is_fresh), or that [`is_valid`](LiveToken::is_valid) while this
+    /// holds.
+    ///
+    /// A refresh with no step out — waiting to look for another process's token, or a fleet
+    /// lock left to release — goes on only when a caller polls: callers then poll (and are
+    /// served the valid token until the next step is theirs to take).
     pub fn serves_valid(&self) -> bool {
-        self.background || self.round.is_some()
+        self.background || self.round.as_ref().is_some_and(|round| round.out.is_some())
     }
 
     /// Bookkeeping for a call that starts at `now`.
@@ -542,6 +547,14 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         if let Some(stored) = stored {
             if self.revoked.as_ref() == Some(stored.access_token()) {
                 self.set_stage(Stage::Remove);
+                return;
+            }
+            // The token this process already holds (it saved it, or took it before): nothing
+            // better, even if the clocks' readings make it seem to live a little longer.
+            // Taking it again would end the round with the token still due, and start another.
+            let held = self.keeper.current();
+            if held.is_some_and(|held| held.access_token() == stored.access_token()) {
+                self.set_stage(self.after_look());
                 return;
             }
             match self.keeper.restore(&stored, now, wall, &mut self.events) {

@@ -20,10 +20,11 @@ fn key() -> StoreKey {
     StoreKey::from_parts("exact_order", &[b"order-1"])
 }
 
-/// A token obtained at `obtained` and expiring at `expires` (Unix ms).
+/// An Exact Payments order token obtained at `obtained` and expiring at `expires` (Unix ms),
+/// in stored format 2 (the grant is the endpoint's: the order id).
 fn token(obtained: u64, expires: u64) -> StoredToken {
     let json = format!(
-        r#"{{"key":"{}","token":{{"format":1,"access_token":"{SECRET}","scheme":"raw","grant":{{"api":"exact_order","order_id":"order-1"}},"obtained_at":{obtained},"expires_at":{expires}}}}}"#,
+        r#"{{"key":"{}","token":{{"format":2,"access_token":"{SECRET}","scheme":"raw","grant":"order-1","obtained_at":{obtained},"expires_at":{expires}}}}}"#,
         key().as_str()
     );
     StoredToken::from_json(&key(), json.as_bytes()).expect("a stored token")
