@@ -1,21 +1,36 @@
-//! The asynchronous token source (`keycard::reqwest::TokenSource`) against the emulator:
-//! single flight for 1000 tasks across expiries, rate-limit storms, serving the old token
-//! while a refresh fails, the scope check, stores, Exact Payments order tokens, cancellation,
-//! and waiting under an executor that is not tokio.
+//! The async token source (`keycard::AsyncSource` over `keycard::reqwest`) against the
+//! emulator: single flight for 1000 tasks across expiries, background refresh through a
+//! spawner with a slow upstream, rate-limit storms, serving the old token while a refresh
+//! fails, the scope check, the 401 path, stores (async and blocking), Exact Payments order
+//! tokens, cancellation, and waiting under an executor that is not tokio.
 #![cfg(feature = "reqwest")]
 
+mod common;
+
+use common::EmuClock;
 use keycard::lifecycle::{
-    Event, FetchError, KeeperConfig, LiveToken, MemoryStore, Mint, RetryPolicy,
+    AsyncTokenStore, Event, FetchError, LiveToken, MemoryStore, RetryPolicy, SourceConfig,
+    SourceError, StoreKey, StoredToken, TokenEndpoint, TokenStore,
 };
-use keycard::reqwest::{ReqwestTransport, SourceError, SourceEvent, TokenSource};
+use keycard::reqwest::ReqwestTransport;
 use keycard::voucherify::{self, Credentials, Scope, Scopes};
-use keycard::{exact, ApiKey, AsyncTransport, BaseUrl, SecretKey};
+use keycard::{
+    exact, ApiKey, AsyncSource, AsyncTransport, BaseUrl, Clock, FileStore, SecretKey, Spawn,
+};
 use keycard_emulator::{Emulator, Fault, Route};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+type Source<E, T = ReqwestTransport> = AsyncSource<E, T>;
+
 const TASKS: usize = 1000;
+
+/// How long the upstream takes to answer in the background-refresh tests.
+const SLOW: Duration = Duration::from_millis(400);
+/// The longest a call on the hot path may take there (it takes microseconds; this is room for
+/// a loaded machine, far below [`SLOW`]).
+const HOT: Duration = Duration::from_millis(50);
 
 fn emulator() -> Emulator {
     Emulator::start().expect("the emulator starts")
@@ -40,6 +55,12 @@ fn voucherify_api(emu: &Emulator) -> voucherify::Api {
     )
 }
 
+fn generate(emu: &Emulator, scopes: &[Scope]) -> voucherify::GenerateToken {
+    voucherify_api(emu)
+        .generate_token(&Scopes::from_iter(scopes.iter().copied()))
+        .unwrap()
+}
+
 fn transport() -> ReqwestTransport {
     ReqwestTransport::builder()
         .timeout(Duration::from_secs(5))
@@ -48,42 +69,56 @@ fn transport() -> ReqwestTransport {
 }
 
 /// Quick retries, so that tests that fail on purpose stay fast.
-fn quick_config(max_attempts: u32, backoff: Duration) -> KeeperConfig {
+fn quick_config(max_attempts: u32, backoff: Duration) -> SourceConfig {
     let mut retry = RetryPolicy::default();
     retry.max_attempts = max_attempts;
     retry.initial_backoff = backoff;
     retry.max_backoff = backoff * 4;
     retry.jitter = 0.0;
-    let mut config = KeeperConfig::default();
+    let mut config = SourceConfig::default();
     config.retry = retry;
     config
 }
 
-/// A source for `scopes` over `transport` that reads the emulator's clock.
-fn voucherify_source<T: AsyncTransport>(
+/// A source for `scopes` over `transport` that reads the emulator's clock. No spawner: the
+/// first caller that finds the token due fetches (the others keep the old one meanwhile).
+fn voucherify_source<T: AsyncTransport + Send + 'static>(
     emu: &Emulator,
     transport: T,
     scopes: &[Scope],
-    config: KeeperConfig,
-) -> Arc<TokenSource<voucherify::GenerateToken, T>> {
-    let mint = voucherify_api(emu)
-        .generate_token(&Scopes::from_iter(scopes.iter().copied()))
-        .unwrap();
-    let clock = emu.clock().clone();
-    Arc::new(TokenSource::new(transport, mint, config).with_clock(move || clock.now()))
+    config: SourceConfig,
+) -> Arc<Source<voucherify::GenerateToken, T>> {
+    Arc::new(
+        AsyncSource::new(transport, generate(emu, scopes), config).with_clock(EmuClock::new(emu)),
+    )
 }
 
-fn secret(token: &LiveToken) -> String {
+/// Starts background refreshers on the current tokio runtime: `keycard::TokioSpawner` when the
+/// facade has it, else the hook as a plain closure.
+#[cfg(feature = "tokio")]
+fn spawner() -> impl Spawn {
+    keycard::TokioSpawner
+}
+
+#[cfg(not(feature = "tokio"))]
+fn spawner() -> impl Spawn {
+    |task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>| drop(tokio::spawn(task))
+}
+
+fn secret<G>(token: &LiveToken<G>) -> String {
     token.access_token().expose_secret().to_owned()
 }
 
 /// `TASKS` tasks on a multi-threaded runtime, each calling `token()` `calls` times and
 /// authorizing a request; every token they got.
-fn swarm<M: Mint + Send + Sync + 'static>(
+fn swarm<E>(
     rt: &tokio::runtime::Runtime,
-    source: &Arc<TokenSource<M>>,
+    source: &Arc<Source<E>>,
     calls: usize,
-) -> Vec<Arc<LiveToken>> {
+) -> Vec<Arc<LiveToken<E::Grant>>>
+where
+    E: TokenEndpoint + Send + Sync + 'static,
+{
     rt.block_on(async {
         let tasks: Vec<_> = (0..TASKS)
             .map(|_| {
@@ -108,17 +143,6 @@ fn swarm<M: Mint + Send + Sync + 'static>(
     })
 }
 
-fn keeper_events<M: Mint + Send, T: AsyncTransport>(source: &TokenSource<M, T>) -> Vec<Event> {
-    source
-        .drain_events()
-        .into_iter()
-        .filter_map(|e| match e {
-            SourceEvent::Keeper(event) => Some(event),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn a_thousand_tasks_make_one_generate_call_per_refresh() {
     let emu = emulator();
@@ -127,7 +151,7 @@ fn a_thousand_tasks_make_one_generate_call_per_refresh() {
         &emu,
         transport(),
         &[Scope::Vouchers],
-        KeeperConfig::default(),
+        SourceConfig::default(),
     );
 
     let first = swarm(&rt, &source, 3);
@@ -137,6 +161,8 @@ fn a_thousand_tasks_make_one_generate_call_per_refresh() {
 
     // Past the refresh point, before expiry: one refresh, the old token served meanwhile.
     emu.clock().advance(Duration::from_secs(800));
+    let now = EmuClock::new(&emu).now();
+    assert!(!first[0].is_fresh(now) && first[0].is_valid(now));
     let second = swarm(&rt, &source, 3);
     assert_eq!(emu.hits(Route::VoucherifyGenerate), 2);
     let refreshed = rt.block_on(source.token()).unwrap();
@@ -147,11 +173,98 @@ fn a_thousand_tasks_make_one_generate_call_per_refresh() {
 
     // Long past expiry: every task waits for the one new token.
     emu.clock().advance(Duration::from_secs(1000));
+    assert!(!refreshed.is_valid(EmuClock::new(&emu).now()));
     let third = swarm(&rt, &source, 3);
     assert_eq!(emu.hits(Route::VoucherifyGenerate), 3);
     let newest = secret(&third[0]);
     assert!(newest != token && newest != secret(&refreshed));
     assert!(third.iter().all(|t| secret(t) == newest));
+    assert_eq!(emu.live_voucherify_tokens(), 1);
+
+    let issued = source
+        .drain_events()
+        .into_iter()
+        .filter(|e| matches!(e, Event::Issued { .. }))
+        .count();
+    assert_eq!(issued, 3);
+}
+
+/// The proof for async code: with a spawner, refreshing ahead of expiry happens in a
+/// background task, so while a slow upstream takes its time no task waits (every call is ready
+/// on its first poll); at expiry, a storm of tasks still makes one upstream request.
+#[test]
+fn with_a_spawner_no_task_waits_for_a_slow_refresh_and_a_storm_makes_one_request() {
+    let emu = emulator();
+    let rt = runtime();
+    let source = Arc::new(
+        AsyncSource::new(
+            transport(),
+            generate(&emu, &[Scope::Vouchers]),
+            SourceConfig::default(),
+        )
+        .with_clock(EmuClock::new(&emu))
+        .with_spawner(spawner()),
+    );
+    let first = rt.block_on(source.token()).unwrap();
+    assert_eq!(emu.hits(Route::VoucherifyGenerate), 1);
+
+    // Every generate request now takes `SLOW`. Into the refresh-ahead window (120–150 s
+    // before expiry): 16 tasks keep calling while the refresher waits for the upstream.
+    emu.inject_always(Route::VoucherifyGenerate, Fault::Delay(SLOW));
+    emu.clock().advance(Duration::from_secs(800));
+    let advanced = Instant::now();
+    let results = rt.block_on(async {
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                let source = Arc::clone(&source);
+                let first = Arc::clone(&first);
+                tokio::spawn(async move {
+                    let deadline = Instant::now() + Duration::from_secs(10);
+                    let (mut served_old, mut slowest) = (0u32, Duration::ZERO);
+                    loop {
+                        let started = Instant::now();
+                        // Ready on the first poll: this task never suspends for a token.
+                        let token = futures::FutureExt::now_or_never(source.token())
+                            .expect("a task waited for a token")
+                            .unwrap();
+                        slowest = slowest.max(started.elapsed());
+                        if !Arc::ptr_eq(&token, &first) {
+                            return (served_old, slowest, started.duration_since(advanced));
+                        }
+                        served_old += 1;
+                        assert!(Instant::now() < deadline, "no refresh happened");
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    }
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+        results
+    });
+    for (served_old, slowest, new_after) in results {
+        assert!(slowest < HOT, "a call took {slowest:?}");
+        // The upstream took its time, and the task was served the old token meanwhile.
+        assert!(
+            new_after >= SLOW - Duration::from_millis(100),
+            "{new_after:?}"
+        );
+        assert!(served_old > 0);
+    }
+    assert_eq!(emu.hits(Route::VoucherifyGenerate), 2, "one refresh");
+
+    // Long past expiry, the upstream still slow: 1000 tasks need the next token at once.
+    emu.clock().advance(Duration::from_secs(1000));
+    let storm = swarm(&rt, &source, 1);
+    assert_eq!(
+        emu.hits(Route::VoucherifyGenerate),
+        3,
+        "one request for the storm"
+    );
+    assert!(storm.iter().all(|t| Arc::ptr_eq(t, &storm[0])));
+    assert!(storm[0].is_fresh(EmuClock::new(&emu).now()));
 }
 
 #[test]
@@ -180,13 +293,25 @@ fn a_429_storm_is_ridden_out_within_the_retry_budget() {
         "3 refused, 1 issued"
     );
     assert!(tokens.iter().all(|t| secret(t) == secret(&tokens[0])));
+    // Each retry waited for the server's Retry-After (1 s), not just the 20 ms backoff.
     assert!(elapsed >= Duration::from_millis(2900), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
-    let retries = keeper_events(&source)
+    let retries: Vec<_> = source
+        .drain_events()
         .into_iter()
-        .filter(|e| matches!(e, Event::RetryScheduled { .. }))
-        .count();
-    assert_eq!(retries, 3);
+        .filter_map(|e| match e {
+            Event::RetryScheduled {
+                attempt, failure, ..
+            } => Some((attempt, failure.status())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        retries,
+        (1..=3)
+            .map(|n| (n, Some(http::StatusCode::TOO_MANY_REQUESTS)))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -219,15 +344,13 @@ fn past_the_retry_budget_every_waiting_task_gets_the_one_error() {
         }
         errors
     });
+    // One round of 3 attempts for all the tasks: the waiters share its error.
     assert_eq!(emu.hits(Route::VoucherifyGenerate), 3);
     for error in &errors {
-        assert!(
-            matches!(
-                error.fetch_error(),
-                Some(FetchError::GaveUp { attempts: 3, .. })
-            ),
-            "{error:?}"
-        );
+        let Some(FetchError::GaveUp { attempts: 3, last }) = error.fetch_error() else {
+            panic!("{error:?}")
+        };
+        assert_eq!(last.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
     }
 }
 
@@ -250,16 +373,31 @@ fn a_still_valid_token_is_served_while_the_refresh_fails() {
             assert_eq!(secret(&token), secret(&old));
             tokio::time::sleep(Duration::from_millis(4)).await;
         }
+        // Each round is two attempts and then a cool-down; far fewer requests than calls.
         let hits = emu.hits(Route::VoucherifyGenerate);
         assert!((3..26).contains(&hits), "{hits}");
-        assert!(keeper_events(&source)
-            .iter()
-            .any(|e| matches!(e, Event::RefreshFailed { .. })));
+        let events = source.drain_events();
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::RefreshFailed { .. })),
+            "{events:?}"
+        );
 
+        // Once the API is back, the next round refreshes.
         emu.clear_faults();
         tokio::time::sleep(Duration::from_millis(60)).await;
         let new = source.token().await.unwrap();
         assert_ne!(secret(&new), secret(&old));
+
+        // And with the API down past expiry, the caller gets the error.
+        emu.inject_always(Route::VoucherifyGenerate, Fault::ServiceUnavailable);
+        emu.clock().advance(Duration::from_secs(1000));
+        let error = source.token().await.unwrap_err();
+        assert!(
+            matches!(error.fetch_error(), Some(FetchError::GaveUp { .. })),
+            "{error:?}"
+        );
     });
 }
 
@@ -279,34 +417,120 @@ fn the_scope_check_refuses_what_the_emulator_would_answer_with_403() {
             &emu,
             transport(),
             &[Scope::Campaigns],
-            KeeperConfig::default(),
+            SourceConfig::default(),
         );
         let mut request = get();
         let error = campaigns
             .authorize_checked(&mut request, &base)
             .await
             .unwrap_err();
-        assert!(matches!(error, SourceError::Scope(_)), "{error:?}");
+        assert!(matches!(error, SourceError::NotGranted(_)), "{error:?}");
+        let why = std::error::Error::source(&error).unwrap().to_string();
+        assert!(why.contains("vouchers"), "{why}");
         assert!(request.headers().get("authorization").is_none());
         assert_eq!(emu.hits(Route::VoucherifyGetVoucher), 0);
 
+        // Sent anyway, unchecked: the emulator refuses it.
         campaigns.authorize(&mut request).await.unwrap();
         let response = transport().send(request).await.unwrap();
         assert_eq!(response.status(), 403);
 
+        // With the right scope, the check passes and the emulator agrees.
         let vouchers = voucherify_source(
             &emu,
             transport(),
             &[Scope::Vouchers],
-            KeeperConfig::default(),
+            SourceConfig::default(),
         );
         let mut request = get();
         vouchers
             .authorize_checked(&mut request, &base)
             .await
             .unwrap();
+        assert!(request.headers()["authorization"].is_sensitive());
         assert_eq!(transport().send(request).await.unwrap().status(), 200);
     });
+}
+
+#[test]
+fn eight_tasks_that_see_a_401_for_one_revoked_token_make_one_new_mint() {
+    let emu = emulator();
+    let rt = runtime();
+    let base = BaseUrl::parse(&emu.voucherify_url()).unwrap();
+    let url = format!(
+        "{}/v1/vouchers/{}",
+        emu.voucherify_url(),
+        emu.voucher_code()
+    );
+    let source = voucherify_source(
+        &emu,
+        transport(),
+        &[Scope::Vouchers],
+        SourceConfig::default(),
+    );
+    let statuses = rt.block_on(async {
+        let revoked = source.token().await.unwrap();
+        transport()
+            .run(&voucherify_api(&emu).revoke(revoked.access_token()).unwrap())
+            .await
+            .unwrap()
+            .into_result()
+            .unwrap();
+        let barrier = Arc::new(tokio::sync::Barrier::new(8));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (source, barrier) = (Arc::clone(&source), Arc::clone(&barrier));
+                let (base, url) = (base.clone(), url.clone());
+                tokio::spawn(async move {
+                    let mut request = http::Request::get(&url).body(Vec::new()).unwrap();
+                    let used = source.authorize_checked(&mut request, &base).await.unwrap();
+                    let first = transport().send(request).await.unwrap().status();
+                    // Every task has seen its 401 before any invalidates.
+                    barrier.wait().await;
+                    source.invalidate(&used);
+                    let mut request = http::Request::get(&url).body(Vec::new()).unwrap();
+                    source.authorize_checked(&mut request, &base).await.unwrap();
+                    (first, transport().send(request).await.unwrap().status())
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        statuses
+    });
+    for (first, second) in statuses {
+        assert_eq!(first, http::StatusCode::UNAUTHORIZED);
+        assert_eq!(second, http::StatusCode::OK);
+    }
+    assert_eq!(
+        emu.hits(Route::VoucherifyGenerate),
+        2,
+        "exactly one new mint"
+    );
+}
+
+/// An async store: a memory store behind calls that really suspend.
+struct Suspending(Arc<MemoryStore>);
+
+impl AsyncTokenStore for Suspending {
+    type Error = std::convert::Infallible;
+
+    async fn load(&self, key: &StoreKey) -> Result<Option<StoredToken>, Self::Error> {
+        tokio::task::yield_now().await;
+        self.0.load(key)
+    }
+
+    async fn save(&self, key: &StoreKey, token: &StoredToken) -> Result<(), Self::Error> {
+        tokio::task::yield_now().await;
+        self.0.save(key, token)
+    }
+
+    async fn remove(&self, key: &StoreKey) -> Result<(), Self::Error> {
+        tokio::task::yield_now().await;
+        self.0.remove(key)
+    }
 }
 
 #[test]
@@ -315,47 +539,62 @@ fn a_second_source_reuses_the_stored_token() {
     let rt = runtime();
     let store = Arc::new(MemoryStore::new());
     let make = || {
-        let mint = voucherify_api(&emu)
-            .generate_token(&Scopes::from([Scope::Vouchers]))
-            .unwrap();
-        let clock = emu.clock().clone();
-        TokenSource::new(transport(), mint, KeeperConfig::default())
-            .with_clock(move || clock.now())
-            .with_store(Arc::clone(&store))
+        AsyncSource::new(
+            transport(),
+            generate(&emu, &[Scope::Vouchers]),
+            SourceConfig::default(),
+        )
+        .with_clock(EmuClock::new(&emu))
+        .with_async_store(Suspending(Arc::clone(&store)))
     };
     rt.block_on(async {
         let first = make().token().await.unwrap();
         assert_eq!(emu.hits(Route::VoucherifyGenerate), 1);
+        // A restarted process: a new source over the same store mints nothing.
         let restarted = make();
         let again = restarted.token().await.unwrap();
         assert_eq!(emu.hits(Route::VoucherifyGenerate), 1);
         assert_eq!(secret(&again), secret(&first));
-        assert!(keeper_events(&restarted)
+        assert!(restarted
+            .drain_events()
             .iter()
             .any(|e| matches!(e, Event::Restored { .. })));
+        // Invalidated (say, after a 401): gone from the store too.
+        assert!(restarted.invalidate(&again));
+        let fresh = restarted.token().await.unwrap();
+        assert_eq!(emu.hits(Route::VoucherifyGenerate), 2);
+        assert_ne!(secret(&fresh), secret(&first));
     });
+    assert_eq!(store.len(), 1);
 
     // A blocking store (a file) works too; an invalidated token leaves it.
     let dir = tempfile::tempdir().unwrap();
     let make = || {
-        let mint = voucherify_api(&emu)
-            .generate_token(&Scopes::from([Scope::Campaigns]))
-            .unwrap();
-        let clock = emu.clock().clone();
-        TokenSource::new(transport(), mint, KeeperConfig::default())
-            .with_clock(move || clock.now())
-            .with_blocking_store(keycard::FileStore::new(dir.path()))
+        AsyncSource::new(
+            transport(),
+            generate(&emu, &[Scope::Campaigns]),
+            SourceConfig::default(),
+        )
+        .with_clock(EmuClock::new(&emu))
+        .with_store(FileStore::new(dir.path()))
     };
     rt.block_on(async {
         let first = make().token().await.unwrap();
-        assert_eq!(emu.hits(Route::VoucherifyGenerate), 2);
-        let restarted = make();
-        assert_eq!(secret(&restarted.token().await.unwrap()), secret(&first));
-        assert_eq!(emu.hits(Route::VoucherifyGenerate), 2);
-        restarted.invalidate().await;
-        let fresh = make().token().await.unwrap();
-        assert_ne!(secret(&fresh), secret(&first));
         assert_eq!(emu.hits(Route::VoucherifyGenerate), 3);
+        let restarted = make();
+        let again = restarted.token().await.unwrap();
+        assert_eq!(secret(&again), secret(&first));
+        assert_eq!(emu.hits(Route::VoucherifyGenerate), 3);
+        // Invalidated (say, after a 401): the source's next mint removes it from the file
+        // first, then saves the new token there.
+        assert!(restarted.invalidate(&again));
+        let fresh = restarted.token().await.unwrap();
+        assert_ne!(secret(&fresh), secret(&first));
+        assert_eq!(emu.hits(Route::VoucherifyGenerate), 4);
+        // The next process takes the new token from the file, never the invalidated one.
+        let next = make().token().await.unwrap();
+        assert_eq!(secret(&next), secret(&fresh));
+        assert_eq!(emu.hits(Route::VoucherifyGenerate), 4);
     });
 }
 
@@ -370,14 +609,13 @@ fn exact_order_tokens_one_mint_per_order() {
     .unwrap();
     let order = emu.exact_order_id();
     let make = || {
-        let clock = emu.clock().clone();
         Arc::new(
-            TokenSource::new(
+            AsyncSource::new(
                 transport(),
                 api.create_order_access_token(order).unwrap(),
-                KeeperConfig::default(),
+                SourceConfig::default(),
             )
-            .with_clock(move || clock.now()),
+            .with_clock(EmuClock::new(&emu)),
         )
     };
     let source = make();
@@ -386,7 +624,12 @@ fn exact_order_tokens_one_mint_per_order() {
     let first = secret(&tokens[0]);
     assert!(tokens.iter().all(|t| secret(t) == first));
     assert!(emu.order_token_is_current(order, &first));
+    // Exact tokens travel raw, not as Bearer.
+    let mut request = http::Request::new(());
+    rt.block_on(source.authorize(&mut request)).unwrap();
+    assert_eq!(request.headers()["authorization"], first.as_str());
 
+    // Another source for the same order mints a new token, which replaces the old one.
     let second = secret(&rt.block_on(make().token()).unwrap());
     assert_eq!(emu.hits(Route::ExactOrderAccessToken), 2);
     assert!(emu.order_token_is_current(order, &second));
@@ -401,7 +644,7 @@ fn a_cancelled_fetch_lets_the_next_caller_fetch_at_once() {
         &emu,
         transport(),
         &[Scope::Vouchers],
-        KeeperConfig::default(),
+        SourceConfig::default(),
     );
     emu.inject(
         Route::VoucherifyGenerate,
@@ -411,7 +654,8 @@ fn a_cancelled_fetch_lets_the_next_caller_fetch_at_once() {
     rt.block_on(async {
         let cancelled = tokio::time::timeout(Duration::from_millis(200), source.token()).await;
         assert!(cancelled.is_err(), "the first fetch is stalled");
-        // The keeper was told: this call fetches now instead of waiting out the lease (60 s).
+        // The source was told: this call fetches now instead of waiting out the fetch
+        // timeout (60 s).
         let started = Instant::now();
         source.token().await.unwrap();
         assert!(

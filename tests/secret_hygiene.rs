@@ -7,12 +7,20 @@
 mod common;
 
 use keycard::exact::{self, Environment, Permission, Permissions, UserCredentials};
-use keycard::lifecycle::{Action, Keeper, KeeperConfig, MemoryStore, Restored, TokenStore};
+use keycard::lifecycle::{
+    Event, Io, IoResult, MemoryStore, SourceConfig, SourceMachine, Step, StoreCall, StoreError,
+    TokenStore,
+};
 use keycard::voucherify::{self, Credentials, Region, Scope, Scopes};
-use keycard::{AccessToken, ApiKey, FileStore, Operation, Password, SecretKey, Transport};
+use keycard::{
+    AccessToken, ApiKey, AsyncSource, BaseUrl, BlockingSource, FileStore, Operation, Password,
+    SecretKey, Transport, TransportError, TransportErrorKind,
+};
 use keycard_emulator::Emulator;
+use std::collections::VecDeque;
 use std::fmt::{Debug, Display};
-use std::time::{Duration, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The canary: header-safe, so it is accepted everywhere a secret goes.
 const CANARY: &str = "CANARYk3yc4rdZ9q";
@@ -65,6 +73,19 @@ impl Sweep {
         }
     }
 
+    /// A request's head: method, URI and headers. Its body is what it sends (a password to log
+    /// in with, a token to revoke): `http` prints it as it is.
+    fn request<B>(&mut self, what: &str, request: &http::Request<B>) {
+        let head = format!(
+            "{} {} {:?} {:?}",
+            request.method(),
+            request.uri(),
+            request.version(),
+            request.headers()
+        );
+        self.printed.push((format!("{what} (head)"), head));
+    }
+
     fn text(&mut self, what: &str, text: String) {
         self.printed.push((what.to_owned(), text));
     }
@@ -74,7 +95,10 @@ impl Sweep {
         let mut leaks = Vec::new();
         for (what, text) in &self.printed {
             for secret in &self.secrets {
-                if text.contains(secret.as_str()) {
+                // As text, and as the bytes a `Vec<u8>` body prints (`[.., 67, 65, 78, ..]`).
+                let bytes = format!("{:?}", secret.as_bytes());
+                let bytes = &bytes[1..bytes.len() - 1];
+                if text.contains(secret.as_str()) || text.contains(bytes) {
                     leaks.push(format!("{what} holds {secret:?}: {text}"));
                 }
             }
@@ -95,6 +119,10 @@ fn response(status: u16, content_type: &str, body: &str) -> http::Response<Vec<u
         .header("content-type", content_type)
         .body(body.as_bytes().to_vec())
         .unwrap()
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
 }
 
 fn voucherify_token_body(token: &str) -> String {
@@ -126,9 +154,9 @@ fn core_types_never_print_a_secret() {
     sweep.debug("GenerateToken", &generate);
     sweep.debug("Introspect", &introspect);
     sweep.debug("Revoke", &revoke);
-    sweep.debug("GenerateToken::request", &generate.request());
-    sweep.debug("Introspect::request", &introspect.request());
-    sweep.debug("Revoke::request", &revoke.request());
+    sweep.request("GenerateToken::request", &generate.request());
+    sweep.request("Introspect::request", &introspect.request());
+    sweep.request("Revoke::request", &revoke.request());
 
     let outcome = generate
         .parse(response(
@@ -224,9 +252,9 @@ fn core_types_never_print_a_secret() {
     sweep.debug("CreateApplicationToken", &create);
     sweep.debug("ListApplicationTokens", &list);
     sweep.debug("DeleteApplicationToken", &delete);
-    sweep.debug("CreateOrderAccessToken::request", &order.request());
-    sweep.debug("CreateUserToken::request", &login.request());
-    sweep.debug("CreateApplicationToken::request", &create.request());
+    sweep.request("CreateOrderAccessToken::request", &order.request());
+    sweep.request("CreateUserToken::request", &login.request());
+    sweep.request("CreateApplicationToken::request", &create.request());
 
     let outcome = order
         .parse(response(
@@ -304,63 +332,102 @@ fn mint() -> voucherify::GenerateToken {
     .unwrap()
 }
 
+fn boxed(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    Arc::new(error)
+}
+
+/// Performs a store call of the machine on `store`, as a driver does.
+fn perform(store: &impl TokenStore, call: StoreCall) -> IoResult {
+    match call {
+        StoreCall::Load(key) => IoResult::Loaded(store.load(&key).map_err(boxed)),
+        StoreCall::Remove(key) => IoResult::Removed(store.remove(&key).map_err(boxed)),
+        StoreCall::Claim(key) => IoResult::Claimed(store.claim_mint(&key).map_err(boxed)),
+        StoreCall::Save(key, token) => IoResult::Saved(store.save(&key, &token).map_err(boxed)),
+        StoreCall::Release(lock) => IoResult::Released(store.release_mint(&lock).map_err(boxed)),
+    }
+}
+
+/// Drives `machine` for one call at `now` (`wall` on the wall clock), as a driver does, until
+/// the call is served, fails or must wait: each request is answered with the next of
+/// `answers`, each store call by `store`. Every step and every result is swept.
+fn drive(
+    sweep: &mut Sweep,
+    machine: &mut SourceMachine<voucherify::GenerateToken>,
+    store: &impl TokenStore,
+    (now, wall): (Instant, SystemTime),
+    answers: &mut VecDeque<Result<http::Response<Vec<u8>>, TransportError>>,
+) -> Step<Scopes> {
+    let waiter = machine.waiter(now);
+    loop {
+        let step = machine.poll(now, &waiter);
+        sweep.debug("Step", &step);
+        let Step::Io(io) = step else {
+            return step;
+        };
+        let mut next = Some(io);
+        while let Some(io) = next {
+            sweep.debug("Io", &io);
+            let id = io.id();
+            let result = match io {
+                Io::Send(..) => IoResult::Sent(answers.pop_front().expect("an answer")),
+                Io::Store(_, call) => perform(store, call),
+            };
+            sweep.debug("IoResult", &result);
+            next = machine.complete(id, result, now, wall);
+        }
+    }
+}
+
 #[test]
 fn the_lifecycle_never_prints_a_secret() {
     let mut sweep = Sweep::new();
-    let mut now = UNIX_EPOCH + Duration::from_secs(1_738_944_186);
-    let mut keeper = Keeper::new(mint(), KeeperConfig::default());
-    sweep.debug("Keeper (empty)", &keeper);
+    #[allow(clippy::disallowed_methods)] // the one reading; every other time is derived
+    let start = Instant::now();
+    let wall0 = UNIX_EPOCH + Duration::from_secs(1_738_944_186);
+    let at = |d: Duration| (start + d, wall0 + d);
+    let store = MemoryStore::new();
+    let mut machine = SourceMachine::new(mint(), SourceConfig::default());
+    machine.set_store(true);
+    sweep.debug("SourceMachine (empty)", &machine);
 
-    // A failed fetch, then a successful one, then a refresh that fails: every event and error.
-    let Action::Fetch(fetch) = keeper.poll(now) else {
-        panic!("no token yet")
+    // A refused fetch (the canary in a header and in the body), then a successful one: every
+    // step, result, event and error.
+    let refused = http::Response::builder()
+        .status(401)
+        .header("content-type", "application/json")
+        .header("x-echo", CANARY)
+        .body(
+            format!(
+                r#"{{"code":401,"message":"Unauthorized","key":"unauthorized","x":"{CANARY}"}}"#
+            )
+            .into_bytes(),
+        )
+        .unwrap();
+    let mut answers = VecDeque::from([Ok(refused)]);
+    let Step::Failed(error) = drive(
+        &mut sweep,
+        &mut machine,
+        &store,
+        at(Duration::ZERO),
+        &mut answers,
+    ) else {
+        panic!("the 401 ends the call")
     };
-    sweep.debug("Fetch", &fetch);
-    let id = fetch.id;
-    let error = keeper.on_response(
-        id,
-        response(
-            401,
-            "application/json",
-            r#"{"code":401,"message":"Unauthorized","key":"unauthorized"}"#,
-        ),
-        now,
-    );
-    sweep.debug("on_response (401)", &error);
-    if let Err(error) = &error {
-        sweep.error("FetchError", error);
-    }
-    now += Duration::from_secs(1);
-    let mut installed = false;
-    for _ in 0..20 {
-        match keeper.poll(now) {
-            Action::Fetch(fetch) => {
-                let id = fetch.id;
-                let progress = keeper
-                    .on_response(
-                        id,
-                        response(200, "application/json", &voucherify_token_body(CANARY)),
-                        now,
-                    )
-                    .unwrap();
-                sweep.debug("Progress", &progress);
-                installed = true;
-                break;
-            }
-            Action::Wait(until) => now = until.max(now + Duration::from_millis(1)),
-            other => {
-                sweep.debug("Action", &other);
-                now += Duration::from_secs(1);
-            }
-        }
-    }
-    assert!(installed, "the keeper never fetched again");
-    let Action::Use(live) = keeper.poll(now) else {
-        panic!("a token was installed")
+    sweep.error("SourceError (401)", &error);
+    let fetch_error = error.fetch_error().expect("a fetch error").clone();
+    sweep.error("FetchError", &fetch_error);
+    let mut answers = VecDeque::from([Ok(response(
+        200,
+        "application/json",
+        &voucherify_token_body(CANARY),
+    ))]);
+    let Step::Ready(live) = drive(&mut sweep, &mut machine, &store, at(secs(1)), &mut answers)
+    else {
+        panic!("a token was issued")
     };
-    let live = live.clone();
+    assert_eq!(live.access_token().expose_secret(), CANARY);
     sweep.debug("LiveToken", &live);
-    sweep.debug("Keeper (with a token)", &keeper);
+    sweep.debug("SourceMachine (with a token)", &machine);
     let mut request = http::Request::get("https://api.voucherify.io/v1/vouchers")
         .body(())
         .unwrap();
@@ -374,60 +441,128 @@ fn the_lifecycle_never_prints_a_secret() {
         .unwrap_err();
     sweep.error("AuthorizeError", &refused);
 
-    // A refresh that fails with a transport error and a garbage body.
-    let refresh_at = live.refresh_at() + Duration::from_secs(1);
-    if let Action::Fetch(fetch) = keeper.poll(refresh_at) {
-        let id = fetch.id;
-        let outcome = keeper.on_transport_error(id, refresh_at, "connection reset");
-        sweep.debug("on_transport_error", &outcome);
+    // A refresh that fails with a transport error (the canary in the URL), then with a body
+    // that is not a token response (the canary in it): the old token is served throughout.
+    let due = live.refresh_at().saturating_duration_since(start) + secs(1);
+    let reset = TransportError::new(
+        TransportErrorKind::Io,
+        &leaky_url(443).parse().unwrap(),
+        "connection reset",
+    );
+    sweep.error("TransportError", &reset);
+    let mut answers = VecDeque::from([
+        Err(reset),
+        Ok(response(
+            200,
+            "application/json",
+            &format!(r#"{{"access_token":"{CANARY}"#),
+        )),
+    ]);
+    for d in [due, due + secs(1), due + secs(5)] {
+        match drive(&mut sweep, &mut machine, &store, at(d), &mut answers) {
+            Step::Ready(token) => assert!(Arc::ptr_eq(&token, &live)),
+            other => panic!("the old token is served: {other:?}"),
+        }
     }
-    for event in keeper.drain_events() {
-        sweep.debug("Event", &event);
+    assert!(answers.is_empty(), "both attempts were made");
+    let events = machine.drain_events().collect::<Vec<_>>();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::RefreshFailed { .. })),
+        "{events:?}"
+    );
+    for event in &events {
+        sweep.debug("Event", event);
     }
 
-    // Storing and restoring.
+    // Storing (the format stores read back: 2, the grant as the endpoint serializes it) and
+    // restoring.
+    let key = machine.store_key().clone();
     let stored = live.to_stored();
     sweep.debug("StoredToken", &stored);
-    let store = MemoryStore::new();
-    store.save(&keeper.store_key(), &stored).unwrap();
+    let json = String::from_utf8(stored.to_json(&key)).unwrap();
+    assert!(json.contains(r#""format":2"#), "{json}");
+    assert!(json.contains(r#""grant":"vouchers""#), "{json}");
+    assert!(json.contains(CANARY), "a store keeps the secret: {json}");
     sweep.debug("MemoryStore", &store);
-    sweep.both("StoreKey", &keeper.store_key());
-    let mut fresh = Keeper::new(mint(), KeeperConfig::default());
-    assert_eq!(fresh.restore(&stored, now).unwrap(), Restored::Installed);
+    sweep.both("StoreKey", &key);
+    let mut fresh = SourceMachine::new(mint(), SourceConfig::default());
+    fresh.set_store(true);
+    let Step::Ready(restored) = drive(
+        &mut sweep,
+        &mut fresh,
+        &store,
+        at(secs(2)),
+        &mut VecDeque::new(),
+    ) else {
+        panic!("the stored token is taken back")
+    };
+    assert_eq!(restored.access_token(), live.access_token());
     for event in fresh.drain_events() {
+        assert!(matches!(event, Event::Restored { .. }), "{event:?}");
         sweep.debug("Event (restored)", &event);
     }
-    // The file store, and what it says about a corrupted file that holds the canary.
-    let dir = std::env::temp_dir().join(format!("keycard-hygiene-{}", std::process::id()));
-    let files = FileStore::new(&dir);
-    files.save(&keeper.store_key(), &stored).unwrap();
+
+    // The file store: what it writes is the same format; what it says about a corrupted file
+    // that holds the canary, and what a source says of a stored token it cannot use.
+    let dir = tempfile::tempdir().unwrap();
+    let files = FileStore::new(dir.path());
+    files.save(&key, &stored).unwrap();
+    assert_eq!(std::fs::read_to_string(files.path_for(&key)).unwrap(), json);
     sweep.debug("FileStore", &files);
-    sweep.debug("FileStore::load", &files.load(&keeper.store_key()));
+    sweep.debug("FileStore::load", &files.load(&key));
+    let token = |token: &str| format!(r#"{{"key":"{}","token":{token}}}"#, key.as_str());
     for garbage in [
-        // Well-formed, but the token cannot be sent: loading works, restoring refuses it.
-        format!(
-            r#"{{"format":1,"access_token":"{CANARY} \n","scheme":"bearer","grant":{{"api":"voucherify","scopes":"vouchers"}},"obtained_at":1,"expires_at":99999999999999}}"#
-        ),
-        format!(r#"{{"format":1,"access_token":"{CANARY}","scheme":"{CANARY}"}}"#),
-        format!(r#"{{"format":"{CANARY}"}}"#),
+        // Well-formed, but the token cannot be sent: the store refuses it.
+        token(&format!(
+            r#"{{"format":2,"access_token":"{CANARY} \n","scheme":"bearer","grant":"vouchers","obtained_at":1,"expires_at":99999999999999}}"#
+        )),
+        // Well-formed and sendable, but not a grant this endpoint gives: the source refuses it.
+        token(&format!(
+            r#"{{"format":2,"access_token":"{CANARY}","scheme":"bearer","grant":{{"order":"ord_1"}},"obtained_at":1,"expires_at":99999999999999}}"#
+        )),
+        // The format before grants were the endpoint's own.
+        token(&format!(
+            r#"{{"format":1,"access_token":"{CANARY}","scheme":"bearer","grant":{{"api":"voucherify","scopes":"vouchers"}},"obtained_at":1,"expires_at":99999999999999}}"#
+        )),
+        token(&format!(
+            r#"{{"format":2,"access_token":"{CANARY}","scheme":"{CANARY}"}}"#
+        )),
+        token(&format!(r#"{{"format":"{CANARY}"}}"#)),
+        format!(r#"{{"key":"{CANARY}","token":{{"access_token":"{CANARY}"}}}}"#),
         format!(r#"{{"access_token":"{CANARY}""#),
         CANARY.to_string(),
     ] {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            std::fs::write(entry.unwrap().path(), &garbage).unwrap();
-        }
-        match files.load(&keeper.store_key()) {
+        std::fs::write(files.path_for(&key), &garbage).unwrap();
+        match files.load(&key) {
             Err(error) => sweep.error("FileStoreError", &error),
             Ok(loaded) => {
                 sweep.debug("FileStore::load (garbage)", &loaded);
-                if let Some(bad) = loaded {
-                    let error = fresh.restore(&bad, now).unwrap_err();
-                    sweep.error("RestoreError", &error);
+                let mut other = SourceMachine::new(mint(), SourceConfig::default());
+                other.set_store(true);
+                let mut answers = VecDeque::from([Ok(response(
+                    200,
+                    "application/json",
+                    &voucherify_token_body("tok-2"),
+                ))]);
+                let step = drive(&mut sweep, &mut other, &files, at(secs(3)), &mut answers);
+                assert!(matches!(step, Step::Ready(_)), "{step:?}");
+                let events: Vec<_> = other.drain_events().collect();
+                let rejected = events.iter().find_map(|e| match e {
+                    Event::StoredTokenRejected { error } => Some(error),
+                    _ => None,
+                });
+                sweep.error(
+                    "RestoreError",
+                    rejected.expect("the stored token is rejected"),
+                );
+                for event in &events {
+                    sweep.debug("Event (rejected)", event);
                 }
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 
     sweep.check();
 }
@@ -531,42 +666,76 @@ fn transport_errors_and_sources_never_print_a_secret() {
     let wrong = common::voucherify_with_secret(&emu, CANARY)
         .generate_token(&Scopes::from([Scope::Vouchers]))
         .unwrap();
-    let source =
-        keycard::ureq::TokenSource::new(ureq.clone(), wrong.clone(), KeeperConfig::default());
-    sweep.debug("ureq TokenSource", &source);
+    let source = BlockingSource::new(ureq.clone(), wrong.clone(), SourceConfig::default());
+    sweep.debug("BlockingSource", &source);
     let error = source.token().unwrap_err();
-    sweep.error("ureq SourceError", &error);
+    sweep.error("BlockingSource SourceError", &error);
     for event in source.drain_events() {
-        sweep.debug("ureq SourceEvent", &event);
+        sweep.debug("BlockingSource Event", &event);
     }
     let right = voucherify
         .generate_token(&Scopes::from([Scope::Vouchers, Scope::Campaigns]))
         .unwrap();
-    let source =
-        keycard::ureq::TokenSource::new(ureq.clone(), right.clone(), KeeperConfig::default())
-            .with_store(MemoryStore::new());
+    let dir = tempfile::tempdir().unwrap();
+    let files = FileStore::new(dir.path());
+    let source = BlockingSource::new(ureq.clone(), right.clone(), SourceConfig::default())
+        .with_store(FileStore::new(dir.path()));
     let live = source.token().unwrap();
-    sweep.secret(live.access_token().expose_secret());
-    sweep.debug("ureq TokenSource (live)", &source);
-    sweep.debug("LiveToken (ureq)", &live);
+    let issued = live.access_token().expose_secret().to_owned();
+    sweep.secret(&issued);
+    sweep.debug("BlockingSource (live)", &source);
+    sweep.debug("LiveToken (BlockingSource)", &live);
+    sweep.debug("BlockingSource::current", &source.current());
     for event in source.drain_events() {
-        sweep.debug("ureq SourceEvent", &event);
+        sweep.debug("BlockingSource Event", &event);
     }
+    // The stored file holds the token (as documented) and no other secret.
+    let stored = std::fs::read_to_string(files.path_for(&source.store_key())).unwrap();
+    assert!(
+        stored.contains(&issued) && stored.contains(r#""format":2"#),
+        "{stored}"
+    );
+    sweep.text(
+        "the stored file, token taken out",
+        stored.replace(&issued, "…"),
+    );
+    // A request the token does not grant: refused, and nothing is put on it.
+    let campaigns_only = voucherify
+        .generate_token(&Scopes::from([Scope::Campaigns]))
+        .unwrap();
+    let source = BlockingSource::new(ureq.clone(), campaigns_only, SourceConfig::default());
+    let mut request = http::Request::get(format!(
+        "{}/v1/vouchers/{}?access_token={CANARY}",
+        emu.voucherify_url(),
+        emu.voucher_code()
+    ))
+    .body(())
+    .unwrap();
+    let base = BaseUrl::parse(&emu.voucherify_url()).unwrap();
+    let refused = source.authorize_checked(&mut request, &base).unwrap_err();
+    sweep.secret(source.current().unwrap().access_token().expose_secret());
+    sweep.error("SourceError::NotGranted", &refused);
+    assert!(request.headers().get("authorization").is_none());
 
-    let async_source =
-        keycard::reqwest::TokenSource::new(reqwest.clone(), wrong, KeeperConfig::default());
+    let async_source = AsyncSource::new(reqwest.clone(), wrong, SourceConfig::default());
     let error = runtime.block_on(async_source.token()).unwrap_err();
-    sweep.error("reqwest SourceError", &error);
+    sweep.error("AsyncSource SourceError", &error);
     for event in async_source.drain_events() {
-        sweep.debug("reqwest SourceEvent", &event);
+        sweep.debug("AsyncSource Event", &event);
     }
-    let async_source =
-        keycard::reqwest::TokenSource::new(reqwest.clone(), right, KeeperConfig::default());
+    let async_source = AsyncSource::new(reqwest.clone(), right, SourceConfig::default())
+        .with_store(MemoryStore::new())
+        .with_spawner(
+            |task: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>| {
+                drop(tokio::spawn(task))
+            },
+        );
     let live = runtime.block_on(async_source.token()).unwrap();
     sweep.secret(live.access_token().expose_secret());
-    sweep.debug("reqwest TokenSource (live)", &async_source);
+    sweep.debug("AsyncSource (live)", &async_source);
+    sweep.debug("LiveToken (AsyncSource)", &live);
     for event in async_source.drain_events() {
-        sweep.debug("reqwest SourceEvent", &event);
+        sweep.debug("AsyncSource Event", &event);
     }
 
     // Exact Payments through the emulator: an order token, a login, an application token.

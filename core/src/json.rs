@@ -162,6 +162,7 @@ fn elide_strings(error: &serde_json::Error) -> String {
         Some(at) => &full[..at],
         None => &full,
     };
+    let message = elide_unknown(message);
     let mut out = String::with_capacity(message.len());
     let mut in_string = false;
     let mut escaped = false;
@@ -185,6 +186,33 @@ fn elide_strings(error: &serde_json::Error) -> String {
     if in_string {
         out.push_str("…\"");
     }
+    out
+}
+
+/// serde quotes a string the model does not know in backticks, not double quotes: ``unknown
+/// variant `…`, expected `a` or `b` `` (an enum field given any string from the body) and
+/// ``unknown field `…`, expected …``. Elides that string; the names the model expects stay.
+fn elide_unknown(message: &str) -> String {
+    const PREFIXES: [&str; 2] = ["unknown variant `", "unknown field `"];
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some((at, prefix)) = PREFIXES
+        .iter()
+        .filter_map(|p| rest.find(p).map(|at| (at, p.len())))
+        .min()
+    {
+        out.push_str(&rest[..at + prefix]);
+        out.push('…');
+        let value = &rest[at + prefix..];
+        // The string ends where serde's own text resumes (it may hold backticks itself).
+        let end = ["`, expected ", "`, there are no "]
+            .iter()
+            .filter_map(|s| value.find(s))
+            .min()
+            .or_else(|| value.rfind('`'));
+        rest = end.map_or("", |end| &value[end..]);
+    }
+    out.push_str(rest);
     out
 }
 

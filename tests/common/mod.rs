@@ -2,15 +2,13 @@
 //! behind one small interface so that every test runs through each of them.
 #![allow(dead_code)] // each test file uses a part
 
-use keycard::reqwest::ReqwestTransport;
-use keycard::ureq::UreqTransport;
 use keycard::voucherify::{self, Credentials};
-use keycard::{
-    exact, ApiKey, AsyncTransport, BaseUrl, Operation, RunError, SecretKey, Transport,
-    TransportError,
-};
+use keycard::{exact, ApiKey, BaseUrl, SecretKey};
 use keycard_emulator::Emulator;
 use std::time::Duration;
+#[cfg(all(feature = "ureq", feature = "reqwest"))]
+#[allow(unused_imports)] // each test file uses a part
+pub use via::{Failure, Kind, Via};
 
 /// The timeout of the test transports: short, so a stall shows quickly.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
@@ -44,122 +42,131 @@ pub fn exact_base(emu: &Emulator) -> BaseUrl {
     BaseUrl::parse(&emu.exact_url()).unwrap()
 }
 
-/// What kind of transport error came back: one vocabulary for both transports.
-pub use keycard::TransportErrorKind as Kind;
+/// Both transports behind one interface (only with both features).
+#[cfg(all(feature = "ureq", feature = "reqwest"))]
+mod via {
+    use super::{CAP, TIMEOUT};
+    use keycard::reqwest::ReqwestTransport;
+    use keycard::ureq::UreqTransport;
+    use keycard::{AsyncTransport, Operation, RunError, Transport, TransportError};
 
-/// A transport error, with its kind and its whole text (`Display` and `Debug`).
-#[derive(Debug)]
-pub struct Failure {
-    pub kind: Kind,
-    pub text: String,
-    pub url: String,
-}
+    /// What kind of transport error came back: one vocabulary for both transports.
+    pub use keycard::TransportErrorKind as Kind;
 
-impl From<TransportError> for Failure {
-    fn from(e: TransportError) -> Self {
-        Failure {
-            kind: e.kind(),
-            text: format!("{e} / {e:?}"),
-            url: e.url().to_owned(),
+    /// A transport error, with its kind and its whole text (`Display` and `Debug`).
+    #[derive(Debug)]
+    pub struct Failure {
+        pub kind: Kind,
+        pub text: String,
+        pub url: String,
+    }
+
+    impl From<TransportError> for Failure {
+        fn from(e: TransportError) -> Self {
+            Failure {
+                kind: e.kind(),
+                text: format!("{e} / {e:?}"),
+                url: e.url().to_owned(),
+            }
         }
     }
-}
 
-/// One of the two transports.
-pub enum Via {
-    Ureq(UreqTransport),
-    Reqwest(ReqwestTransport, tokio::runtime::Runtime),
-}
-
-impl Via {
-    /// Both transports, with [`TIMEOUT`] and [`CAP`].
-    pub fn both() -> [Via; 2] {
-        [Self::ureq(), Self::reqwest()]
+    /// One of the two transports.
+    pub enum Via {
+        Ureq(UreqTransport),
+        Reqwest(ReqwestTransport, tokio::runtime::Runtime),
     }
 
-    pub fn ureq() -> Via {
-        Via::Ureq(
-            UreqTransport::builder()
+    impl Via {
+        /// Both transports, with [`TIMEOUT`] and [`CAP`].
+        pub fn both() -> [Via; 2] {
+            [Self::ureq(), Self::reqwest()]
+        }
+
+        pub fn ureq() -> Via {
+            Via::Ureq(
+                UreqTransport::builder()
+                    .connect_timeout(TIMEOUT)
+                    .timeout(TIMEOUT)
+                    .max_body_size(CAP)
+                    .build(),
+            )
+        }
+
+        pub fn reqwest() -> Via {
+            let transport = ReqwestTransport::builder()
                 .connect_timeout(TIMEOUT)
                 .timeout(TIMEOUT)
                 .max_body_size(CAP)
-                .build(),
-        )
-    }
-
-    pub fn reqwest() -> Via {
-        let transport = ReqwestTransport::builder()
-            .connect_timeout(TIMEOUT)
-            .timeout(TIMEOUT)
-            .max_body_size(CAP)
-            .build()
-            .expect("the client builds");
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        Via::Reqwest(transport, runtime)
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Via::Ureq(_) => "ureq",
-            Via::Reqwest(..) => "reqwest",
+                .build()
+                .expect("the client builds");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            Via::Reqwest(transport, runtime)
         }
-    }
 
-    /// Runs `op`: its parsed outcome, or what the transport reported. A parse error panics.
-    pub fn run<O>(&self, op: &O) -> Result<O::Output, Failure>
-    where
-        O: Operation + Sync,
-        O::Error: std::fmt::Debug,
-    {
-        let result = match self {
-            Via::Ureq(t) => t.run(op),
-            Via::Reqwest(t, rt) => rt.block_on(t.run(op)),
-        };
-        result.map_err(|e| match e {
-            RunError::Transport(e) => Failure::from(e),
-            RunError::Parse(p) => panic!("{}: parse error {p:?}", self.name()),
-            other => panic!("{}: {other:?}", self.name()),
-        })
-    }
-
-    /// Sends one request as is: the whole response, or what the transport reported.
-    pub fn send(
-        &self,
-        request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, Failure> {
-        match self {
-            Via::Ureq(t) => Transport::send(t, request).map_err(Failure::from),
-            Via::Reqwest(t, rt) => rt
-                .block_on(AsyncTransport::send(t, request))
-                .map_err(Failure::from),
+        pub fn name(&self) -> &'static str {
+            match self {
+                Via::Ureq(_) => "ureq",
+                Via::Reqwest(..) => "reqwest",
+            }
         }
-    }
 
-    /// Runs `op` and expects a transport error.
-    pub fn fail<O>(&self, op: &O) -> Failure
-    where
-        O: Operation + Sync,
-        O::Output: std::fmt::Debug,
-        O::Error: std::fmt::Debug,
-    {
-        match self.run(op) {
-            Ok(out) => panic!("{}: expected a transport error, got {out:?}", self.name()),
-            Err(f) => f,
+        /// Runs `op`: its parsed outcome, or what the transport reported. A parse error panics.
+        pub fn run<O>(&self, op: &O) -> Result<O::Output, Failure>
+        where
+            O: Operation + Sync,
+            O::Error: std::fmt::Debug,
+        {
+            let result = match self {
+                Via::Ureq(t) => t.run(op),
+                Via::Reqwest(t, rt) => rt.block_on(t.run(op)),
+            };
+            result.map_err(|e| match e {
+                RunError::Transport(e) => Failure::from(e),
+                RunError::Parse(p) => panic!("{}: parse error {p:?}", self.name()),
+                other => panic!("{}: {other:?}", self.name()),
+            })
         }
-    }
 
-    /// Runs `op` and expects an outcome.
-    pub fn ok<O>(&self, op: &O) -> O::Output
-    where
-        O: Operation + Sync,
-        O::Error: std::fmt::Debug,
-    {
-        match self.run(op) {
-            Ok(out) => out,
-            Err(f) => panic!("{}: transport error {f:?}", self.name()),
+        /// Sends one request as is: the whole response, or what the transport reported.
+        pub fn send(
+            &self,
+            request: http::Request<Vec<u8>>,
+        ) -> Result<http::Response<Vec<u8>>, Failure> {
+            match self {
+                Via::Ureq(t) => Transport::send(t, request).map_err(Failure::from),
+                Via::Reqwest(t, rt) => rt
+                    .block_on(AsyncTransport::send(t, request))
+                    .map_err(Failure::from),
+            }
+        }
+
+        /// Runs `op` and expects a transport error.
+        pub fn fail<O>(&self, op: &O) -> Failure
+        where
+            O: Operation + Sync,
+            O::Output: std::fmt::Debug,
+            O::Error: std::fmt::Debug,
+        {
+            match self.run(op) {
+                Ok(out) => panic!("{}: expected a transport error, got {out:?}", self.name()),
+                Err(f) => f,
+            }
+        }
+
+        /// Runs `op` and expects an outcome.
+        pub fn ok<O>(&self, op: &O) -> O::Output
+        where
+            O: Operation + Sync,
+            O::Error: std::fmt::Debug,
+        {
+            match self.run(op) {
+                Ok(out) => out,
+                Err(f) => panic!("{}: transport error {f:?}", self.name()),
+            }
         }
     }
 }

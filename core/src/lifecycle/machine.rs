@@ -52,8 +52,8 @@ impl Io {
     }
 }
 
-/// The result of an [`Io`] step.
-#[derive(Debug)]
+/// The result of an [`Io`] step. Its `Debug` shows a response's status, header names and body
+/// length only: a token response holds the token.
 pub enum IoResult {
     /// The response to [`Io::Send`], or why none came.
     Sent(Result<http::Response<Vec<u8>>, TransportError>),
@@ -67,6 +67,39 @@ pub enum IoResult {
     Saved(Result<(), StoreError>),
     /// How [`StoreCall::Release`] went.
     Released(Result<(), StoreError>),
+}
+
+impl std::fmt::Debug for IoResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// A response without its header values or body.
+        struct Head<'a>(&'a http::Response<Vec<u8>>);
+        impl std::fmt::Debug for Head<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                struct Names<'a>(&'a http::HeaderMap);
+                impl std::fmt::Debug for Names<'_> {
+                    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.debug_list().entries(self.0.keys()).finish()
+                    }
+                }
+                f.debug_struct("Response")
+                    .field("status", &self.0.status())
+                    .field("header_names", &Names(self.0.headers()))
+                    .field("body", &format_args!("<{} bytes>", self.0.body().len()))
+                    .finish()
+            }
+        }
+        match self {
+            Self::Sent(sent) => f
+                .debug_tuple("Sent")
+                .field(&sent.as_ref().map(Head))
+                .finish(),
+            Self::Loaded(loaded) => f.debug_tuple("Loaded").field(loaded).finish(),
+            Self::Removed(removed) => f.debug_tuple("Removed").field(removed).finish(),
+            Self::Claimed(claimed) => f.debug_tuple("Claimed").field(claimed).finish(),
+            Self::Saved(saved) => f.debug_tuple("Saved").field(saved).finish(),
+            Self::Released(released) => f.debug_tuple("Released").field(released).finish(),
+        }
+    }
 }
 
 /// What the driver does next for a caller.
