@@ -1,44 +1,77 @@
 //! Benchmark 5: the refresh storm. 1000 concurrent callers want a token at the moment the cached
-//! one expires (or is due for refresh). How many requests reach the token endpoint, and how
-//! long do the callers wait?
+//! one expires, or is due for refresh. How many requests reach the token endpoint, and how long
+//! do the callers wait?
 //!
-//! keycard's token sources (keycard-ureq on 1000 threads, keycard-reqwest on 1000 tasks) against
-//! the naive cache a user would write: a `Mutex<Option<(token, expiry)>>` checked under the lock,
-//! and on a miss a fetch without the lock (holding a lock across a request is the other naive
-//! choice, and serializes every caller behind it). All fetch from the emulator on 127.0.0.1.
+//! keycard-source's token sources (a `BlockingSource` over keycard-ureq on 1000 threads, an
+//! `AsyncSource` over keycard-reqwest on 1000 tasks), each with background refresh (the blocking
+//! source's refresher thread; the async source's refresher task, started through a spawner) and
+//! with inline refresh (the first caller that finds the token due fetches), against the naive
+//! cache a user would write: a `Mutex<Option<(token, expiry)>>` checked under the lock, and on a
+//! miss a fetch without the lock (holding a lock across a request is the other naive choice, and
+//! serializes every caller behind it). All fetch from the emulator on 127.0.0.1.
 //!
 //! Not a criterion benchmark: what it measures is a count and a distribution of waits, over a
-//! few rounds. It prints a table; `cargo bench --bench refresh_storm` runs it.
+//! few rounds (`STORM_ROUNDS`, 5 by default). It prints a table; `cargo bench --bench
+//! refresh_storm` runs it.
 
 use keycard_benches::alt::hand_fetch;
-use keycard_core::lifecycle::KeeperConfig;
+use keycard_core::lifecycle::{LiveToken, SourceConfig};
 use keycard_core::voucherify::{self, Credentials, GenerateToken, Scope, Scopes};
 use keycard_core::{BaseUrl, SecretKey};
 use keycard_emulator::{Emulator, Fault, Route};
+use keycard_source::{AsyncSource, BlockingSource, Clock};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 const CALLERS: usize = 1000;
-const ROUNDS: usize = 5;
 /// How long the emulator takes to answer `POST /v1/oauth/token`: a network round trip and the
 /// server's work, as from a service to Voucherify's API (loopback alone answers in well under a
 /// millisecond, before most callers have even woken up).
 const UPSTREAM_LATENCY: Duration = Duration::from_millis(50);
+/// How long to wait for a refresh the callers did not wait for (a background one).
+const SETTLE_LIMIT: Duration = Duration::from_secs(10);
 
-/// The time every contender reads: the real clock plus an offset the storm moves forward.
+/// Rounds per contender and moment: `STORM_ROUNDS`, or 5.
+fn rounds() -> usize {
+    std::env::var("STORM_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(5)
+}
+
+/// The time every contender reads: the real clocks plus an offset the storm moves forward.
 #[derive(Debug, Default)]
 struct StormClock {
-    offset_secs: AtomicU64,
+    offset_nanos: AtomicU64,
 }
 
 impl StormClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now() + Duration::from_secs(self.offset_secs.load(Ordering::Acquire))
+    fn offset(&self) -> Duration {
+        Duration::from_nanos(self.offset_nanos.load(Ordering::Acquire))
     }
 
     fn advance(&self, by: Duration) {
-        self.offset_secs.fetch_add(by.as_secs(), Ordering::AcqRel);
+        let by = u64::try_from(by.as_nanos()).expect("less than centuries");
+        self.offset_nanos.fetch_add(by, Ordering::AcqRel);
+    }
+
+    /// `real`, a reading of [`Instant::now`], on this clock.
+    fn shifted(&self, real: Instant) -> Instant {
+        real + self.offset()
+    }
+}
+
+impl Clock for StormClock {
+    fn now(&self) -> Instant {
+        self.shifted(Instant::now())
+    }
+
+    fn wall(&self) -> SystemTime {
+        SystemTime::now() + self.offset()
     }
 }
 
@@ -50,7 +83,7 @@ struct Naive {
 
 impl Naive {
     fn cached(&self) -> Option<String> {
-        let now = self.clock.now();
+        let now = self.clock.wall();
         let cached = self.cached.lock().expect("not poisoned");
         cached
             .as_ref()
@@ -68,7 +101,7 @@ impl Naive {
         if let Some(token) = self.cached() {
             return Some(token);
         }
-        let sent_at = self.clock.now();
+        let sent_at = self.clock.wall();
         let token = hand_fetch::try_with_ureq(agent, target).ok()?;
         Some(self.store(token, sent_at))
     }
@@ -81,11 +114,14 @@ impl Naive {
         if let Some(token) = self.cached() {
             return Some(token);
         }
-        let sent_at = self.clock.now();
+        let sent_at = self.clock.wall();
         let token = hand_fetch::try_with_reqwest(client, target).await.ok()?;
         Some(self.store(token, sent_at))
     }
 }
+
+/// One caller: when it was released (real clock), how long it waited, whether it got a token.
+type Outcome = (Instant, Duration, bool);
 
 /// One round's result.
 struct Round {
@@ -93,19 +129,20 @@ struct Round {
     waits: Vec<Duration>,
     /// Callers that got no token.
     failed: usize,
+    /// From the callers' release until the new token arrived (keycard's sources).
+    new_token_after: Option<Duration>,
 }
 
 impl Round {
-    fn new(upstream: u64, outcomes: Vec<(Duration, bool)>) -> Self {
+    fn new(upstream: u64, outcomes: &[Outcome], new_token_after: Option<Duration>) -> Self {
         Self {
             upstream,
-            failed: outcomes.iter().filter(|(_, ok)| !ok).count(),
-            waits: outcomes.into_iter().map(|(wait, _)| wait).collect(),
+            failed: outcomes.iter().filter(|(_, _, ok)| !ok).count(),
+            waits: outcomes.iter().map(|&(_, wait, _)| wait).collect(),
+            new_token_after,
         }
     }
-}
 
-impl Round {
     fn percentile(&self, p: f64) -> Duration {
         let mut waits = self.waits.clone();
         waits.sort();
@@ -114,11 +151,21 @@ impl Round {
     }
 }
 
+/// When the first caller was released.
+fn released(outcomes: &[Outcome]) -> Instant {
+    outcomes
+        .iter()
+        .map(|&(start, _, _)| start)
+        .min()
+        .expect("callers")
+}
+
 struct Setup {
     emulator: Emulator,
     generate: GenerateToken,
     target: hand_fetch::Target,
     clock: Arc<StormClock>,
+    rounds: usize,
 }
 
 impl Setup {
@@ -148,6 +195,7 @@ impl Setup {
             generate,
             target,
             clock: Arc::default(),
+            rounds: rounds(),
         }
     }
 
@@ -160,13 +208,67 @@ impl Setup {
         self.emulator.reset_hits();
     }
 
+    /// Moves the clocks to `moment` in the life of `token`, a keycard source's token, and
+    /// forgets the hit count.
+    fn move_to(&self, moment: Moment, token: &LiveToken<Scopes>) {
+        match moment {
+            Moment::Expired => self.expire_everything(),
+            Moment::RefreshDue => {
+                let ahead = token
+                    .refresh_at()
+                    .saturating_duration_since(self.clock.now());
+                self.clock.advance(ahead + Duration::from_secs(1));
+                self.emulator.reset_hits();
+            }
+        }
+    }
+
+    /// Moves the clocks to `moment` in the life of the naive cache's token (fetched just now),
+    /// and forgets the hit count.
+    fn move_naive_to(&self, moment: Moment) {
+        match moment {
+            Moment::Expired => self.expire_everything(),
+            // The naive cache has no refresh-ahead: the same moment is still a hit for it.
+            Moment::RefreshDue => {
+                self.clock.advance(Duration::from_secs(900 - 135));
+                self.emulator.reset_hits();
+            }
+        }
+    }
+
     fn upstream(&self) -> u64 {
         self.emulator.hits(Route::VoucherifyGenerate)
     }
+
+    /// After a storm on a keycard source: waits until the source holds a token other than
+    /// `old` (a background refresh may still be under way), then a little longer for any
+    /// request that should not come; how long after `released` the new token arrived.
+    fn settle(
+        &self,
+        old: &Arc<LiveToken<Scopes>>,
+        released: Instant,
+        current: impl Fn() -> Option<Arc<LiveToken<Scopes>>>,
+    ) -> Option<Duration> {
+        let deadline = Instant::now() + SETTLE_LIMIT;
+        let new = loop {
+            match current() {
+                Some(token) if !Arc::ptr_eq(&token, old) => break Some(token),
+                _ if Instant::now() >= deadline => break None,
+                _ => std::thread::sleep(Duration::from_millis(1)),
+            }
+        };
+        std::thread::sleep(2 * UPSTREAM_LATENCY);
+        // The clock's offset has not moved since the release.
+        new.map(|token| {
+            token
+                .obtained_at()
+                .saturating_duration_since(self.clock.shifted(released))
+        })
+    }
 }
 
-/// Runs `call` on `CALLERS` threads released at once; each thread's wait.
-fn thread_storm(call: &(dyn Fn() -> bool + Sync)) -> Vec<(Duration, bool)> {
+/// Runs `call` on `CALLERS` threads released at once.
+fn thread_storm(call: &(dyn Fn() -> bool + Sync)) -> Vec<Outcome> {
     let barrier = Barrier::new(CALLERS);
     std::thread::scope(|s| {
         let threads: Vec<_> = (0..CALLERS)
@@ -177,7 +279,7 @@ fn thread_storm(call: &(dyn Fn() -> bool + Sync)) -> Vec<(Duration, bool)> {
                         barrier.wait();
                         let start = Instant::now();
                         let ok = call();
-                        (start.elapsed(), ok)
+                        (start, start.elapsed(), ok)
                     })
                     .expect("a thread")
             })
@@ -189,11 +291,11 @@ fn thread_storm(call: &(dyn Fn() -> bool + Sync)) -> Vec<(Duration, bool)> {
     })
 }
 
-/// Runs `call` on `CALLERS` tasks released at once; each task's wait.
-fn task_storm<F, Fut>(runtime: &tokio::runtime::Runtime, call: F) -> Vec<(Duration, bool)>
+/// Runs `call` on `CALLERS` tasks released at once.
+fn task_storm<F, Fut>(runtime: &tokio::runtime::Runtime, call: F) -> Vec<Outcome>
 where
     F: Fn() -> Fut + Send + Sync + 'static + Clone,
-    Fut: std::future::Future<Output = bool> + Send,
+    Fut: Future<Output = bool> + Send,
 {
     runtime.block_on(async {
         let barrier = Arc::new(tokio::sync::Barrier::new(CALLERS));
@@ -205,15 +307,15 @@ where
                     barrier.wait().await;
                     let start = Instant::now();
                     let ok = call().await;
-                    (start.elapsed(), ok)
+                    (start, start.elapsed(), ok)
                 })
             })
             .collect();
-        let mut waits = Vec::with_capacity(CALLERS);
+        let mut outcomes = Vec::with_capacity(CALLERS);
         for task in tasks {
-            waits.push(task.await.expect("the caller ran"));
+            outcomes.push(task.await.expect("the caller ran"));
         }
-        waits
+        outcomes
     })
 }
 
@@ -226,14 +328,173 @@ enum Moment {
     RefreshDue,
 }
 
+/// How a keycard source refreshes ahead of expiry.
+#[derive(Clone, Copy)]
+enum Refresh {
+    /// In the background: the blocking source's thread, the async source's spawned task.
+    Background,
+    /// Inline: the first caller that finds the token due fetches.
+    Inline,
+}
+
+impl Refresh {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Background => "background refresh",
+            Self::Inline => "inline refresh",
+        }
+    }
+}
+
+fn blocking_source(
+    setup: &Setup,
+    refresh: Refresh,
+) -> BlockingSource<GenerateToken, keycard_ureq::UreqTransport> {
+    let source = BlockingSource::new(
+        keycard_ureq::UreqTransport::new(),
+        setup.generate.clone(),
+        SourceConfig::default(),
+    )
+    .with_clock(setup.clock.clone());
+    match refresh {
+        Refresh::Background => source,
+        Refresh::Inline => source.with_inline_refresh(),
+    }
+}
+
+fn async_source(
+    setup: &Setup,
+    refresh: Refresh,
+    runtime: &tokio::runtime::Runtime,
+) -> AsyncSource<GenerateToken, keycard_reqwest::ReqwestTransport> {
+    let source = AsyncSource::new(
+        keycard_reqwest::ReqwestTransport::new(),
+        setup.generate.clone(),
+        SourceConfig::default(),
+    )
+    .with_clock(setup.clock.clone());
+    match refresh {
+        Refresh::Background => {
+            let handle = runtime.handle().clone();
+            source.with_spawner(move |task: Pin<Box<dyn Future<Output = ()> + Send>>| {
+                drop(handle.spawn(task));
+            })
+        }
+        Refresh::Inline => source,
+    }
+}
+
+fn blocking_rounds(setup: &Setup, moment: Moment, refresh: Refresh) -> Vec<Round> {
+    let source = blocking_source(setup, refresh);
+    (0..setup.rounds)
+        .map(|_| {
+            let token = source.token().expect("a token");
+            setup.move_to(moment, &token);
+            let outcomes = thread_storm(&|| source.token().is_ok());
+            let after = setup.settle(&token, released(&outcomes), || source.current());
+            let round = Round::new(setup.upstream(), &outcomes, after);
+            setup.expire_everything();
+            round
+        })
+        .collect()
+}
+
+fn async_rounds(
+    setup: &Setup,
+    moment: Moment,
+    refresh: Refresh,
+    runtime: &tokio::runtime::Runtime,
+) -> Vec<Round> {
+    let source = Arc::new(async_source(setup, refresh, runtime));
+    (0..setup.rounds)
+        .map(|_| {
+            let token = runtime.block_on(source.token()).expect("a token");
+            setup.move_to(moment, &token);
+            let s = source.clone();
+            let outcomes = task_storm(runtime, move || {
+                let s = s.clone();
+                async move { s.token().await.is_ok() }
+            });
+            let after = setup.settle(&token, released(&outcomes), || source.current());
+            let round = Round::new(setup.upstream(), &outcomes, after);
+            setup.expire_everything();
+            round
+        })
+        .collect()
+}
+
+fn naive_ureq_rounds(setup: &Setup, moment: Moment) -> Vec<Round> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_idle_connections(CALLERS)
+        .max_idle_connections_per_host(CALLERS)
+        .build()
+        .into();
+    let naive = Naive {
+        cached: Mutex::new(None),
+        clock: setup.clock.clone(),
+    };
+    (0..setup.rounds)
+        .map(|_| {
+            naive.token_ureq(&agent, &setup.target).expect("a token");
+            setup.move_naive_to(moment);
+            let outcomes = thread_storm(&|| naive.token_ureq(&agent, &setup.target).is_some());
+            let round = Round::new(setup.upstream(), &outcomes, None);
+            setup.expire_everything();
+            round
+        })
+        .collect()
+}
+
+fn naive_reqwest_rounds(
+    setup: &Setup,
+    moment: Moment,
+    runtime: &tokio::runtime::Runtime,
+) -> Vec<Round> {
+    let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(keycard_reqwest::default_tls_config())
+        .build()
+        .expect("a reqwest client");
+    let naive = Arc::new(Naive {
+        cached: Mutex::new(None),
+        clock: setup.clock.clone(),
+    });
+    let target = Arc::new(setup.target.clone());
+    (0..setup.rounds)
+        .map(|_| {
+            runtime
+                .block_on(naive.token_reqwest(&client, &target))
+                .expect("a token");
+            setup.move_naive_to(moment);
+            let (n, c, t) = (naive.clone(), client.clone(), target.clone());
+            let outcomes = task_storm(runtime, move || {
+                let (n, c, t) = (n.clone(), c.clone(), t.clone());
+                async move { n.token_reqwest(&c, &t).await.is_some() }
+            });
+            let round = Round::new(setup.upstream(), &outcomes, None);
+            setup.expire_everything();
+            round
+        })
+        .collect()
+}
+
 fn print(name: &str, rounds: &[Round]) {
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let new_token_after = if rounds.iter().any(|r| r.new_token_after.is_some()) {
+        // A round whose new token never came counts as the longest.
+        let after = rounds
+            .iter()
+            .map(|r| r.new_token_after.map_or(f64::INFINITY, ms))
+            .collect();
+        format!("{:.1}", median(after))
+    } else {
+        "—".to_owned()
+    };
     println!(
-        "| {name} | {} | {} | {:.2} | {:.2} | {:.2} | {} |",
+        "| {name} | {} | {} | {:.2} | {:.2} | {:.2} | {new_token_after} | {} |",
         median(rounds.iter().map(|r| r.upstream as f64).collect()),
         median(rounds.iter().map(|r| r.failed as f64).collect()),
         median(rounds.iter().map(|r| ms(r.percentile(0.5))).collect()),
@@ -260,149 +521,44 @@ fn main() {
         .expect("a runtime");
 
     println!(
-        "refresh storm: {CALLERS} callers, {ROUNDS} rounds, medians over rounds; the token endpoint answers in {UPSTREAM_LATENCY:?}"
+        "refresh storm: {CALLERS} callers, {} rounds, medians over rounds; the token endpoint answers in {UPSTREAM_LATENCY:?}",
+        setup.rounds
     );
     println!();
-    println!("| contender | upstream requests | callers without a token | p50 wait (ms) | p99 wait (ms) | max wait (ms) | upstream per round |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| contender | upstream requests | callers without a token | p50 wait (ms) | p99 wait (ms) | max wait (ms) | new token after (ms) | upstream per round |");
+    println!("|---|---|---|---|---|---|---|---|");
 
     for moment in [Moment::Expired, Moment::RefreshDue] {
-        let label = match moment {
+        let at = match moment {
             Moment::Expired => "at expiry",
             Moment::RefreshDue => "in the refresh-ahead window",
         };
-
-        // keycard-ureq, threads.
-        let clock = setup.clock.clone();
-        let source = keycard_ureq::TokenSource::new(
-            keycard_ureq::UreqTransport::new(),
-            setup.generate.clone(),
-            KeeperConfig::default(),
-        )
-        .with_clock(move || clock.now());
-        let mut rounds = Vec::new();
-        for _ in 0..ROUNDS {
-            let token = source.token().expect("a token");
-            match moment {
-                Moment::Expired => setup.expire_everything(),
-                Moment::RefreshDue => {
-                    let ahead = token
-                        .refresh_at()
-                        .duration_since(setup.clock.now())
-                        .unwrap_or_default();
-                    setup.clock.advance(ahead + Duration::from_secs(1));
-                    setup.emulator.reset_hits();
-                }
-            }
-            let outcomes = thread_storm(&|| source.token().is_ok());
-            rounds.push(Round::new(setup.upstream(), outcomes));
-            setup.expire_everything();
+        for refresh in [Refresh::Background, Refresh::Inline] {
+            print(
+                &format!(
+                    "keycard BlockingSource + ureq, {}, 1000 threads, {at}",
+                    refresh.label()
+                ),
+                &blocking_rounds(&setup, moment, refresh),
+            );
         }
         print(
-            &format!("keycard-ureq TokenSource, 1000 threads, {label}"),
-            &rounds,
+            &format!("naive Mutex<Option<..>> + ureq, 1000 threads, {at}"),
+            &naive_ureq_rounds(&setup, moment),
         );
-
-        // Naive with ureq, threads.
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .max_idle_connections(CALLERS)
-            .max_idle_connections_per_host(CALLERS)
-            .build()
-            .into();
-        let naive = Naive {
-            cached: Mutex::new(None),
-            clock: setup.clock.clone(),
-        };
-        let mut rounds = Vec::new();
-        for _ in 0..ROUNDS {
-            naive.token_ureq(&agent, &setup.target).expect("a token");
-            match moment {
-                Moment::Expired => setup.expire_everything(),
-                // The naive cache has no refresh-ahead: the same moment is still a hit for it.
-                Moment::RefreshDue => {
-                    setup.clock.advance(Duration::from_secs(900 - 135));
-                    setup.emulator.reset_hits();
-                }
-            }
-            let outcomes = thread_storm(&|| naive.token_ureq(&agent, &setup.target).is_some());
-            rounds.push(Round::new(setup.upstream(), outcomes));
-            setup.expire_everything();
+        for refresh in [Refresh::Background, Refresh::Inline] {
+            let how = match refresh {
+                Refresh::Background => "background refresh (spawner)",
+                Refresh::Inline => "inline refresh (no spawner)",
+            };
+            print(
+                &format!("keycard AsyncSource + reqwest, {how}, 1000 tasks, {at}"),
+                &async_rounds(&setup, moment, refresh, &runtime),
+            );
         }
         print(
-            &format!("naive Mutex<Option<..>> + ureq, 1000 threads, {label}"),
-            &rounds,
-        );
-
-        // keycard-reqwest, tasks.
-        let clock = setup.clock.clone();
-        let source = Arc::new(
-            keycard_reqwest::TokenSource::new(
-                keycard_reqwest::ReqwestTransport::new(),
-                setup.generate.clone(),
-                KeeperConfig::default(),
-            )
-            .with_clock(move || clock.now()),
-        );
-        let mut rounds = Vec::new();
-        for _ in 0..ROUNDS {
-            let token = runtime.block_on(source.token()).expect("a token");
-            match moment {
-                Moment::Expired => setup.expire_everything(),
-                Moment::RefreshDue => {
-                    let ahead = token
-                        .refresh_at()
-                        .duration_since(setup.clock.now())
-                        .unwrap_or_default();
-                    setup.clock.advance(ahead + Duration::from_secs(1));
-                    setup.emulator.reset_hits();
-                }
-            }
-            let s = source.clone();
-            let outcomes = task_storm(&runtime, move || {
-                let s = s.clone();
-                async move { s.token().await.is_ok() }
-            });
-            rounds.push(Round::new(setup.upstream(), outcomes));
-            setup.expire_everything();
-        }
-        print(
-            &format!("keycard-reqwest TokenSource, 1000 tasks, {label}"),
-            &rounds,
-        );
-
-        // Naive with reqwest, tasks.
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(keycard_reqwest::default_tls_config())
-            .build()
-            .expect("a reqwest client");
-        let naive = Arc::new(Naive {
-            cached: Mutex::new(None),
-            clock: setup.clock.clone(),
-        });
-        let target = Arc::new(setup.target.clone());
-        let mut rounds = Vec::new();
-        for _ in 0..ROUNDS {
-            runtime
-                .block_on(naive.token_reqwest(&client, &target))
-                .expect("a token");
-            match moment {
-                Moment::Expired => setup.expire_everything(),
-                Moment::RefreshDue => {
-                    setup.clock.advance(Duration::from_secs(900 - 135));
-                    setup.emulator.reset_hits();
-                }
-            }
-            let (n, c, t) = (naive.clone(), client.clone(), target.clone());
-            let outcomes = task_storm(&runtime, move || {
-                let (n, c, t) = (n.clone(), c.clone(), t.clone());
-                async move { n.token_reqwest(&c, &t).await.is_some() }
-            });
-            rounds.push(Round::new(setup.upstream(), outcomes));
-            setup.expire_everything();
-        }
-        print(
-            &format!("naive Mutex<Option<..>> + reqwest, 1000 tasks, {label}"),
-            &rounds,
+            &format!("naive Mutex<Option<..>> + reqwest, 1000 tasks, {at}"),
+            &naive_reqwest_rounds(&setup, moment, &runtime),
         );
     }
 }

@@ -1,12 +1,16 @@
-//! The hot path's contenders: keycard's token sources and live token, and the hand-written
-//! cache, each holding a live token. Shared by the hot-path benchmark and `icount`.
+//! The hot path's contenders: keycard's token sources (blocking and async) and live token, and
+//! the hand-written cache, each holding a live token. Shared by the hot-path benchmark, `paired`
+//! and `icount`.
 
 use crate::alt::hand_cache;
 use crate::canned::Canned;
 use crate::fixtures::api;
-use keycard_core::lifecycle::{KeeperConfig, LiveToken};
+use keycard_core::lifecycle::{LiveToken, SourceConfig};
 use keycard_core::voucherify::{GenerateToken, Scope, Scopes};
+use keycard_source::{AsyncSource, BlockingSource};
+use std::future::Future;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 /// The outgoing request, as an application builds it before authorizing it.
 pub fn request() -> http::Request<()> {
@@ -18,12 +22,14 @@ pub fn request() -> http::Request<()> {
 
 /// The ways to authorize a request, each ready with a live token.
 pub struct Contenders {
-    /// keycard-ureq's source over a canned transport.
-    pub ureq_source: keycard_ureq::TokenSource<GenerateToken, Canned>,
-    /// keycard-reqwest's source over a canned transport.
-    pub reqwest_source: keycard_reqwest::TokenSource<GenerateToken, Canned>,
-    /// The core keeper's live token.
-    pub live: Arc<LiveToken>,
+    /// keycard-source's blocking source over a canned transport (background refresh, the
+    /// default: its refresher thread sleeps through the benchmark).
+    pub blocking_source: BlockingSource<GenerateToken, Canned>,
+    /// keycard-source's async source over a canned transport (no spawner: nothing to refresh
+    /// during the benchmark).
+    pub async_source: AsyncSource<GenerateToken, Canned>,
+    /// The sources' live token.
+    pub live: Arc<LiveToken<Scopes>>,
     /// The hand-written cache.
     pub hand: hand_cache::Cache,
 }
@@ -37,35 +43,42 @@ impl Default for Contenders {
 impl Contenders {
     /// Each contender with a live token.
     pub fn new() -> Self {
-        let mint = api()
+        let endpoint = api()
             .generate_token(&Scopes::from([Scope::Api]))
             .expect("a valid operation");
-        let ureq_source = keycard_ureq::TokenSource::new(
-            Canned::default(),
-            mint.clone(),
-            KeeperConfig::default(),
-        );
-        let live = ureq_source.token().expect("the canned token");
-        let reqwest_source =
-            keycard_reqwest::TokenSource::new(Canned::default(), mint, KeeperConfig::default());
-        futures_lite_block_on(reqwest_source.token()).expect("the canned token");
+        let blocking_source =
+            BlockingSource::new(Canned::default(), endpoint.clone(), SourceConfig::default());
+        let live = blocking_source.token().expect("the canned token");
+        let async_source = AsyncSource::new(Canned::default(), endpoint, SourceConfig::default());
+        ready(async_source.token()).expect("the canned token");
         let hand = hand_cache::Cache::new(live.access_token().expose_secret());
         Self {
-            ureq_source,
-            reqwest_source,
+            blocking_source,
+            async_source,
             live,
             hand,
         }
     }
 
-    /// Through keycard-ureq's source.
-    pub fn ureq_source(&self, r: &mut http::Request<()>) {
-        self.ureq_source.authorize(r).expect("a live token");
+    /// Through the blocking source's `authorize` (which returns the token used, for a 401).
+    pub fn blocking_source(&self, r: &mut http::Request<()>) {
+        self.blocking_source.authorize(r).expect("a live token");
     }
 
-    /// Through keycard-reqwest's source (its synchronous hot path).
-    pub fn reqwest_source(&self, r: &mut http::Request<()>) {
-        assert!(self.reqwest_source.authorize_cached(r));
+    /// Through the blocking source's `authorize_cached` (the hot path alone).
+    pub fn blocking_source_cached(&self, r: &mut http::Request<()>) {
+        assert!(self.blocking_source.authorize_cached(r));
+    }
+
+    /// Through the async source's `authorize(..).await`, polled once (ready at the first poll
+    /// while the token is fresh).
+    pub fn async_source(&self, r: &mut http::Request<()>) {
+        ready(self.async_source.authorize(r)).expect("a live token");
+    }
+
+    /// Through the async source's `authorize_cached` (its synchronous hot path).
+    pub fn async_source_cached(&self, r: &mut http::Request<()>) {
+        assert!(self.async_source.authorize_cached(r));
     }
 
     /// With the live token itself.
@@ -77,26 +90,72 @@ impl Contenders {
     pub fn hand(&self, r: &mut http::Request<()>) {
         self.hand.authorize(r);
     }
+
+    /// Requests the sources sent (one each to get their token, and no more while it is fresh).
+    pub fn requests(&self) -> (u64, u64) {
+        (
+            self.blocking_source.transport().requests(),
+            self.async_source.transport().requests(),
+        )
+    }
 }
 
 /// One way to authorize a request.
 pub type Way = fn(&Contenders, &mut http::Request<()>);
 
 /// The contenders, by name.
-pub const WAYS: [(&str, Way); 4] = [
-    ("keycard_ureq_source", Contenders::ureq_source),
-    ("keycard_reqwest_source", Contenders::reqwest_source),
+pub const WAYS: [(&str, Way); 6] = [
+    ("keycard_blocking_source", Contenders::blocking_source),
+    (
+        "keycard_blocking_source_cached",
+        Contenders::blocking_source_cached,
+    ),
+    ("keycard_async_source", Contenders::async_source),
+    (
+        "keycard_async_source_cached",
+        Contenders::async_source_cached,
+    ),
     ("keycard_core_live_token", Contenders::live),
     ("hand_written", Contenders::hand),
 ];
 
-/// Polls a future that is ready at once (the reqwest source's first fetch, over the canned
-/// transport, never suspends).
-fn futures_lite_block_on<F: std::future::Future>(future: F) -> F::Output {
+/// Polls a future that must be ready at once: the async source's first fetch over the canned
+/// transport, or its hot path while the token is fresh, never suspends.
+fn ready<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match future.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(output) => output,
-        std::task::Poll::Pending => panic!("the canned transport never suspends"),
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the canned transport never suspends"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::header::AUTHORIZATION;
+
+    /// Every contender puts the same sensitive header on the request, and the sources fetch
+    /// once each. (No timing here: the benchmarks measure.)
+    #[test]
+    fn every_way_authorizes_alike() {
+        let contenders = Contenders::new();
+        let expected = format!("Bearer {}", contenders.live.access_token().expose_secret());
+        for (name, way) in WAYS {
+            let mut r = request();
+            for _ in 0..3 {
+                way(&contenders, &mut r);
+            }
+            let header = &r.headers()[AUTHORIZATION];
+            assert_eq!(header.to_str().unwrap(), expected, "{name}");
+            assert_eq!(
+                r.headers().get_all(AUTHORIZATION).iter().count(),
+                1,
+                "{name}"
+            );
+        }
+        assert_eq!(contenders.requests(), (1, 1));
     }
 }
