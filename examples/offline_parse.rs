@@ -4,7 +4,7 @@
 //! Run: `cargo run --example offline_parse`
 
 use keycard::voucherify::{self, Credentials, Introspection, Region, Scope, Scopes};
-use keycard::{Operation, SecretKey, Typed};
+use keycard::{Operation, Parsed, SecretKey};
 
 fn response(status: u16, content_type: &str, body: &str) -> http::Response<Vec<u8>> {
     let mut response = http::Response::new(body.as_bytes().to_vec());
@@ -52,8 +52,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "application/json; charset=utf-8",
         r#"{"code":400,"key":"invalid_scope","message":"Invalid scope: vouchers,campaigns"}"#,
     ))?;
-    match outcome.typed() {
-        Typed::Error(error) => println!("  -> HTTP {}: {error}", outcome.status()),
+    match outcome.parsed() {
+        Parsed::Error(error) => println!("  -> HTTP {}: {error}", outcome.status()),
         other => return Err(format!("expected an error body, got {other:?}").into()),
     }
 
@@ -75,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let outcome = generate.parse(response(502, "text/html", "<html>Bad Gateway</html>"))?;
     println!(
         "proxy 502 -> {:?}, {} raw bytes kept",
-        outcome.typed(),
+        outcome.parsed(),
         outcome.raw().body().len()
     );
     Ok(())

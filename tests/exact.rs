@@ -8,7 +8,7 @@ use keycard::exact::{
     ApplicationTokenError, CreateUserToken, Deleted, ListQuery, OrderErrorStatus, Permission,
     Permissions, UserCredentials, UserTokenError,
 };
-use keycard::{Password, Typed};
+use keycard::{Parsed, Password};
 use keycard_emulator::Route;
 
 #[test]
@@ -121,8 +121,8 @@ fn user_token_then_application_tokens_create_list_delete() {
         assert_eq!(outcome.status(), 404, "{name}");
         assert!(
             matches!(
-                outcome.typed(),
-                Typed::Error(ApplicationTokenError::NotFound(_))
+                outcome.parsed(),
+                Parsed::Error(ApplicationTokenError::NotFound(_))
             ),
             "{name}: {outcome:?}"
         );
@@ -145,8 +145,8 @@ fn documented_exact_errors() {
         assert_eq!(outcome.status(), 401, "{name}");
         assert!(
             matches!(
-                outcome.typed(),
-                Typed::Error(UserTokenError::Unauthorized(_))
+                outcome.parsed(),
+                Parsed::Error(UserTokenError::Unauthorized(_))
             ),
             "{name}: {outcome:?}"
         );
@@ -158,8 +158,8 @@ fn documented_exact_errors() {
         assert_eq!(outcome.status(), 401, "{name}");
         assert!(
             matches!(
-                outcome.typed(),
-                Typed::Error(ApplicationTokenError::Unauthorized(_))
+                outcome.parsed(),
+                Parsed::Error(ApplicationTokenError::Unauthorized(_))
             ),
             "{name}: {outcome:?}"
         );
@@ -171,8 +171,8 @@ fn documented_exact_errors() {
         assert_eq!(outcome.status(), 404, "{name}");
         assert!(
             matches!(
-                outcome.typed(),
-                Typed::Error(ApplicationTokenError::NotFound(_))
+                outcome.parsed(),
+                Parsed::Error(ApplicationTokenError::NotFound(_))
             ),
             "{name}: {outcome:?}"
         );

@@ -6,7 +6,7 @@ mod common;
 
 use common::{emulator, exact, voucherify, Failure, Kind, Via, CAP, TIMEOUT};
 use keycard::voucherify::{Scope, Scopes};
-use keycard::{RetryAfter, Typed, Untyped};
+use keycard::{Parsed, RetryAfter, Unrecognized};
 use keycard_emulator::{Emulator, Fault, Route};
 use std::time::{Duration, Instant};
 
@@ -81,8 +81,8 @@ fn html_server_error_is_untyped_but_kept() {
         assert_eq!(outcome.status(), 500, "{name}");
         assert!(
             matches!(
-                outcome.typed(),
-                Typed::Untyped(Untyped::UnexpectedContentType { .. })
+                outcome.parsed(),
+                Parsed::Unrecognized(Unrecognized::UnexpectedContentType { .. })
             ),
             "{name}: {outcome:?}"
         );
@@ -247,8 +247,8 @@ fn redirect_comes_back_to_the_parser_and_is_not_followed() {
         let outcome = via.ok(&generate(&emu));
         assert_eq!(outcome.status(), 307, "{name}");
         assert_eq!(
-            outcome.typed(),
-            &Typed::Untyped(Untyped::UndocumentedStatus),
+            outcome.parsed(),
+            &Parsed::Unrecognized(Unrecognized::UndocumentedStatus),
             "{name}"
         );
         assert_eq!(
@@ -316,7 +316,7 @@ fn exact_faults_map_the_same_way() {
         let outcome = via.ok(&create);
         assert_eq!(outcome.status(), 429, "{name}");
         assert!(
-            matches!(outcome.typed(), Typed::Untyped(_)),
+            matches!(outcome.parsed(), Parsed::Unrecognized(_)),
             "{name}: no documented 429 on Exact: {outcome:?}"
         );
 

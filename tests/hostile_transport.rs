@@ -12,7 +12,7 @@ use common::{emulator, exact, voucherify, Failure, Kind, Via, TIMEOUT};
 use keycard::reqwest::ReqwestTransport;
 use keycard::ureq::UreqTransport;
 use keycard::voucherify::{Scope, Scopes};
-use keycard::{BaseUrl, SecretKey, Typed, Untyped};
+use keycard::{BaseUrl, Parsed, SecretKey, Unrecognized};
 use keycard_emulator::{Fault, Route};
 use keycard_testkit::server::{keep_request, Server};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -395,8 +395,8 @@ fn an_emulator_redirect_to_another_origin_is_not_followed_and_sends_nothing_ther
         let outcome = via.ok(&generate);
         assert_eq!(outcome.status(), 307, "{name}");
         assert_eq!(
-            outcome.typed(),
-            &Typed::Untyped(Untyped::UndocumentedStatus),
+            outcome.parsed(),
+            &Parsed::Unrecognized(Unrecognized::UndocumentedStatus),
             "{name}"
         );
         assert_eq!(outcome.raw().headers()["location"], target.as_str());
@@ -438,8 +438,8 @@ fn every_redirect_status_to_another_origin_comes_back_unfollowed() {
         for _ in statuses {
             let outcome = via.ok(&generate);
             assert_eq!(
-                outcome.typed(),
-                &Typed::Untyped(Untyped::UndocumentedStatus),
+                outcome.parsed(),
+                &Parsed::Unrecognized(Unrecognized::UndocumentedStatus),
                 "{name}"
             );
             seen.push(outcome.status().as_u16());

@@ -5,7 +5,7 @@ mod common;
 
 use common::{emulator, voucherify, voucherify_with_secret, Via};
 use keycard::voucherify::{ErrorKey, Introspection, Revocation, Scope, Scopes};
-use keycard::{AccessToken, Typed};
+use keycard::{AccessToken, Parsed};
 use keycard_emulator::Route;
 
 #[test]
@@ -102,7 +102,7 @@ fn bad_credentials_are_a_typed_401() {
             .generate_token(&Scopes::from([Scope::Vouchers]))
             .unwrap());
         assert_eq!(outcome.status(), 401, "{name}");
-        let Typed::Error(error) = outcome.typed() else {
+        let Parsed::Error(error) = outcome.parsed() else {
             panic!("{name}: {outcome:?}")
         };
         assert_eq!(error.code, 401, "{name}");

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use keycard_core::voucherify::{self, Credentials, Region, Scope, Scopes};
-//! use keycard_core::{Operation, SecretKey, Typed};
+//! use keycard_core::{Operation, SecretKey, Parsed};
 //!
 //! let api = voucherify::Api::new(
 //!     Region::Europe.base_url(),
@@ -25,7 +25,7 @@
 //!     .body(br#"{"access_token":"1ABCde2F","client_id":"a1Bc","expires_at":1738945086,
 //!               "expires_in":900,"scope":"campaigns vouchers","token_type":"Bearer"}"#.to_vec())?;
 //! let outcome = generate.parse(response)?;
-//! let Typed::Success(token) = outcome.typed() else { panic!("{outcome:?}") };
+//! let Parsed::Success(token) = outcome.parsed() else { panic!("{outcome:?}") };
 //! assert!(token.scope.grants(Scope::Vouchers));
 //! assert_eq!(token.expires_in.as_secs(), 900);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -51,7 +51,7 @@ pub mod voucherify;
 pub use base_url::BaseUrl;
 pub use error::{BuildError, FieldProblem, ParseError, ParseErrorKind};
 pub use operation::{AsyncTransport, Operation, RunError, Transport};
-pub use response::{ApiError, RawResponse, Response, Typed, Untyped};
+pub use response::{ApiError, Outcome, Parsed, RawResponse, Unrecognized};
 pub use retry_after::RetryAfter;
 pub use scope::{ScopeSet, Vocabulary};
 pub use secret::{AccessToken, ApiKey, Password, SecretKey};

@@ -8,7 +8,7 @@ use std::future::Future;
 /// Both halves are pure. Build the request, send it with anything, and feed the response to
 /// [`parse`](Self::parse).
 pub trait Operation {
-    /// The typed outcome, usually a [`Response`](crate::Response).
+    /// The typed outcome, usually a [`Response`](crate::Outcome).
     type Output;
     /// Why a response could not be read.
     type Error: std::error::Error + Send + Sync + 'static;

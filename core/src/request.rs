@@ -114,11 +114,11 @@ pub(crate) fn fail(kind: ParseErrorKind, raw: RawResponse) -> ParseError {
 /// Parses a response with `read`, keeping the raw response in the result or the error.
 pub(crate) fn parse_with<T, E>(
     response: http::Response<Vec<u8>>,
-    read: impl FnOnce(&RawResponse) -> Result<crate::Typed<T, E>, ParseErrorKind>,
-) -> Result<crate::Response<T, E>, ParseError> {
+    read: impl FnOnce(&RawResponse) -> Result<crate::Parsed<T, E>, ParseErrorKind>,
+) -> Result<crate::Outcome<T, E>, ParseError> {
     let raw = RawResponse::new(response);
     match read(&raw) {
-        Ok(typed) => Ok(crate::Response::new(raw, typed)),
+        Ok(typed) => Ok(crate::Outcome::new(raw, typed)),
         Err(kind) => Err(fail(kind, raw)),
     }
 }
@@ -127,13 +127,13 @@ pub(crate) fn parse_with<T, E>(
 pub(crate) fn with_media_type<T, E>(
     raw: &RawResponse,
     expected: &'static str,
-    read: impl FnOnce(&RawResponse) -> Result<crate::Typed<T, E>, ParseErrorKind>,
-) -> Result<crate::Typed<T, E>, ParseErrorKind> {
+    read: impl FnOnce(&RawResponse) -> Result<crate::Parsed<T, E>, ParseErrorKind>,
+) -> Result<crate::Parsed<T, E>, ParseErrorKind> {
     if raw.has_media_type(expected) {
         read(raw)
     } else {
-        Ok(crate::Typed::Untyped(
-            crate::Untyped::UnexpectedContentType { expected },
+        Ok(crate::Parsed::Unrecognized(
+            crate::Unrecognized::UnexpectedContentType { expected },
         ))
     }
 }

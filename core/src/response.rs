@@ -89,26 +89,26 @@ pub(crate) fn media_type_is(content_type: &str, expected: &str) -> bool {
 ///
 /// `T` is the documented success model, `E` the documented error model.
 #[derive(Debug)]
-pub struct Response<T, E> {
+pub struct Outcome<T, E> {
     raw: RawResponse,
-    body: Typed<T, E>,
+    body: Parsed<T, E>,
 }
 
 /// The typed body of a response.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Typed<T, E> {
+pub enum Parsed<T, E> {
     /// The documented success model.
     Success(T),
     /// The error model documented for this status.
     Error(E),
     /// No typed body: the raw response says what came back.
-    Untyped(Untyped),
+    Unrecognized(Unrecognized),
 }
 
 /// Why a response has no typed body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Untyped {
+pub enum Unrecognized {
     /// The API does not document this status for this operation.
     UndocumentedStatus,
     /// The status is documented, but the content type is not the documented one (for example a
@@ -119,8 +119,8 @@ pub enum Untyped {
     },
 }
 
-impl<T, E> Response<T, E> {
-    pub(crate) fn new(raw: RawResponse, body: Typed<T, E>) -> Self {
+impl<T, E> Outcome<T, E> {
+    pub(crate) fn new(raw: RawResponse, body: Parsed<T, E>) -> Self {
         Self { raw, body }
     }
 
@@ -140,14 +140,14 @@ impl<T, E> Response<T, E> {
     }
 
     /// The typed body.
-    pub fn typed(&self) -> &Typed<T, E> {
+    pub fn parsed(&self) -> &Parsed<T, E> {
         &self.body
     }
 
     /// The success model, if this is one.
     pub fn success(&self) -> Option<&T> {
         match &self.body {
-            Typed::Success(t) => Some(t),
+            Parsed::Success(t) => Some(t),
             _ => None,
         }
     }
@@ -155,26 +155,26 @@ impl<T, E> Response<T, E> {
     /// The documented error model, if this is one.
     pub fn error(&self) -> Option<&E> {
         match &self.body {
-            Typed::Error(e) => Some(e),
+            Parsed::Error(e) => Some(e),
             _ => None,
         }
     }
 
     /// Splits into the raw response and the typed body.
-    pub fn into_parts(self) -> (RawResponse, Typed<T, E>) {
+    pub fn into_parts(self) -> (RawResponse, Parsed<T, E>) {
         (self.raw, self.body)
     }
 
     /// The success model, or an [`ApiError`] that keeps everything else.
     pub fn into_result(self) -> Result<T, ApiError<E>> {
         match self.body {
-            Typed::Success(t) => Ok(t),
-            Typed::Error(e) => Err(ApiError {
+            Parsed::Success(t) => Ok(t),
+            Parsed::Error(e) => Err(ApiError {
                 error: Some(e),
                 untyped: None,
                 raw: self.raw,
             }),
-            Typed::Untyped(u) => Err(ApiError {
+            Parsed::Unrecognized(u) => Err(ApiError {
                 error: None,
                 untyped: Some(u),
                 raw: self.raw,
@@ -189,7 +189,7 @@ pub struct ApiError<E> {
     /// The documented error model, when the response matched one.
     pub error: Option<E>,
     /// Why there is no typed body, when there is none.
-    pub untyped: Option<Untyped>,
+    pub untyped: Option<Unrecognized>,
     /// The response as received.
     pub raw: RawResponse,
 }
@@ -206,7 +206,7 @@ impl<E: std::fmt::Display> std::fmt::Display for ApiError<E> {
         let status = self.raw.status;
         match (&self.error, self.untyped) {
             (Some(error), _) => write!(f, "HTTP {status}: {error}"),
-            (None, Some(Untyped::UnexpectedContentType { expected })) => write!(
+            (None, Some(Unrecognized::UnexpectedContentType { expected })) => write!(
                 f,
                 "HTTP {status} with content type {:?} instead of {expected}",
                 self.raw.content_type().unwrap_or("(none)")

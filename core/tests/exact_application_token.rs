@@ -5,9 +5,11 @@ mod exact_common;
 use exact_common::*;
 use keycard_core::exact::{
     ApplicationTokenError, ApplicationTokenPage, Deleted, IssueCode, ListQuery, Mode, Permission,
-    Permissions, TokenType,
+    Permissions, TokenKind,
 };
-use keycard_core::{ApiKey, BuildError, FieldProblem, Operation, ParseErrorKind, Typed, Untyped};
+use keycard_core::{
+    ApiKey, BuildError, FieldProblem, Operation, ParseErrorKind, Parsed, Unrecognized,
+};
 use std::time::{Duration, UNIX_EPOCH};
 
 const APP_TOKEN: &str =
@@ -19,10 +21,10 @@ fn permissions() -> Permissions {
 }
 
 fn typed_error<T: std::fmt::Debug>(
-    outcome: &keycard_core::Response<T, ApplicationTokenError>,
+    outcome: &keycard_core::Outcome<T, ApplicationTokenError>,
 ) -> ApplicationTokenError {
-    match outcome.typed() {
-        Typed::Error(error) => error.clone(),
+    match outcome.parsed() {
+        Parsed::Error(error) => error.clone(),
         other => panic!("{other:?}"),
     }
 }
@@ -116,7 +118,7 @@ fn created_token_from_the_spec_example() {
     let token = outcome.success().unwrap();
     assert_eq!(token.id, "64b6d9ad24f5773308785e70");
     assert_eq!(token.label.as_deref(), Some(LABEL));
-    assert_eq!(token.token_type, Some(TokenType::Application));
+    assert_eq!(token.token_type, Some(TokenKind::Application));
     assert_eq!(token.token.expose_secret(), APP_TOKEN);
     assert_eq!(token.api_key().expose_secret(), APP_TOKEN);
     assert!(token
@@ -190,7 +192,7 @@ fn create_text_errors() {
             .unwrap();
         assert_untyped(
             &outcome,
-            Untyped::UnexpectedContentType {
+            Unrecognized::UnexpectedContentType {
                 expected: "text/plain",
             },
         );
@@ -198,7 +200,7 @@ fn create_text_errors() {
     }
     for status in [200, 403, 418] {
         let outcome = create().parse(text(status, "x")).unwrap();
-        assert_untyped(&outcome, Untyped::UndocumentedStatus);
+        assert_untyped(&outcome, Unrecognized::UndocumentedStatus);
     }
 }
 
@@ -300,7 +302,7 @@ fn list_page_from_the_spec_example() {
         first.label.as_deref(),
         Some("Transactions Application Token")
     );
-    assert_eq!(first.token_type, Some(TokenType::Application));
+    assert_eq!(first.token_type, Some(TokenKind::Application));
     assert!(first
         .allowed_permissions
         .contains(Permission::ChargesCreate));
@@ -394,20 +396,20 @@ fn list_errors() {
     let outcome = list().parse(json(503, "{}")).unwrap();
     assert_untyped(
         &outcome,
-        Untyped::UnexpectedContentType {
+        Unrecognized::UnexpectedContentType {
             expected: "text/plain",
         },
     );
     let outcome = list().parse(text(200, "[]")).unwrap();
     assert_untyped(
         &outcome,
-        Untyped::UnexpectedContentType {
+        Unrecognized::UnexpectedContentType {
             expected: "application/json",
         },
     );
     for status in [201, 400, 418] {
         let outcome = list().parse(json(status, "[]")).unwrap();
-        assert_untyped(&outcome, Untyped::UndocumentedStatus);
+        assert_untyped(&outcome, Unrecognized::UndocumentedStatus);
     }
 }
 
@@ -480,12 +482,12 @@ fn delete_responses() {
     let outcome = op.parse(response(500, "text/html", b"<b>x</b>")).unwrap();
     assert_untyped(
         &outcome,
-        Untyped::UnexpectedContentType {
+        Unrecognized::UnexpectedContentType {
             expected: "text/plain",
         },
     );
     for status in [200, 202, 418] {
         let outcome = op.parse(text(status, "")).unwrap();
-        assert_untyped(&outcome, Untyped::UndocumentedStatus);
+        assert_untyped(&outcome, Unrecognized::UndocumentedStatus);
     }
 }

@@ -7,7 +7,7 @@ use keycard_core::exact::{
     Api, Environment, OrderErrorCode, OrderErrorDetail, OrderErrorMessage, OrderErrorStatus,
 };
 use keycard_core::{
-    ApiKey, BaseUrl, BuildError, FieldProblem, Operation, ParseErrorKind, Typed, Untyped,
+    ApiKey, BaseUrl, BuildError, FieldProblem, Operation, ParseErrorKind, Parsed, Unrecognized,
 };
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -120,8 +120,8 @@ fn parse_201(body: &str) -> keycard_core::exact::OrderAccessToken {
     let op = api().create_order_access_token("o1").unwrap();
     let outcome = op.parse(json(201, body)).unwrap();
     assert_eq!(outcome.status(), 201);
-    match outcome.typed() {
-        Typed::Success(token) => token.clone(),
+    match outcome.parsed() {
+        Parsed::Success(token) => token.clone(),
         other => panic!("{other:?}"),
     }
 }
@@ -181,7 +181,7 @@ fn success_with_another_content_type_is_untyped() {
         .unwrap();
     assert_untyped(
         &outcome,
-        Untyped::UnexpectedContentType {
+        Unrecognized::UnexpectedContentType {
             expected: "application/json",
         },
     );
@@ -272,8 +272,8 @@ fn parse_error(status: u16, body: &str) -> keycard_core::exact::OrderError {
     let op = api().create_order_access_token("o1").unwrap();
     let outcome = op.parse(json(status, body)).unwrap();
     assert_eq!(outcome.status(), status);
-    match outcome.typed() {
-        Typed::Error(error) => error.clone(),
+    match outcome.parsed() {
+        Parsed::Error(error) => error.clone(),
         other => panic!("{other:?}"),
     }
 }
@@ -441,7 +441,7 @@ fn html_error_page_is_untyped_and_kept() {
         let outcome = op.parse(response(status, "text/html", html)).unwrap();
         assert_untyped(
             &outcome,
-            Untyped::UnexpectedContentType {
+            Unrecognized::UnexpectedContentType {
                 expected: "application/json",
             },
         );
@@ -462,7 +462,7 @@ fn undocumented_statuses_are_untyped() {
                 b"{\"code\":\"x\"}",
             ))
             .unwrap();
-        assert_untyped(&outcome, Untyped::UndocumentedStatus);
+        assert_untyped(&outcome, Unrecognized::UndocumentedStatus);
         assert_eq!(outcome.status(), status);
         assert_eq!(outcome.raw().headers()["x-request-id"], "abc");
         assert_eq!(outcome.raw().body(), b"{\"code\":\"x\"}");

@@ -4,11 +4,11 @@ mod exact_common;
 
 use exact_common::*;
 use keycard_core::exact::{
-    AccountType, CreateUserToken, Environment, IssueCode, Mode, Permission, TokenType,
+    AccountType, CreateUserToken, Environment, IssueCode, Mode, Permission, TokenKind,
     UserCredentials, UserToken, UserTokenError,
 };
 use keycard_core::{
-    BaseUrl, BuildError, FieldProblem, Operation, ParseErrorKind, Password, Typed, Untyped,
+    BaseUrl, BuildError, FieldProblem, Operation, ParseErrorKind, Parsed, Password, Unrecognized,
 };
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -116,8 +116,8 @@ fn custom_base_with_a_prefix() {
 
 fn parse_201(body: &str) -> UserToken {
     let outcome = login().parse(json(201, body)).unwrap();
-    match outcome.typed() {
-        Typed::Success(token) => token.clone(),
+    match outcome.parsed() {
+        Parsed::Success(token) => token.clone(),
         other => panic!("{other:?}"),
     }
 }
@@ -134,7 +134,7 @@ fn user_token_from_the_spec_example() {
     ));
     assert_eq!(token.token.expose_secret(), USER_TOKEN);
     assert_eq!(token.api_key().expose_secret(), USER_TOKEN);
-    assert_eq!(token.token_type, Some(TokenType::User));
+    assert_eq!(token.token_type, Some(TokenKind::User));
     assert_eq!(token.is_authenticated, Some(true));
     assert_eq!(token.mode, Some(Mode::Live));
     assert_eq!(token.user.as_deref(), Some("64b04d6d198ce11d0d64ca2a"));
@@ -179,7 +179,7 @@ fn lenient_values_and_unknown_values_are_kept() {
     );
     assert_eq!(token.is_authenticated, Some(true));
     assert_eq!(token.mode, Some(Mode::Other("staging".into())));
-    assert_eq!(token.token_type, Some(TokenType::Other("robot".into())));
+    assert_eq!(token.token_type, Some(TokenKind::Other("robot".into())));
     assert_eq!(
         token.account_type,
         Some(AccountType::Other("partner".into()))
@@ -236,8 +236,8 @@ fn bad_token_and_bad_expiry_are_refused() {
 
 fn parse_error(response: http::Response<Vec<u8>>) -> UserTokenError {
     let outcome = login().parse(response).unwrap();
-    match outcome.typed() {
-        Typed::Error(error) => error.clone(),
+    match outcome.parsed() {
+        Parsed::Error(error) => error.clone(),
         other => panic!("{other:?}"),
     }
 }
@@ -306,7 +306,7 @@ fn bad_request_as_text_is_untyped() {
     let outcome = login().parse(text(400, "Bad Request")).unwrap();
     assert_untyped(
         &outcome,
-        Untyped::UnexpectedContentType {
+        Unrecognized::UnexpectedContentType {
             expected: "application/json",
         },
     );
@@ -370,7 +370,7 @@ fn text_errors_with_another_content_type_are_untyped() {
             .unwrap();
         assert_untyped(
             &outcome,
-            Untyped::UnexpectedContentType {
+            Unrecognized::UnexpectedContentType {
                 expected: "text/plain",
             },
         );
@@ -396,7 +396,7 @@ fn text_that_is_not_utf8_is_a_parse_error() {
 fn undocumented_statuses_are_untyped() {
     for status in [200, 202, 409, 418, 429] {
         let outcome = login().parse(text(status, "hm")).unwrap();
-        assert_untyped(&outcome, Untyped::UndocumentedStatus);
+        assert_untyped(&outcome, Unrecognized::UndocumentedStatus);
         assert_eq!(outcome.raw().body(), b"hm");
     }
 }

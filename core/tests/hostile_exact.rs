@@ -1,5 +1,5 @@
 //! Hostile responses to the Exact Payments operations, through the public parsing API: each
-//! gives one exact typed answer (a `ParseErrorKind`, a typed error or an `Untyped` reason) and
+//! gives one exact typed answer (a `ParseErrorKind`, a typed error or an `Unrecognized` reason) and
 //! keeps the response whole. The everyday malformations are in `exact_*.rs`.
 
 use keycard_core::exact::{
@@ -8,7 +8,7 @@ use keycard_core::exact::{
     OrderErrorStatus, Permission, Permissions, UserCredentials, UserTokenError,
 };
 use keycard_core::{
-    ApiKey, FieldProblem, Operation, ParseError, ParseErrorKind, Password, Typed, Untyped,
+    ApiKey, FieldProblem, Operation, ParseError, ParseErrorKind, Parsed, Password, Unrecognized,
 };
 
 const JSON: &str = "application/json";
@@ -92,9 +92,9 @@ fn column_after(body: &str, needle: &str) -> usize {
 
 #[track_caller]
 fn typed<T: std::fmt::Debug + Clone, E: std::fmt::Debug + Clone>(
-    result: Result<keycard_core::Response<T, E>, ParseError>,
-) -> Typed<T, E> {
-    result.expect("a typed outcome").typed().clone()
+    result: Result<keycard_core::Outcome<T, E>, ParseError>,
+) -> Parsed<T, E> {
+    result.expect("a typed outcome").parsed().clone()
 }
 
 const NGINX: &str = "<html>\r\n<head><title>{status}</title></head>\r\n<body><center><h1>{status}</h1></center><hr><center>nginx</center></body>\r\n</html>\r\n";
@@ -230,7 +230,7 @@ fn expires_at_with_a_thousand_digit_fraction_is_read_to_the_nanosecond() {
     let value = format!("2023-07-26T23:32:32.{}Z", "1".repeat(1000));
     let body = order_body("\"t\"", &format!("\"{value}\""));
     let token = typed(order().parse(response(201, Some(JSON), body.as_bytes())));
-    let Typed::Success(token) = token else {
+    let Parsed::Success(token) = token else {
         panic!("{token:?}")
     };
     let since_epoch = token
@@ -262,7 +262,7 @@ fn order_token_as_text_plain_is_untyped() {
     let body = order_body("\"t\"", "\"2023-07-26T23:32:32Z\"");
     assert_eq!(
         typed(order().parse(response(201, Some(TEXT), body.as_bytes()))),
-        Typed::Untyped(Untyped::UnexpectedContentType { expected: JSON })
+        Parsed::Unrecognized(Unrecognized::UnexpectedContentType { expected: JSON })
     );
 }
 
@@ -271,7 +271,7 @@ fn order_token_without_a_content_type_is_untyped() {
     let body = order_body("\"t\"", "\"2023-07-26T23:32:32Z\"");
     assert_eq!(
         typed(order().parse(response(201, None, body.as_bytes()))),
-        Typed::Untyped(Untyped::UnexpectedContentType { expected: JSON })
+        Parsed::Unrecognized(Unrecognized::UnexpectedContentType { expected: JSON })
     );
 }
 
@@ -280,22 +280,26 @@ fn order_token_with_200_instead_of_201_is_undocumented() {
     let body = order_body("\"t\"", "\"2023-07-26T23:32:32Z\"");
     assert_eq!(
         typed(order().parse(response(200, Some(JSON), body.as_bytes()))),
-        Typed::Untyped(Untyped::UndocumentedStatus)
+        Parsed::Unrecognized(Unrecognized::UndocumentedStatus)
     );
 }
 
 #[test]
 fn proxy_pages_on_order_502_and_504_are_undocumented_and_503_is_the_wrong_type() {
     for (status, expected) in [
-        (502, Untyped::UndocumentedStatus),
-        (503, Untyped::UnexpectedContentType { expected: JSON }),
-        (504, Untyped::UndocumentedStatus),
+        (502, Unrecognized::UndocumentedStatus),
+        (503, Unrecognized::UnexpectedContentType { expected: JSON }),
+        (504, Unrecognized::UndocumentedStatus),
     ] {
         let page = NGINX.replace("{status}", &status.to_string());
         let outcome = order()
             .parse(response(status, Some("text/html"), page.as_bytes()))
             .unwrap();
-        assert_eq!(outcome.typed(), &Typed::Untyped(expected), "{status}");
+        assert_eq!(
+            outcome.parsed(),
+            &Parsed::Unrecognized(expected),
+            "{status}"
+        );
         assert_eq!(outcome.raw().body(), page.as_bytes());
     }
 }
@@ -334,7 +338,7 @@ fn order_403_with_an_empty_object_is_the_bare_typed_error() {
     let outcome = typed(order().parse(response(403, Some(JSON), b"{}")));
     assert_eq!(
         outcome,
-        Typed::Error(OrderError {
+        Parsed::Error(OrderError {
             status: OrderErrorStatus::Forbidden,
             code: None,
             message: None,
@@ -379,7 +383,7 @@ fn user_token_validation_error_with_a_depth_bomb_in_a_path_hits_the_recursion_li
 fn user_token_423_with_a_megabyte_of_text_keeps_it_and_displays_one_short_line() {
     let text = "locked\r\n".repeat(131_072);
     let outcome = typed(login().parse(response(423, Some(TEXT), text.as_bytes())));
-    let Typed::Error(UserTokenError::Locked(kept)) = &outcome else {
+    let Parsed::Error(UserTokenError::Locked(kept)) = &outcome else {
         panic!("{outcome:?}")
     };
     assert_eq!(kept, &text);
@@ -452,7 +456,7 @@ fn list_401_with_non_utf8_bytes_and_no_content_type_is_kept_as_lossy_text() {
     let outcome = typed(list().parse(response(401, None, b"\xFF\xFEdenied")));
     assert_eq!(
         outcome,
-        Typed::Error(ApplicationTokenError::Unauthorized(
+        Parsed::Error(ApplicationTokenError::Unauthorized(
             "\u{FFFD}\u{FFFD}denied".into()
         ))
     );
@@ -461,14 +465,17 @@ fn list_401_with_non_utf8_bytes_and_no_content_type_is_kept_as_lossy_text() {
 #[test]
 fn delete_204_ignores_a_garbage_body() {
     let outcome = typed(delete().parse(response(204, Some(JSON), b"\x00\xFF{")));
-    assert_eq!(outcome, Typed::Success(Deleted));
+    assert_eq!(outcome, Parsed::Success(Deleted));
 }
 
 #[test]
 fn delete_502_from_a_proxy_is_undocumented() {
     let page = NGINX.replace("{status}", "502");
     let outcome = typed(delete().parse(response(502, Some("text/html"), page.as_bytes())));
-    assert_eq!(outcome, Typed::Untyped(Untyped::UndocumentedStatus));
+    assert_eq!(
+        outcome,
+        Parsed::Unrecognized(Unrecognized::UndocumentedStatus)
+    );
 }
 
 #[test]
@@ -477,6 +484,6 @@ fn delete_503_from_a_proxy_is_the_wrong_type() {
     let outcome = typed(delete().parse(response(503, Some("text/html"), page.as_bytes())));
     assert_eq!(
         outcome,
-        Typed::Untyped(Untyped::UnexpectedContentType { expected: TEXT })
+        Parsed::Unrecognized(Unrecognized::UnexpectedContentType { expected: TEXT })
     );
 }

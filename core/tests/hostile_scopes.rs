@@ -4,7 +4,7 @@
 
 use keycard_core::exact::{Api, Environment, Permission, Permissions};
 use keycard_core::voucherify::{Credentials, Region, Scope, Scopes};
-use keycard_core::{ApiKey, Operation, SecretKey, Typed};
+use keycard_core::{ApiKey, Operation, Parsed, SecretKey};
 use std::time::{Duration, Instant};
 
 const ENTRIES: usize = 100_000;
@@ -100,7 +100,7 @@ fn a_generated_token_with_100_000_scopes_is_read_in_linear_time() {
         .body(body.into_bytes())
         .unwrap();
     let outcome = within_bound("parsing the token", || generate.parse(response).unwrap());
-    let Typed::Success(token) = outcome.typed() else {
+    let Parsed::Success(token) = outcome.parsed() else {
         panic!("{outcome:?}")
     };
     assert_eq!(token.scope.len(), ENTRIES + 1);
@@ -129,7 +129,7 @@ fn an_application_token_with_100_000_permissions_is_read_in_linear_time() {
         .body(body.into_bytes())
         .unwrap();
     let outcome = within_bound("parsing the token", || create.parse(response).unwrap());
-    let Typed::Success(token) = outcome.typed() else {
+    let Parsed::Success(token) = outcome.parsed() else {
         panic!("{outcome:?}")
     };
     assert_eq!(token.allowed_permissions.len(), ENTRIES + 1);

@@ -1,6 +1,6 @@
 //! Hostile responses to the Voucherify operations, through the public parsing API: whatever a
 //! server, a proxy or an attacker in between sends, the parser gives back one exact typed answer
-//! (a `ParseErrorKind`, a typed error or an `Untyped` reason) and keeps the response whole.
+//! (a `ParseErrorKind`, a typed error or an `Unrecognized` reason) and keeps the response whole.
 //!
 //! The everyday malformations (a missing field, a truncated body, `expires_in` as a string, a
 //! duplicate key, …) are in `voucherify_*.rs`; these are the ones an adversary picks.
@@ -10,8 +10,8 @@ use keycard_core::voucherify::{
     Revocation, Revoke, Scope, Scopes,
 };
 use keycard_core::{
-    AccessToken, FieldProblem, Operation, ParseError, ParseErrorKind, RetryAfter, SecretKey, Typed,
-    Untyped,
+    AccessToken, FieldProblem, Operation, ParseError, ParseErrorKind, Parsed, RetryAfter,
+    SecretKey, Unrecognized,
 };
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -98,10 +98,10 @@ fn not_header_safe(field: &'static str) -> ParseErrorKind {
 
 #[track_caller]
 fn untyped<T: std::fmt::Debug, E: std::fmt::Debug>(
-    result: Result<keycard_core::Response<T, E>, ParseError>,
-) -> Untyped {
+    result: Result<keycard_core::Outcome<T, E>, ParseError>,
+) -> Unrecognized {
     match result.expect("untyped, not an error").into_parts().1 {
-        Typed::Untyped(untyped) => untyped,
+        Parsed::Unrecognized(untyped) => untyped,
         other => panic!("expected an untyped response, got {other:?}"),
     }
 }
@@ -469,7 +469,7 @@ fn text_json_is_not_the_documented_media_type() {
     ));
     assert_eq!(
         untyped(result),
-        Untyped::UnexpectedContentType { expected: JSON }
+        Unrecognized::UnexpectedContentType { expected: JSON }
     );
 }
 
@@ -482,7 +482,7 @@ fn a_json_suffix_media_type_is_not_json() {
     ));
     assert_eq!(
         untyped(result),
-        Untyped::UnexpectedContentType { expected: JSON }
+        Unrecognized::UnexpectedContentType { expected: JSON }
     );
 }
 
@@ -498,7 +498,7 @@ fn a_content_type_with_non_visible_bytes_is_untyped() {
         .unwrap();
     assert_eq!(
         untyped(generate().parse(response)),
-        Untyped::UnexpectedContentType { expected: JSON }
+        Unrecognized::UnexpectedContentType { expected: JSON }
     );
 }
 
@@ -512,7 +512,7 @@ fn the_first_of_two_content_types_decides() {
         .unwrap();
     assert_eq!(
         untyped(generate().parse(response)),
-        Untyped::UnexpectedContentType { expected: JSON }
+        Unrecognized::UnexpectedContentType { expected: JSON }
     );
 }
 
@@ -531,8 +531,8 @@ fn proxy_html_pages_on_502_503_504_are_untyped_and_kept() {
         assert_eq!(outcome.status(), status);
         assert_eq!(outcome.raw().body(), body.as_bytes());
         assert_eq!(
-            outcome.typed(),
-            &Typed::Untyped(Untyped::UnexpectedContentType { expected: JSON }),
+            outcome.parsed(),
+            &Parsed::Unrecognized(Unrecognized::UnexpectedContentType { expected: JSON }),
             "{status}"
         );
     }
@@ -552,7 +552,7 @@ fn revoke_404_with_an_html_page_is_untyped_not_inactive() {
     let result = revoke().parse(response(404, Some("text/html"), NGINX_502));
     assert_eq!(
         untyped(result),
-        Untyped::UnexpectedContentType { expected: JSON }
+        Unrecognized::UnexpectedContentType { expected: JSON }
     );
 }
 
@@ -565,7 +565,7 @@ fn revoke_404_with_a_json_error_body_is_the_typed_error() {
             br#"{"code":404,"key":"not_found","message":"Not found"}"#,
         ))
         .unwrap();
-    let Typed::Error(error) = outcome.typed() else {
+    let Parsed::Error(error) = outcome.parsed() else {
         panic!("{outcome:?}")
     };
     assert_eq!(error.key, Some(ErrorKey::NotFound));
@@ -577,7 +577,7 @@ fn revoke_204_ignores_whatever_body_comes_with_it() {
     let outcome = revoke()
         .parse(response(204, Some("text/html"), b"\xFF\xFE garbage"))
         .unwrap();
-    assert_eq!(outcome.typed(), &Typed::Success(Revocation::Revoked));
+    assert_eq!(outcome.parsed(), &Parsed::Success(Revocation::Revoked));
 }
 
 // ---- error bodies --------------------------------------------------------------------------
@@ -630,7 +630,7 @@ fn an_introspection_of_inactive_with_a_token_is_still_inactive() {
     // nothing in the garbage is read.
     let body = br#"{"active":false,"access_token":"a b","expires_in":-1}"#;
     let outcome = introspect().parse(response(200, Some(JSON), body)).unwrap();
-    assert_eq!(outcome.typed(), &Typed::Success(Introspection::Inactive));
+    assert_eq!(outcome.parsed(), &Parsed::Success(Introspection::Inactive));
 }
 
 // ---- rate-limit headers --------------------------------------------------------------------
@@ -646,7 +646,7 @@ fn rate_limit_of(headers: &[(&str, &[u8])]) -> RateLimit {
         .body(br#"{"code":429,"message":"Too many requests hit the API too quickly."}"#.to_vec())
         .unwrap();
     let outcome = generate().parse(response).unwrap();
-    let Typed::Error(Error { rate_limit, .. }) = outcome.typed() else {
+    let Parsed::Error(Error { rate_limit, .. }) = outcome.parsed() else {
         panic!("{outcome:?}")
     };
     *rate_limit

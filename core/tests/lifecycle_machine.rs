@@ -7,7 +7,7 @@ mod lifecycle_common;
 use http::StatusCode;
 use keycard_core::exact::CreateOrderAccessToken;
 use keycard_core::lifecycle::{
-    AloneReason, Claim, Event, FetchError, Io, IoResult, LiveToken, MintLock, SourceConfig,
+    AloneReason, Event, FetchError, Io, IoResult, LiveToken, MintClaim, MintLock, SourceConfig,
     SourceError, SourceMachine, Step, StoreAction, StoreCall, StoreError, StoredToken, Waiter,
 };
 use keycard_core::voucherify::{GenerateToken, Scopes};
@@ -167,7 +167,7 @@ fn fleet_acquired_load_claim_load_send_save_release() {
         &mut m,
         &clock,
         id,
-        IoResult::Claimed(Ok(Claim::Acquired(lock.clone()))),
+        IoResult::Claimed(Ok(MintClaim::Acquired(lock.clone()))),
         secs(0),
     );
     // With the lock, look once more: another process may have just saved a token.
@@ -203,7 +203,7 @@ fn fleet_held_elsewhere_waits_then_adopts_the_other_process_token() {
     let (id, _) = store_call(start_round(&mut m, &clock, secs(0)));
     let (id, _) =
         store_call(complete(&mut m, &clock, id, IoResult::Loaded(Ok(None)), secs(0)).unwrap());
-    let held = Claim::HeldElsewhere {
+    let held = MintClaim::HeldElsewhere {
         poll_every: secs(2),
         wait_at_most: secs(10),
     };
@@ -238,7 +238,7 @@ fn fleet_lock_holder_died_mint_alone_after_wait_at_most() {
     let mut m = machine(exact_config());
     m.set_store(true);
     let held = || {
-        IoResult::Claimed(Ok(Claim::HeldElsewhere {
+        IoResult::Claimed(Ok(MintClaim::HeldElsewhere {
             poll_every: secs(2),
             wait_at_most: secs(6),
         }))
@@ -465,7 +465,7 @@ fn an_abandoned_send_under_the_fleet_lock_has_the_next_caller_release_it() {
             &mut m,
             &clock,
             id,
-            IoResult::Claimed(Ok(Claim::Acquired(lock.clone()))),
+            IoResult::Claimed(Ok(MintClaim::Acquired(lock.clone()))),
             secs(0),
         )
         .unwrap(),
@@ -625,7 +625,7 @@ fn a_revoked_token_found_in_the_store_is_removed_not_adopted() {
         &mut m,
         &clock,
         id,
-        IoResult::Claimed(Ok(Claim::NotShared)),
+        IoResult::Claimed(Ok(MintClaim::NotShared)),
         secs(5),
     );
     assert!(matches!(next, Some(Io::Send(..))));

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use keycard_core::voucherify::{ErrorKey, Scope, Scopes, Token, TokenType};
-use keycard_core::{BuildError, FieldProblem, Operation, ParseError, ParseErrorKind, Typed};
+use keycard_core::{BuildError, FieldProblem, Operation, ParseError, ParseErrorKind, Parsed};
 use std::time::{Duration, UNIX_EPOCH};
 
 const TOKEN_200: &[u8] = include_bytes!("fixtures/voucherify/generate_200.json");
@@ -21,8 +21,8 @@ fn generate(scopes: &[Scope]) -> keycard_core::voucherify::GenerateToken {
 
 fn parse_ok(response: http::Response<Vec<u8>>) -> Token {
     let outcome = generate(&[Scope::Api]).parse(response).unwrap();
-    match outcome.typed() {
-        Typed::Success(token) => token.clone(),
+    match outcome.parsed() {
+        Parsed::Success(token) => token.clone(),
         other => panic!("expected a token, got {other:?}"),
     }
 }

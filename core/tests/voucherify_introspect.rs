@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use keycard_core::voucherify::{ErrorKey, Introspect, Introspection, Scope, Scopes, TokenType};
-use keycard_core::{AccessToken, FieldProblem, Operation, ParseErrorKind, Typed};
+use keycard_core::{AccessToken, FieldProblem, Operation, ParseErrorKind, Parsed};
 use std::time::{Duration, UNIX_EPOCH};
 
 const ACTIVE_200: &[u8] = include_bytes!("fixtures/voucherify/introspect_200_active.json");
@@ -17,8 +17,8 @@ fn introspect() -> Introspect {
 }
 
 fn introspection(response: http::Response<Vec<u8>>) -> Introspection {
-    match introspect().parse(response).unwrap().typed() {
-        Typed::Success(introspection) => introspection.clone(),
+    match introspect().parse(response).unwrap().parsed() {
+        Parsed::Success(introspection) => introspection.clone(),
         other => panic!("expected an introspection, got {other:?}"),
     }
 }

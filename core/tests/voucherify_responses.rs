@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use keycard_core::voucherify::{Error, ErrorDetail, ErrorKey, RateLimit, Scope, Scopes};
-use keycard_core::{AccessToken, Operation, ParseErrorKind, RetryAfter, Typed, Untyped};
+use keycard_core::{AccessToken, Operation, ParseErrorKind, Parsed, RetryAfter, Unrecognized};
 use std::time::{Duration, UNIX_EPOCH};
 
 const UNAUTHORIZED_401: &[u8] = include_bytes!("fixtures/voucherify/error_401.json");
@@ -18,14 +18,14 @@ const TOKEN_200: &[u8] = include_bytes!("fixtures/voucherify/generate_200.json")
 enum Read {
     Success,
     Error(Box<Error>),
-    Untyped(Untyped),
+    Unrecognized(Unrecognized),
 }
 
-fn from_typed<T>(typed: Typed<T, Error>) -> Read {
+fn from_typed<T>(typed: Parsed<T, Error>) -> Read {
     match typed {
-        Typed::Success(_) => Read::Success,
-        Typed::Error(e) => Read::Error(Box::new(e)),
-        Typed::Untyped(u) => Read::Untyped(u),
+        Parsed::Success(_) => Read::Success,
+        Parsed::Error(e) => Read::Error(Box::new(e)),
+        Parsed::Unrecognized(u) => Read::Unrecognized(u),
     }
 }
 
@@ -66,9 +66,9 @@ fn error_for_all(make: impl Fn() -> http::Response<Vec<u8>>) -> Error {
     first
 }
 
-fn untyped_for_all(make: impl Fn() -> http::Response<Vec<u8>>, expected: Untyped) {
+fn untyped_for_all(make: impl Fn() -> http::Response<Vec<u8>>, expected: Unrecognized) {
     for (name, read) in read_by_all(make) {
-        assert_eq!(read, Read::Untyped(expected), "{name}");
+        assert_eq!(read, Read::Unrecognized(expected), "{name}");
     }
 }
 
@@ -247,7 +247,7 @@ fn a_500_sent_as_html_is_untyped_and_keeps_the_body() {
     let make = || response(500, Some("text/html"), HTML);
     untyped_for_all(
         make,
-        Untyped::UnexpectedContentType {
+        Unrecognized::UnexpectedContentType {
             expected: "application/json",
         },
     );
@@ -269,18 +269,21 @@ fn a_500_sent_as_html_is_untyped_and_keeps_the_body() {
 #[test]
 fn a_200_sent_as_html_is_untyped() {
     let reads = read_by_all(|| response(200, Some("text/html; charset=utf-8"), HTML));
-    let mismatch = Read::Untyped(Untyped::UnexpectedContentType {
+    let mismatch = Read::Unrecognized(Unrecognized::UnexpectedContentType {
         expected: "application/json",
     });
     assert_eq!(reads[0], ("generate", mismatch));
-    let mismatch = Read::Untyped(Untyped::UnexpectedContentType {
+    let mismatch = Read::Unrecognized(Unrecognized::UnexpectedContentType {
         expected: "application/json",
     });
     assert_eq!(reads[1], ("introspect", mismatch));
     // Revoke documents no 200 at all.
     assert_eq!(
         reads[2],
-        ("revoke", Read::Untyped(Untyped::UndocumentedStatus))
+        (
+            "revoke",
+            Read::Unrecognized(Unrecognized::UndocumentedStatus)
+        )
     );
 }
 
@@ -292,8 +295,8 @@ fn a_200_without_a_content_type_is_untyped_and_keeps_the_body() {
         .parse(response(200, None, TOKEN_200))
         .unwrap();
     assert_eq!(
-        outcome.typed(),
-        &Typed::Untyped(Untyped::UnexpectedContentType {
+        outcome.parsed(),
+        &Parsed::Unrecognized(Unrecognized::UnexpectedContentType {
             expected: "application/json"
         })
     );
@@ -305,7 +308,7 @@ fn a_200_without_a_content_type_is_untyped_and_keeps_the_body() {
 fn an_error_without_a_content_type_is_untyped() {
     untyped_for_all(
         || response(401, None, UNAUTHORIZED_401),
-        Untyped::UnexpectedContentType {
+        Unrecognized::UnexpectedContentType {
             expected: "application/json",
         },
     );
@@ -333,7 +336,7 @@ fn a_302_is_undocumented_and_keeps_headers_and_body() {
             b"moved",
         )
     };
-    untyped_for_all(make, Untyped::UndocumentedStatus);
+    untyped_for_all(make, Unrecognized::UndocumentedStatus);
     let outcome = api()
         .introspect(&AccessToken::new(SPEC_TOKEN))
         .unwrap()
@@ -352,7 +355,7 @@ fn a_302_is_undocumented_and_keeps_headers_and_body() {
 
 #[test]
 fn a_201_is_undocumented() {
-    untyped_for_all(|| json(201, TOKEN_200), Untyped::UndocumentedStatus);
+    untyped_for_all(|| json(201, TOKEN_200), Unrecognized::UndocumentedStatus);
 }
 
 #[test]
@@ -360,11 +363,17 @@ fn a_204_is_undocumented_for_generate_and_introspect() {
     let reads = read_by_all(|| empty(204));
     assert_eq!(
         reads[0],
-        ("generate", Read::Untyped(Untyped::UndocumentedStatus))
+        (
+            "generate",
+            Read::Unrecognized(Unrecognized::UndocumentedStatus)
+        )
     );
     assert_eq!(
         reads[1],
-        ("introspect", Read::Untyped(Untyped::UndocumentedStatus))
+        (
+            "introspect",
+            Read::Unrecognized(Unrecognized::UndocumentedStatus)
+        )
     );
     assert_eq!(reads[2], ("revoke", Read::Success));
 }

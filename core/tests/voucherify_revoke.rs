@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use keycard_core::voucherify::{ErrorKey, Revocation, Revoke};
-use keycard_core::{AccessToken, Operation, Typed, Untyped};
+use keycard_core::{AccessToken, Operation, Parsed, Unrecognized};
 
 fn revoke() -> Revoke {
     api().revoke(&AccessToken::new(SPEC_TOKEN)).unwrap()
@@ -12,8 +12,8 @@ fn revoke() -> Revoke {
 
 fn revocation(
     response: http::Response<Vec<u8>>,
-) -> Typed<Revocation, keycard_core::voucherify::Error> {
-    revoke().parse(response).unwrap().typed().clone()
+) -> Parsed<Revocation, keycard_core::voucherify::Error> {
+    revoke().parse(response).unwrap().parsed().clone()
 }
 
 #[test]
@@ -33,27 +33,27 @@ fn request_for_every_region_and_a_proxy() {
 
 #[test]
 fn parses_204_as_revoked() {
-    assert_eq!(revocation(empty(204)), Typed::Success(Revocation::Revoked));
+    assert_eq!(revocation(empty(204)), Parsed::Success(Revocation::Revoked));
 }
 
 #[test]
 fn parses_404_with_an_empty_body_as_not_active() {
     assert_eq!(
         revocation(empty(404)),
-        Typed::Success(Revocation::NotActive)
+        Parsed::Success(Revocation::NotActive)
     );
 }
 
 #[test]
 fn parses_404_with_a_blank_body_and_a_json_type_as_not_active() {
     let response = response(404, Some("application/json"), b" \r\n");
-    assert_eq!(revocation(response), Typed::Success(Revocation::NotActive));
+    assert_eq!(revocation(response), Parsed::Success(Revocation::NotActive));
 }
 
 #[test]
 fn parses_404_with_an_error_body_as_the_error() {
     let body = br#"{"code":404,"key":"not_found","message":"Resource not found"}"#;
-    let Typed::Error(error) = revocation(json(404, body)) else {
+    let Parsed::Error(error) = revocation(json(404, body)) else {
         panic!("expected a typed error")
     };
     assert_eq!(error.code, 404);
@@ -63,7 +63,7 @@ fn parses_404_with_an_error_body_as_the_error() {
 #[test]
 fn parses_401_as_the_error() {
     let body = include_bytes!("fixtures/voucherify/error_401.json");
-    let Typed::Error(error) = revocation(json(401, body)) else {
+    let Parsed::Error(error) = revocation(json(401, body)) else {
         panic!("expected a typed error")
     };
     assert_eq!(error.key, Some(ErrorKey::Unauthorized));
@@ -73,8 +73,8 @@ fn parses_401_as_the_error() {
 fn a_200_is_undocumented() {
     let outcome = revoke().parse(json(200, b"{}")).unwrap();
     assert_eq!(
-        outcome.typed(),
-        &Typed::Untyped(Untyped::UndocumentedStatus)
+        outcome.parsed(),
+        &Parsed::Unrecognized(Unrecognized::UndocumentedStatus)
     );
     assert_eq!(outcome.raw().body(), b"{}");
 }

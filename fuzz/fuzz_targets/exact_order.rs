@@ -2,7 +2,7 @@
 #![no_main]
 
 use keycard_core::exact::{Api, CreateOrderAccessToken, Environment};
-use keycard_core::{ApiKey, Operation, Typed};
+use keycard_core::{ApiKey, Operation, Parsed};
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let typed = keycard_fuzz::checked(OPERATION.parse(input.response), &input.body);
-    if let Some(Typed::Success(token)) = typed {
+    if let Some(Parsed::Success(token)) = typed {
         keycard_fuzz::assert_header_safe(&token.token);
     }
 });

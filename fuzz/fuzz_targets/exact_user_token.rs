@@ -2,7 +2,7 @@
 #![no_main]
 
 use keycard_core::exact::{CreateUserToken, Environment, UserCredentials};
-use keycard_core::{Operation, Password, Typed};
+use keycard_core::{Operation, Password, Parsed};
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 
@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let typed = keycard_fuzz::checked(OPERATION.parse(input.response), &input.body);
-    if let Some(Typed::Success(token)) = typed {
+    if let Some(Parsed::Success(token)) = typed {
         keycard_fuzz::assert_header_safe(&token.token);
         let _ = token.api_key();
     }

@@ -4,7 +4,7 @@
 #![no_main]
 
 use keycard_core::exact::{Api, CreateOrderAccessToken, Environment};
-use keycard_core::{ApiKey, FieldProblem, Operation, ParseErrorKind, Typed};
+use keycard_core::{ApiKey, FieldProblem, Operation, ParseErrorKind, Parsed};
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 use std::time::UNIX_EPOCH;
@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     let reference = time::OffsetDateTime::parse(text, &Rfc3339);
     match OPERATION.parse(response) {
         Ok(outcome) => {
-            let Typed::Success(token) = outcome.typed() else {
+            let Parsed::Success(token) = outcome.parsed() else {
                 panic!("a 201 JSON body was not typed: {outcome:?}");
             };
             let reference = reference.expect("accepted what `time` refuses");

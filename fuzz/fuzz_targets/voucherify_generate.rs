@@ -2,7 +2,7 @@
 #![no_main]
 
 use keycard_core::voucherify::{Api, Credentials, GenerateToken, Region, Scope, Scopes};
-use keycard_core::{Operation, SecretKey, Typed};
+use keycard_core::{Operation, SecretKey, Parsed};
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let typed = keycard_fuzz::checked(OPERATION.parse(input.response), &input.body);
-    if let Some(Typed::Success(token)) = typed {
+    if let Some(Parsed::Success(token)) = typed {
         keycard_fuzz::assert_header_safe(&token.access_token);
         // A deadline from any receive time up to year 9999 never overflows.
         let received = UNIX_EPOCH + std::time::Duration::from_secs(253_402_300_799);

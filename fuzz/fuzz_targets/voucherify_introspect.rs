@@ -2,7 +2,7 @@
 #![no_main]
 
 use keycard_core::voucherify::{Api, Credentials, Introspect, Introspection, Region};
-use keycard_core::{AccessToken, Operation, SecretKey, Typed};
+use keycard_core::{AccessToken, Operation, SecretKey, Parsed};
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let typed = keycard_fuzz::checked(OPERATION.parse(input.response), &input.body);
-    if let Some(Typed::Success(Introspection::Active(token))) = typed {
+    if let Some(Parsed::Success(Introspection::Active(token))) = typed {
         keycard_fuzz::assert_header_safe(&token.access_token);
     }
 });

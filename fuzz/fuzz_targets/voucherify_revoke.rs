@@ -2,7 +2,7 @@
 #![no_main]
 
 use keycard_core::voucherify::{Api, Credentials, Region, Revocation, Revoke};
-use keycard_core::{AccessToken, Operation, SecretKey, Typed};
+use keycard_core::{AccessToken, Operation, SecretKey, Parsed};
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 
@@ -20,8 +20,8 @@ fuzz_target!(|data: &[u8]| {
     let status = input.response.status().as_u16();
     let typed = keycard_fuzz::checked(OPERATION.parse(input.response), &input.body);
     match typed {
-        Some(Typed::Success(Revocation::Revoked)) => assert_eq!(status, 204),
-        Some(Typed::Success(Revocation::NotActive)) => assert_eq!(status, 404),
+        Some(Parsed::Success(Revocation::Revoked)) => assert_eq!(status, 204),
+        Some(Parsed::Success(Revocation::NotActive)) => assert_eq!(status, 404),
         _ => {}
     }
 });

@@ -19,7 +19,7 @@
 //! seed corpora are made with it, from the test fixtures).
 
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
-use keycard_core::{ParseError, Response, Typed};
+use keycard_core::{ParseError, Outcome, Parsed};
 
 /// Statuses picked when the two status bytes are not a valid code.
 pub const STATUSES: &[u16] = &[
@@ -114,14 +114,14 @@ pub fn seed(status: u16, content_type: u8, headers: &[(&str, &str)], body: &[u8]
 ///   the body when it is longer than a preview could be;
 /// - a success or error model is only ever typed from a response with a body the model reads.
 pub fn check<T: std::fmt::Debug, E: std::fmt::Debug + std::fmt::Display>(
-    result: Result<Response<T, E>, ParseError>,
+    result: Result<Outcome<T, E>, ParseError>,
     body: &[u8],
-) -> Option<Response<T, E>> {
+) -> Option<Outcome<T, E>> {
     match result {
         Ok(outcome) => {
             assert_eq!(outcome.raw().body(), body, "the raw body is kept");
             let _ = format!("{outcome:?}");
-            if let Typed::Error(error) = outcome.typed() {
+            if let Parsed::Error(error) = outcome.parsed() {
                 let _ = error.to_string();
             }
             let status = outcome.status();
@@ -148,12 +148,12 @@ pub fn check<T: std::fmt::Debug, E: std::fmt::Debug + std::fmt::Display>(
 
 /// Like [`check`], but gives back the outcome for target-specific checks.
 pub fn checked<T: std::fmt::Debug + Clone, E: std::fmt::Debug + std::fmt::Display + Clone>(
-    result: Result<Response<T, E>, ParseError>,
+    result: Result<Outcome<T, E>, ParseError>,
     body: &[u8],
-) -> Option<Typed<T, E>> {
+) -> Option<Parsed<T, E>> {
     match result {
         Ok(outcome) => {
-            let typed = outcome.typed().clone();
+            let typed = outcome.parsed().clone();
             check(Ok(outcome), body);
             Some(typed)
         }

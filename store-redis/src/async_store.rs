@@ -4,7 +4,7 @@
 use crate::client;
 use crate::plan::{owner_id, Next, Operation, Plan};
 use crate::{RedisConfig, RedisStoreError};
-use keycard_core::lifecycle::{AsyncTokenStore, Claim, MintLock, StoreKey, StoredToken};
+use keycard_core::lifecycle::{AsyncTokenStore, MintClaim, MintLock, StoreKey, StoredToken};
 use redis::aio::MultiplexedConnection;
 use redis::AsyncConnectionConfig;
 use std::fmt;
@@ -137,7 +137,7 @@ impl AsyncTokenStore for AsyncRedisStore {
         self.run(self.plan.remove(key)).await
     }
 
-    async fn claim_mint(&self, key: &StoreKey) -> Result<Claim, Self::Error> {
+    async fn claim_mint(&self, key: &StoreKey) -> Result<MintClaim, Self::Error> {
         self.run(self.plan.claim(key, owner_id())).await
     }
 

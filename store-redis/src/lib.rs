@@ -14,7 +14,7 @@
 //!   the token it saves, for at most [`lock_wait`](RedisConfig::lock_wait). Only the holder
 //!   releases the lock (a Lua compare-and-delete on its owner id); a holder that dies loses it
 //!   when it expires, and another process takes over. See
-//!   [`Claim`](keycard_core::lifecycle::Claim) for the protocol a token source runs.
+//!   [`MintClaim`](keycard_core::lifecycle::MintClaim) for the protocol a token source runs.
 //! - **Redis trouble never stops token issuance.** Every command has a timeout
 //!   ([`command_timeout`](RedisConfig::command_timeout)); when Redis is down or too slow, the
 //!   store fails fast for [`retry_after`](RedisConfig::retry_after), token sources mint alone

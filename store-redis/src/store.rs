@@ -3,7 +3,7 @@
 use crate::client;
 use crate::plan::{owner_id, Next, Operation, Plan};
 use crate::{RedisConfig, RedisStoreError};
-use keycard_core::lifecycle::{Claim, MintLock, StoreKey, StoredToken, TokenStore};
+use keycard_core::lifecycle::{MintClaim, MintLock, StoreKey, StoredToken, TokenStore};
 use redis::{Connection, RedisResult};
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
@@ -138,9 +138,9 @@ impl TokenStore for RedisStore {
         self.run(self.plan.remove(key))
     }
 
-    /// `SET <lock key> <random owner id> NX PX <lock_ttl>`: [`Claim::Acquired`] if it was
-    /// set, [`Claim::HeldElsewhere`] (with the configured poll interval and wait) if not.
-    fn claim_mint(&self, key: &StoreKey) -> Result<Claim, Self::Error> {
+    /// `SET <lock key> <random owner id> NX PX <lock_ttl>`: [`MintClaim::Acquired`] if it was
+    /// set, [`MintClaim::HeldElsewhere`] (with the configured poll interval and wait) if not.
+    fn claim_mint(&self, key: &StoreKey) -> Result<MintClaim, Self::Error> {
         self.run(self.plan.claim(key, owner_id()))
     }
 

@@ -4,8 +4,8 @@
 mod support;
 
 use keycard_core::lifecycle::{
-    AsyncTokenStore, Claim, Io, IoResult, SourceConfig, SourceMachine, Step, StoreKey, StoredToken,
-    TokenStore,
+    AsyncTokenStore, Io, IoResult, MintClaim, SourceConfig, SourceMachine, Step, StoreKey,
+    StoredToken, TokenStore,
 };
 use keycard_core::voucherify::{self, Credentials, Region, Scope, Scopes};
 use keycard_core::SecretKey;
@@ -147,10 +147,10 @@ fn the_fleet_lock_is_exclusive_released_only_by_its_holder_and_expires() {
     let b = RedisStore::with_config(&redis.url(), config()).unwrap();
     let (key, _) = token("t", SystemTime::now(), 900);
 
-    let Claim::Acquired(lock) = a.claim_mint(&key).unwrap() else {
+    let MintClaim::Acquired(lock) = a.claim_mint(&key).unwrap() else {
         panic!("the first claim gets the lock")
     };
-    let Claim::HeldElsewhere {
+    let MintClaim::HeldElsewhere {
         poll_every,
         wait_at_most,
     } = b.claim_mint(&key).unwrap()
@@ -164,16 +164,19 @@ fn the_fleet_lock_is_exclusive_released_only_by_its_holder_and_expires() {
     // The lock expires on its own (its holder died); another process takes it; the late
     // holder's release leaves the new holder's lock alone.
     std::thread::sleep(config().lock_ttl + Duration::from_millis(100));
-    let Claim::Acquired(lock_b) = b.claim_mint(&key).unwrap() else {
+    let MintClaim::Acquired(lock_b) = b.claim_mint(&key).unwrap() else {
         panic!("an expired lock can be taken")
     };
     a.release_mint(&lock).unwrap();
     assert!(matches!(
         a.claim_mint(&key).unwrap(),
-        Claim::HeldElsewhere { .. }
+        MintClaim::HeldElsewhere { .. }
     ));
     b.release_mint(&lock_b).unwrap();
-    assert!(matches!(a.claim_mint(&key).unwrap(), Claim::Acquired(_)));
+    assert!(matches!(
+        a.claim_mint(&key).unwrap(),
+        MintClaim::Acquired(_)
+    ));
 }
 
 #[test]
@@ -242,15 +245,18 @@ fn the_async_store_shares_keys_values_and_locks_with_the_sync_one() {
         assert_eq!(sync.load(&key).unwrap().as_ref(), Some(&stored));
         store.ping().await.unwrap();
 
-        let Claim::Acquired(lock) = store.claim_mint(&key).await.unwrap() else {
+        let MintClaim::Acquired(lock) = store.claim_mint(&key).await.unwrap() else {
             panic!("the first claim gets the lock")
         };
         assert!(matches!(
             sync.claim_mint(&key).unwrap(),
-            Claim::HeldElsewhere { .. }
+            MintClaim::HeldElsewhere { .. }
         ));
         store.release_mint(&lock).await.unwrap();
-        assert!(matches!(sync.claim_mint(&key).unwrap(), Claim::Acquired(_)));
+        assert!(matches!(
+            sync.claim_mint(&key).unwrap(),
+            MintClaim::Acquired(_)
+        ));
 
         store.remove(&key).await.unwrap();
         assert!(sync.load(&key).unwrap().is_none());
@@ -316,7 +322,7 @@ fn the_documented_acl_user_is_enough() {
     assert!(store.load(&key).unwrap().is_none());
     store.save(&key, &stored).unwrap();
     assert_eq!(store.load(&key).unwrap(), Some(stored));
-    let Claim::Acquired(lock) = store.claim_mint(&key).unwrap() else {
+    let MintClaim::Acquired(lock) = store.claim_mint(&key).unwrap() else {
         panic!("the lock")
     };
     store.release_mint(&lock).unwrap();

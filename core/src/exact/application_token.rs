@@ -2,12 +2,13 @@
 //! and the error body shared by the application-token endpoints.
 
 use super::wire::{debug_operation, text_body, Preview};
-use super::{Api, Mode, Permissions, TokenType, ValidationError, JSON_OR_TEXT};
+use super::{Api, Mode, Permissions, TokenKind, ValidationError, JSON_OR_TEXT};
 use crate::base_url::path_segment;
 use crate::error::ParseErrorKind;
 use crate::request::{json_body, parse_with, token_field, with_media_type, Prepared, JSON, TEXT};
 use crate::{
-    AccessToken, ApiKey, BuildError, Operation, ParseError, RawResponse, Response, Typed, Untyped,
+    AccessToken, ApiKey, BuildError, Operation, Outcome, ParseError, Parsed, RawResponse,
+    Unrecognized,
 };
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -21,7 +22,7 @@ pub struct ApplicationToken {
     /// `label`, as given when it was created (`None` if the server did not echo it).
     pub label: Option<String>,
     /// `type`, `application`.
-    pub token_type: Option<TokenType>,
+    pub token_type: Option<TokenKind>,
     /// The token, checked to be header-safe: send it as `Authorization` (see
     /// [`api_key`](Self::api_key)).
     pub token: AccessToken,
@@ -84,12 +85,12 @@ fn text_error(status: http::StatusCode) -> Option<fn(String) -> ApplicationToken
 /// undocumented.
 pub(super) fn text_error_or_untyped<T>(
     raw: &RawResponse,
-) -> Result<Typed<T, ApplicationTokenError>, ParseErrorKind> {
+) -> Result<Parsed<T, ApplicationTokenError>, ParseErrorKind> {
     match text_error(raw.status()) {
         Some(make) => with_media_type(raw, TEXT, |raw| {
-            text_body(raw).map(|t| Typed::Error(make(t)))
+            text_body(raw).map(|t| Parsed::Error(make(t)))
         }),
-        None => Ok(Typed::Untyped(Untyped::UndocumentedStatus)),
+        None => Ok(Parsed::Unrecognized(Unrecognized::UndocumentedStatus)),
     }
 }
 
@@ -179,7 +180,7 @@ struct ApplicationTokenWire<'a> {
     id: String,
     label: Option<String>,
     #[serde(rename = "type")]
-    token_type: Option<TokenType>,
+    token_type: Option<TokenKind>,
     #[serde(borrow)]
     token: Cow<'a, str>,
     #[serde(default)]
@@ -201,7 +202,7 @@ fn parse_application_token(raw: &RawResponse) -> Result<ApplicationToken, ParseE
 }
 
 impl Operation for CreateApplicationToken {
-    type Output = Response<ApplicationToken, ApplicationTokenError>;
+    type Output = Outcome<ApplicationToken, ApplicationTokenError>;
     type Error = ParseError;
 
     fn request(&self) -> http::Request<Vec<u8>> {
@@ -211,11 +212,11 @@ impl Operation for CreateApplicationToken {
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
         parse_with(response, |raw| match raw.status().as_u16() {
             201 => with_media_type(raw, JSON, |raw| {
-                parse_application_token(raw).map(Typed::Success)
+                parse_application_token(raw).map(Parsed::Success)
             }),
             400 => with_media_type(raw, JSON, |raw| {
                 ValidationError::parse(raw)
-                    .map(|e| Typed::Error(ApplicationTokenError::BadRequest(e)))
+                    .map(|e| Parsed::Error(ApplicationTokenError::BadRequest(e)))
             }),
             _ => text_error_or_untyped(raw),
         })

@@ -5,7 +5,7 @@ use super::wire::debug_operation;
 use super::{Api, ApplicationTokenError, JSON_OR_TEXT};
 use crate::base_url::path_segment;
 use crate::request::{parse_with, Prepared};
-use crate::{BuildError, Operation, ParseError, Response, Typed};
+use crate::{BuildError, Operation, Outcome, ParseError, Parsed};
 
 /// `204 No Content`: the application token is deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,7 +58,7 @@ impl std::fmt::Debug for DeleteApplicationToken {
 }
 
 impl Operation for DeleteApplicationToken {
-    type Output = Response<Deleted, ApplicationTokenError>;
+    type Output = Outcome<Deleted, ApplicationTokenError>;
     type Error = ParseError;
 
     fn request(&self) -> http::Request<Vec<u8>> {
@@ -67,7 +67,7 @@ impl Operation for DeleteApplicationToken {
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
         parse_with(response, |raw| match raw.status().as_u16() {
-            204 => Ok(Typed::Success(Deleted)),
+            204 => Ok(Parsed::Success(Deleted)),
             _ => text_error_or_untyped(raw),
         })
     }

@@ -2,11 +2,11 @@
 
 use super::application_token::text_error_or_untyped;
 use super::wire::{any_text, debug_operation, optional_date_time};
-use super::{Api, ApplicationTokenError, Permissions, TokenType, JSON_OR_TEXT};
+use super::{Api, ApplicationTokenError, Permissions, TokenKind, JSON_OR_TEXT};
 use crate::base_url::path_segment;
 use crate::error::{FieldProblem, ParseErrorKind};
 use crate::request::{json_body, parse_with, with_media_type, Prepared, JSON};
-use crate::{BuildError, Operation, ParseError, RawResponse, Response, Typed, Untyped};
+use crate::{BuildError, Operation, Outcome, ParseError, Parsed, RawResponse, Unrecognized};
 use serde::Deserialize;
 use std::time::SystemTime;
 
@@ -101,7 +101,7 @@ pub struct ApplicationTokenInfo {
     /// `label`.
     pub label: Option<String>,
     /// `type`, `application`.
-    pub token_type: Option<TokenType>,
+    pub token_type: Option<TokenKind>,
     /// `allowedPermissions` (empty when absent; unknown permissions kept).
     pub allowed_permissions: Permissions,
     /// `createdAt`.
@@ -168,7 +168,7 @@ struct ApplicationTokenInfoWire {
     id: String,
     label: Option<String>,
     #[serde(rename = "type")]
-    token_type: Option<TokenType>,
+    token_type: Option<TokenKind>,
     #[serde(default)]
     allowed_permissions: Permissions,
     created_at: Option<String>,
@@ -210,7 +210,7 @@ fn parse_page(raw: &RawResponse) -> Result<ApplicationTokenPage, ParseErrorKind>
 }
 
 impl Operation for ListApplicationTokens {
-    type Output = Response<ApplicationTokenPage, ApplicationTokenError>;
+    type Output = Outcome<ApplicationTokenPage, ApplicationTokenError>;
     type Error = ParseError;
 
     fn request(&self) -> http::Request<Vec<u8>> {
@@ -219,14 +219,16 @@ impl Operation for ListApplicationTokens {
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
         parse_with(response, |raw| match raw.status().as_u16() {
-            200 => with_media_type(raw, JSON, |raw| parse_page(raw).map(Typed::Success)),
+            200 => with_media_type(raw, JSON, |raw| parse_page(raw).map(Parsed::Success)),
             // The spec documents no content for these two: any body is read as text.
-            401 => Ok(Typed::Error(ApplicationTokenError::Unauthorized(any_text(
+            401 => Ok(Parsed::Error(ApplicationTokenError::Unauthorized(
+                any_text(raw),
+            ))),
+            404 => Ok(Parsed::Error(ApplicationTokenError::NotFound(any_text(
                 raw,
             )))),
-            404 => Ok(Typed::Error(ApplicationTokenError::NotFound(any_text(raw)))),
             500 | 503 => text_error_or_untyped(raw),
-            _ => Ok(Typed::Untyped(Untyped::UndocumentedStatus)),
+            _ => Ok(Parsed::Unrecognized(Unrecognized::UndocumentedStatus)),
         })
     }
 }

@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use keycard_core::exact::{self, Environment};
-//! use keycard_core::{ApiKey, Operation, Typed};
+//! use keycard_core::{ApiKey, Operation, Parsed};
 //!
 //! let api = exact::Api::new(Environment::Sandbox.base_url(), ApiKey::new("my-app-token"))?;
 //! let create = api.create_order_access_token("ord_123")?;
@@ -19,7 +19,7 @@
 //!     .header("content-type", "application/json")
 //!     .body(br#"{"accessToken":{"token":"Oyen7ydZcNHrxk4x","expiresAt":"2023-07-26T23:32:32.000Z"}}"#.to_vec())?;
 //! let outcome = create.parse(response)?;
-//! let Typed::Success(token) = outcome.typed() else { panic!("{outcome:?}") };
+//! let Parsed::Success(token) = outcome.parsed() else { panic!("{outcome:?}") };
 //! assert_eq!(token.token.expose_secret(), "Oyen7ydZcNHrxk4x");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -42,7 +42,7 @@ pub use error::{
     OrderError, OrderErrorCode, OrderErrorDetail, OrderErrorMessage, OrderErrorStatus,
 };
 pub use list::{ApplicationTokenInfo, ApplicationTokenPage, ListApplicationTokens, ListQuery};
-pub use mode::{AccountType, Mode, TokenType};
+pub use mode::{AccountType, Mode, TokenKind};
 pub use order::{CreateOrderAccessToken, OrderAccessToken};
 pub use order_endpoint::OrderId;
 pub use permission::{Permission, Permissions};

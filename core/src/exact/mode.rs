@@ -28,7 +28,7 @@ open_enum! {
 
 open_enum! {
     /// The `type` of a token: a user token or an application token.
-    pub enum TokenType {
+    pub enum TokenKind {
         /// `user`: a user token (valid 2 hours).
         User => "user",
         /// `application`: an application token (never expires).

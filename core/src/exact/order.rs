@@ -6,7 +6,7 @@ use crate::base_url::path_segment;
 use crate::error::ParseErrorKind;
 use crate::request::{json_body, parse_with, token_field, with_media_type, Prepared, JSON};
 use crate::{
-    AccessToken, BuildError, Operation, ParseError, RawResponse, Response, Typed, Untyped,
+    AccessToken, BuildError, Operation, Outcome, ParseError, Parsed, RawResponse, Unrecognized,
 };
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -79,7 +79,7 @@ fn parse_token(raw: &RawResponse) -> Result<OrderAccessToken, ParseErrorKind> {
 }
 
 impl Operation for CreateOrderAccessToken {
-    type Output = Response<OrderAccessToken, OrderError>;
+    type Output = Outcome<OrderAccessToken, OrderError>;
     type Error = ParseError;
 
     fn request(&self) -> http::Request<Vec<u8>> {
@@ -89,13 +89,13 @@ impl Operation for CreateOrderAccessToken {
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
         parse_with(response, |raw| {
             if raw.status() == http::StatusCode::CREATED {
-                return with_media_type(raw, JSON, |raw| parse_token(raw).map(Typed::Success));
+                return with_media_type(raw, JSON, |raw| parse_token(raw).map(Parsed::Success));
             }
             match OrderErrorStatus::from_status(raw.status()) {
                 Some(status) => with_media_type(raw, JSON, |raw| {
-                    OrderError::parse(status, raw).map(Typed::Error)
+                    OrderError::parse(status, raw).map(Parsed::Error)
                 }),
-                None => Ok(Typed::Untyped(Untyped::UndocumentedStatus)),
+                None => Ok(Parsed::Unrecognized(Unrecognized::UndocumentedStatus)),
             }
         })
     }

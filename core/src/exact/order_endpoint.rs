@@ -3,7 +3,7 @@
 use super::CreateOrderAccessToken;
 use crate::lifecycle::{parse_failure, untyped_failure};
 use crate::lifecycle::{AuthScheme, Expiry, Failure, Issued, Renewal, StoreKey, TokenEndpoint};
-use crate::{Operation, Typed};
+use crate::{Operation, Parsed};
 
 /// The order an order access token is for: what such a token grants.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -33,17 +33,17 @@ impl TokenEndpoint for CreateOrderAccessToken {
             .parse(response)
             .map_err(|error| parse_failure(status, &error))?;
         match outcome.into_parts().1 {
-            Typed::Success(token) => Ok(Issued::new(
+            Parsed::Success(token) => Ok(Issued::new(
                 token.token,
                 AuthScheme::Raw,
                 OrderId(self.order_id().to_owned()),
                 Expiry::At(token.expires_at),
             )),
-            Typed::Error(error) => Err(Failure::Status {
+            Parsed::Error(error) => Err(Failure::Status {
                 status,
                 message: Some(error.to_string()),
             }),
-            Typed::Untyped(untyped) => Err(untyped_failure(status, untyped)),
+            Parsed::Unrecognized(untyped) => Err(untyped_failure(status, untyped)),
         }
     }
 

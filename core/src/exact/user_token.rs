@@ -1,14 +1,14 @@
 //! `POST /token`: log a user in for a user token (valid 2 hours).
 
 use super::wire::{debug_operation, lenient_bool, optional_date_time, text_body, Preview};
-use super::{AccountType, Mode, Permissions, TokenType, ValidationError, JSON_OR_TEXT};
+use super::{AccountType, Mode, Permissions, TokenKind, ValidationError, JSON_OR_TEXT};
 use crate::error::ParseErrorKind;
 use crate::request::{
     header_value, json_body, parse_with, token_field, with_media_type, Prepared, JSON, TEXT,
 };
 use crate::{
-    AccessToken, ApiKey, BaseUrl, BuildError, Operation, ParseError, Password, RawResponse,
-    Response, Typed, Untyped,
+    AccessToken, ApiKey, BaseUrl, BuildError, Operation, Outcome, ParseError, Parsed, Password,
+    RawResponse, Unrecognized,
 };
 use http::HeaderValue;
 use serde::{Deserialize, Serialize};
@@ -61,7 +61,7 @@ pub struct UserToken {
     /// [`api_key`](Self::api_key)).
     pub token: AccessToken,
     /// `type`, `user`.
-    pub token_type: Option<TokenType>,
+    pub token_type: Option<TokenKind>,
     /// `isAuthenticated` (`true` or the string `"true"` both read as `true`).
     pub is_authenticated: Option<bool>,
     /// `mode`: the account mode the token works in.
@@ -205,7 +205,7 @@ struct UserTokenWire<'a> {
     #[serde(borrow)]
     token: Cow<'a, str>,
     #[serde(rename = "type")]
-    token_type: Option<TokenType>,
+    token_type: Option<TokenKind>,
     #[serde(default, deserialize_with = "lenient_bool")]
     is_authenticated: Option<bool>,
     mode: Option<Mode>,
@@ -240,7 +240,7 @@ fn parse_user_token(raw: &RawResponse) -> Result<UserToken, ParseErrorKind> {
 }
 
 impl Operation for CreateUserToken {
-    type Output = Response<UserToken, UserTokenError>;
+    type Output = Outcome<UserToken, UserTokenError>;
     type Error = ParseError;
 
     fn request(&self) -> http::Request<Vec<u8>> {
@@ -252,13 +252,13 @@ impl Operation for CreateUserToken {
             let text: fn(String) -> UserTokenError = match raw.status().as_u16() {
                 201 => {
                     return with_media_type(raw, JSON, |raw| {
-                        parse_user_token(raw).map(Typed::Success)
+                        parse_user_token(raw).map(Parsed::Success)
                     })
                 }
                 400 => {
                     return with_media_type(raw, JSON, |raw| {
                         ValidationError::parse(raw)
-                            .map(|e| Typed::Error(UserTokenError::BadRequest(e)))
+                            .map(|e| Parsed::Error(UserTokenError::BadRequest(e)))
                     })
                 }
                 401 => UserTokenError::Unauthorized,
@@ -267,10 +267,10 @@ impl Operation for CreateUserToken {
                 423 => UserTokenError::Locked,
                 500 => UserTokenError::InternalServerError,
                 503 => UserTokenError::ServiceUnavailable,
-                _ => return Ok(Typed::Untyped(Untyped::UndocumentedStatus)),
+                _ => return Ok(Parsed::Unrecognized(Unrecognized::UndocumentedStatus)),
             };
             with_media_type(raw, TEXT, |raw| {
-                text_body(raw).map(|t| Typed::Error(text(t)))
+                text_body(raw).map(|t| Parsed::Error(text(t)))
             })
         })
     }

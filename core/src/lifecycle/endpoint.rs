@@ -118,14 +118,16 @@ pub enum Expiry {
 
 /// The failure for a response to a token request that has no typed body: a status that is not
 /// a success, or a success the endpoint cannot read.
-pub(crate) fn untyped_failure(status: http::StatusCode, untyped: crate::Untyped) -> Failure {
-    use crate::Untyped;
+pub(crate) fn untyped_failure(status: http::StatusCode, untyped: crate::Unrecognized) -> Failure {
+    use crate::Unrecognized;
     match untyped {
-        Untyped::UnexpectedContentType { expected } if status.is_success() => Failure::Unreadable {
-            status,
-            problem: format!("the content type is not {expected}"),
-        },
-        Untyped::UndocumentedStatus if status.is_success() => Failure::Unreadable {
+        Unrecognized::UnexpectedContentType { expected } if status.is_success() => {
+            Failure::Unreadable {
+                status,
+                problem: format!("the content type is not {expected}"),
+            }
+        }
+        Unrecognized::UndocumentedStatus if status.is_success() => Failure::Unreadable {
             status,
             problem: "the API does not document this status here".to_owned(),
         },

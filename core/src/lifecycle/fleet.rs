@@ -14,18 +14,18 @@ use std::time::Duration;
 ///
 /// 1. Look in the store; a token better than the current one is adopted, and nothing is minted.
 /// 2. Otherwise [`claim_mint`](super::TokenStore::claim_mint):
-///    - [`Claim::NotShared`]: the store is not shared (a file, memory): mint as usual.
-///    - [`Claim::Acquired`]: this process holds the fleet's lock for the key. Look in the store
+///    - [`MintClaim::NotShared`]: the store is not shared (a file, memory): mint as usual.
+///    - [`MintClaim::Acquired`]: this process holds the fleet's lock for the key. Look in the store
 ///      once more (another process may have just saved a token), then mint, save, and
 ///      [`release_mint`](super::TokenStore::release_mint) — also when the mint failed.
-///    - [`Claim::HeldElsewhere`]: another process is minting. Look in the store again every
+///    - [`MintClaim::HeldElsewhere`]: another process is minting. Look in the store again every
 ///      `poll_every`; claim again when the lock is gone (its holder died: the lock expires on
 ///      its own); after `wait_at_most` in all, mint alone.
 /// 3. Any store error on the way: mint alone, and say so. The next refresh tries the store
 ///    again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Claim {
+pub enum MintClaim {
     /// The store is not shared with other processes (or does not lock): mint as usual.
     NotShared,
     /// This process holds the lock on minting this key until it releases it or the lock

@@ -3,7 +3,7 @@
 
 use super::keeper::{Keeper, Outcome, Want};
 use super::{
-    AloneReason, Claim, Event, FetchError, LiveToken, MintLock, SourceConfig, SourceError,
+    AloneReason, Event, FetchError, LiveToken, MintClaim, MintLock, SourceConfig, SourceError,
     StoreAction, StoreKey, StoredToken, TokenEndpoint,
 };
 use crate::{AccessToken, TransportError};
@@ -62,7 +62,7 @@ pub enum IoResult {
     /// How [`StoreCall::Remove`] went.
     Removed(Result<(), StoreError>),
     /// The store's answer to [`StoreCall::Claim`].
-    Claimed(Result<Claim, StoreError>),
+    Claimed(Result<MintClaim, StoreError>),
     /// How [`StoreCall::Save`] went.
     Saved(Result<(), StoreError>),
     /// How [`StoreCall::Release`] went.
@@ -602,7 +602,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         self.set_stage(self.after_look());
     }
 
-    fn on_claimed(&mut self, claimed: Result<Claim, StoreError>, now: Instant) {
+    fn on_claimed(&mut self, claimed: Result<MintClaim, StoreError>, now: Instant) {
         let claim = match claimed {
             Ok(claim) => claim,
             Err(error) => {
@@ -620,12 +620,12 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             return;
         };
         match claim {
-            Claim::Acquired(lock) => {
+            MintClaim::Acquired(lock) => {
                 // Another process may have saved a token just before it released the lock.
                 round.lock = Some(lock);
                 round.stage = Stage::Load;
             }
-            Claim::HeldElsewhere {
+            MintClaim::HeldElsewhere {
                 poll_every,
                 wait_at_most,
             } => {

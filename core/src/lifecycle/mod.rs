@@ -18,7 +18,7 @@
 //! - **Stores**: a [`TokenStore`] (or [`AsyncTokenStore`]) keyed by a [`StoreKey`] that holds
 //!   no secret; [`MemoryStore`] here, a file store in `keycard-source`, Redis in
 //!   `keycard-redis`. A shared store lets one process of a fleet mint while the others wait
-//!   for its token ([`Claim`], [`MintLock`]).
+//!   for its token ([`MintClaim`], [`MintLock`]).
 //!
 //! Nothing here reads a clock, does I/O or starts a thread.
 
@@ -45,7 +45,7 @@ pub use config::SourceConfig;
 pub use endpoint::{Expiry, Issued, Renewal, TokenEndpoint};
 pub use error::{Failure, FetchError};
 pub use event::{AloneReason, ClockSkew, Event, StoreAction};
-pub use fleet::{Claim, MintLock};
+pub use fleet::{MintClaim, MintLock};
 pub use machine::{Io, IoResult, SourceMachine, Step, StepId, StoreCall, StoreError, Waiter};
 pub use retry::RetryPolicy;
 pub use source_error::SourceError;

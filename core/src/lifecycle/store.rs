@@ -4,7 +4,7 @@
 //! A restarted process that reuses a live token instead of minting another spares the API's
 //! budget (Voucherify allows at most 1000 live tokens per project).
 
-use super::{Claim, MintLock, StoreKey, StoredToken};
+use super::{MintClaim, MintLock, StoreKey, StoredToken};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
@@ -28,13 +28,13 @@ pub trait TokenStore {
     fn remove(&self, key: &StoreKey) -> Result<(), Self::Error>;
 
     /// Asks to mint the token under `key` on behalf of every process sharing this store
-    /// (fleet-wide single flight: [`Claim`] describes the protocol).
+    /// (fleet-wide single flight: [`MintClaim`] describes the protocol).
     ///
-    /// The default answers [`Claim::NotShared`]: a store that only this process uses needs no
+    /// The default answers [`MintClaim::NotShared`]: a store that only this process uses needs no
     /// lock. A shared store (`keycard::redis::RedisStore`) takes a short lock with an expiry.
-    fn claim_mint(&self, key: &StoreKey) -> Result<Claim, Self::Error> {
+    fn claim_mint(&self, key: &StoreKey) -> Result<MintClaim, Self::Error> {
         let _ = key;
-        Ok(Claim::NotShared)
+        Ok(MintClaim::NotShared)
     }
 
     /// Releases a lock [`claim_mint`](Self::claim_mint) acquired, if this process still holds
@@ -71,13 +71,13 @@ pub trait AsyncTokenStore: Send + Sync {
     /// Forgets the token under `key`. Absent is not an error.
     fn remove(&self, key: &StoreKey) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
-    /// See [`TokenStore::claim_mint`]. The default answers [`Claim::NotShared`].
+    /// See [`TokenStore::claim_mint`]. The default answers [`MintClaim::NotShared`].
     fn claim_mint(
         &self,
         key: &StoreKey,
-    ) -> impl Future<Output = Result<Claim, Self::Error>> + Send {
+    ) -> impl Future<Output = Result<MintClaim, Self::Error>> + Send {
         let _ = key;
-        std::future::ready(Ok(Claim::NotShared))
+        std::future::ready(Ok(MintClaim::NotShared))
     }
 
     /// See [`TokenStore::release_mint`]. The default does nothing.
@@ -149,7 +149,7 @@ impl<S: TokenStore + ?Sized> TokenStore for std::sync::Arc<S> {
     fn remove(&self, key: &StoreKey) -> Result<(), Self::Error> {
         (**self).remove(key)
     }
-    fn claim_mint(&self, key: &StoreKey) -> Result<Claim, Self::Error> {
+    fn claim_mint(&self, key: &StoreKey) -> Result<MintClaim, Self::Error> {
         (**self).claim_mint(key)
     }
     fn release_mint(&self, lock: &MintLock) -> Result<(), Self::Error> {
@@ -187,7 +187,7 @@ impl<S: TokenStore + Send + Sync> AsyncTokenStore for BlockingStore<S> {
     fn claim_mint(
         &self,
         key: &StoreKey,
-    ) -> impl Future<Output = Result<Claim, Self::Error>> + Send {
+    ) -> impl Future<Output = Result<MintClaim, Self::Error>> + Send {
         std::future::ready(self.0.claim_mint(key))
     }
 
@@ -224,7 +224,7 @@ impl<S: AsyncTokenStore + ?Sized> AsyncTokenStore for std::sync::Arc<S> {
     fn claim_mint(
         &self,
         key: &StoreKey,
-    ) -> impl Future<Output = Result<Claim, Self::Error>> + Send {
+    ) -> impl Future<Output = Result<MintClaim, Self::Error>> + Send {
         (**self).claim_mint(key)
     }
 

@@ -4,7 +4,7 @@ use super::token::TokenWire;
 use super::{error_or_untyped, Api, Error, Scopes, Token};
 use crate::error::ParseErrorKind;
 use crate::request::{parse_with, with_media_type, Prepared, JSON};
-use crate::{BuildError, Operation, ParseError, RawResponse, Response, Typed};
+use crate::{BuildError, Operation, Outcome, ParseError, Parsed, RawResponse};
 
 /// The scopes a generate request asked for: the exact string sent, and the set that string
 /// parses to.
@@ -67,7 +67,7 @@ impl GenerateToken {
 }
 
 impl Operation for GenerateToken {
-    type Output = Response<Token, Error>;
+    type Output = Outcome<Token, Error>;
     type Error = ParseError;
 
     fn request(&self) -> http::Request<Vec<u8>> {
@@ -77,7 +77,7 @@ impl Operation for GenerateToken {
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
         parse_with(response, |raw| match raw.status().as_u16() {
             200 => with_media_type(raw, JSON, |raw| {
-                parse_token(raw, Some(&self.requested)).map(Typed::Success)
+                parse_token(raw, Some(&self.requested)).map(Parsed::Success)
             }),
             _ => error_or_untyped(raw),
         })

@@ -4,7 +4,7 @@ use super::token::TokenWire;
 use super::{error_or_untyped, Api, Error, Token};
 use crate::error::ParseErrorKind;
 use crate::request::{json_body, parse_with, with_media_type, Prepared, JSON};
-use crate::{AccessToken, BuildError, Operation, ParseError, RawResponse, Response, Typed};
+use crate::{AccessToken, BuildError, Operation, Outcome, ParseError, Parsed, RawResponse};
 use serde::Deserialize;
 
 /// What Voucherify knows of a token.
@@ -57,7 +57,7 @@ fn parse_introspection(raw: &RawResponse) -> Result<Introspection, ParseErrorKin
 }
 
 impl Operation for Introspect {
-    type Output = Response<Introspection, Error>;
+    type Output = Outcome<Introspection, Error>;
     type Error = ParseError;
 
     fn request(&self) -> http::Request<Vec<u8>> {
@@ -67,7 +67,7 @@ impl Operation for Introspect {
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
         parse_with(response, |raw| match raw.status().as_u16() {
             200 => with_media_type(raw, JSON, |raw| {
-                parse_introspection(raw).map(Typed::Success)
+                parse_introspection(raw).map(Parsed::Success)
             }),
             _ => error_or_untyped(raw),
         })

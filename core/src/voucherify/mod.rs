@@ -157,12 +157,14 @@ impl Api {
 /// error body for 4xx/5xx, otherwise untyped.
 fn error_or_untyped<T>(
     raw: &crate::RawResponse,
-) -> Result<crate::Typed<T, Error>, crate::ParseErrorKind> {
+) -> Result<crate::Parsed<T, Error>, crate::ParseErrorKind> {
     if raw.status().is_client_error() || raw.status().is_server_error() {
         crate::request::with_media_type(raw, crate::request::JSON, |raw| {
-            Error::parse(raw).map(crate::Typed::Error)
+            Error::parse(raw).map(crate::Parsed::Error)
         })
     } else {
-        Ok(crate::Typed::Untyped(crate::Untyped::UndocumentedStatus))
+        Ok(crate::Parsed::Unrecognized(
+            crate::Unrecognized::UndocumentedStatus,
+        ))
     }
 }

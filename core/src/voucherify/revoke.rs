@@ -2,7 +2,7 @@
 
 use super::{error_or_untyped, Api, Error};
 use crate::request::{parse_with, Prepared};
-use crate::{AccessToken, BuildError, Operation, ParseError, Response, Typed};
+use crate::{AccessToken, BuildError, Operation, Outcome, ParseError, Parsed};
 
 /// What revoking did. Both outcomes leave the token unusable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +31,7 @@ impl Revoke {
 }
 
 impl Operation for Revoke {
-    type Output = Response<Revocation, Error>;
+    type Output = Outcome<Revocation, Error>;
     type Error = ParseError;
 
     fn request(&self) -> http::Request<Vec<u8>> {
@@ -40,9 +40,9 @@ impl Operation for Revoke {
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
         parse_with(response, |raw| match raw.status().as_u16() {
-            204 => Ok(Typed::Success(Revocation::Revoked)),
+            204 => Ok(Parsed::Success(Revocation::Revoked)),
             404 if raw.body().iter().all(u8::is_ascii_whitespace) => {
-                Ok(Typed::Success(Revocation::NotActive))
+                Ok(Parsed::Success(Revocation::NotActive))
             }
             _ => error_or_untyped(raw),
         })

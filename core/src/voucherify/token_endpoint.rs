@@ -3,7 +3,7 @@
 use super::{GenerateToken, RateLimit, Scopes};
 use crate::lifecycle::{parse_failure, untyped_failure};
 use crate::lifecycle::{AuthScheme, Expiry, Failure, Issued, StoreKey, TokenEndpoint};
-use crate::{Operation, Typed};
+use crate::{Operation, Parsed};
 use http::HeaderMap;
 use std::time::SystemTime;
 
@@ -23,7 +23,7 @@ impl TokenEndpoint for GenerateToken {
             .parse(response)
             .map_err(|error| parse_failure(status, &error))?;
         match outcome.into_parts().1 {
-            Typed::Success(token) => {
+            Parsed::Success(token) => {
                 let scopes = if token.scope.is_empty() {
                     self.scopes().clone()
                 } else {
@@ -39,11 +39,11 @@ impl TokenEndpoint for GenerateToken {
                     },
                 ))
             }
-            Typed::Error(error) => Err(Failure::Status {
+            Parsed::Error(error) => Err(Failure::Status {
                 status,
                 message: Some(error.message),
             }),
-            Typed::Untyped(untyped) => Err(untyped_failure(status, untyped)),
+            Parsed::Unrecognized(untyped) => Err(untyped_failure(status, untyped)),
         }
     }
 

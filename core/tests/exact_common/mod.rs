@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use keycard_core::exact::{Api, Environment};
-use keycard_core::{ApiKey, BaseUrl, ParseError, ParseErrorKind, Untyped};
+use keycard_core::{ApiKey, BaseUrl, ParseError, ParseErrorKind, Unrecognized};
 
 /// The API key every test uses (an application token from the spec's examples).
 pub const API_KEY: &str =
@@ -79,11 +79,11 @@ pub fn json_path(error: &ParseError) -> &str {
 /// `expected` is the untyped reason.
 #[track_caller]
 pub fn assert_untyped<T: std::fmt::Debug, E: std::fmt::Debug>(
-    outcome: &keycard_core::Response<T, E>,
-    expected: Untyped,
+    outcome: &keycard_core::Outcome<T, E>,
+    expected: Unrecognized,
 ) {
-    match outcome.typed() {
-        keycard_core::Typed::Untyped(reason) => assert_eq!(*reason, expected),
+    match outcome.parsed() {
+        keycard_core::Parsed::Unrecognized(reason) => assert_eq!(*reason, expected),
         other => panic!("expected untyped, got {other:?}"),
     }
 }

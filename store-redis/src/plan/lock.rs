@@ -4,13 +4,13 @@
 use super::operation::{answer, millis, parse, Operation, Step};
 use super::script::{Lua, ScriptCall};
 use crate::RedisConfig;
-use keycard_core::lifecycle::{Claim, MintLock, StoreKey};
+use keycard_core::lifecycle::{MintClaim, MintLock, StoreKey};
 use redis::{Cmd, RedisResult, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
-/// `SET <lock key> <owner id> NX PX <lock_ttl>`: [`Claim::Acquired`] if it was set,
-/// [`Claim::HeldElsewhere`] (with the configured poll interval and wait) if not. On a second
+/// `SET <lock key> <owner id> NX PX <lock_ttl>`: [`MintClaim::Acquired`] if it was set,
+/// [`MintClaim::HeldElsewhere`] (with the configured poll interval and wait) if not. On a second
 /// try, after the connection broke, the first may have set it: then `GET` tells.
 pub(crate) struct ClaimMint<'p> {
     config: &'p RedisConfig,
@@ -40,15 +40,15 @@ impl<'p> ClaimMint<'p> {
     }
 
     /// What the claim comes to: whether this owner holds the lock.
-    fn claim(&self, acquired: bool) -> Claim {
+    fn claim(&self, acquired: bool) -> MintClaim {
         if acquired {
-            Claim::Acquired(MintLock::new(
+            MintClaim::Acquired(MintLock::new(
                 self.key.clone(),
                 self.owner.clone(),
                 self.config.lock_ttl,
             ))
         } else {
-            Claim::HeldElsewhere {
+            MintClaim::HeldElsewhere {
                 poll_every: self.config.poll_every,
                 wait_at_most: self.config.lock_wait,
             }
@@ -57,7 +57,7 @@ impl<'p> ClaimMint<'p> {
 }
 
 impl Operation for ClaimMint<'_> {
-    type Output = Claim;
+    type Output = MintClaim;
 
     fn start(&mut self, retried: bool) -> Cmd {
         self.retried = retried;
@@ -71,7 +71,7 @@ impl Operation for ClaimMint<'_> {
         set
     }
 
-    fn read(&mut self, reply: RedisResult<Value>) -> Step<Claim> {
+    fn read(&mut self, reply: RedisResult<Value>) -> Step<MintClaim> {
         // `SET` answers OK or nothing; `GET` the holder's owner id or nothing.
         let reply = match answer(reply).and_then(parse::<Option<String>>) {
             Ok(reply) => reply,

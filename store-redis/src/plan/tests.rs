@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::RedisStoreError;
-use keycard_core::lifecycle::Claim;
+use keycard_core::lifecycle::MintClaim;
 use redis::{Cmd, RedisResult, Value};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -213,7 +213,7 @@ fn a_claim_sets_the_lock_if_free_or_waits_for_the_holder() {
         words(&command),
         ["SET", name.as_str(), "owner-1", "NX", "PX", "10000"]
     );
-    let Claim::Acquired(lock) = done(exchange.read(ok("OK"))).unwrap() else {
+    let MintClaim::Acquired(lock) = done(exchange.read(ok("OK"))).unwrap() else {
         panic!("acquired")
     };
     assert_eq!(lock, MintLock::new(key(), "owner-1", config.lock_ttl));
@@ -221,7 +221,7 @@ fn a_claim_sets_the_lock_if_free_or_waits_for_the_holder() {
     let (mut exchange, _) = plan.begin(plan.claim(&key(), "owner-2".into()), false);
     assert_eq!(
         done(exchange.read(Ok(Value::Nil))).unwrap(),
-        Claim::HeldElsewhere {
+        MintClaim::HeldElsewhere {
             poll_every: config.poll_every,
             wait_at_most: config.lock_wait,
         }
@@ -245,7 +245,11 @@ fn a_claim_retried_after_a_broken_connection_asks_whether_the_first_try_set_the_
         let get = sent(exchange.read(Ok(Value::Nil)));
         assert_eq!(words(&get), ["GET", name.as_str()]);
         let claim = done(exchange.read(holder)).unwrap();
-        assert_eq!(matches!(claim, Claim::Acquired(_)), acquired, "{claim:?}");
+        assert_eq!(
+            matches!(claim, MintClaim::Acquired(_)),
+            acquired,
+            "{claim:?}"
+        );
     }
 }
 
