@@ -31,6 +31,9 @@ use std::sync::{Arc, Once};
 ///   stops issuance: it is reported as an [`Event::StoreFailed`].
 /// - **Fleet** (a store shared by many processes, e.g. `keycard::redis`): one process mints
 ///   while the others wait for its token; the whole fleet makes one mint per refresh.
+///
+/// Configure a source (`with_store`, `with_clock`, …) right after building it: the `with_*`
+/// methods panic once the source has been used (its refresher may already hold it).
 pub struct TokenSource<E: TokenEndpoint, D> {
     pub(crate) inner: Arc<Inner<E, D>>,
     pub(crate) background: bool,

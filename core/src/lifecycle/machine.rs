@@ -357,7 +357,16 @@ impl<E: TokenEndpoint> SourceMachine<E> {
     /// For a driver's background refresher: the step to perform now, or the time to look
     /// again ([`Step::Wait`]; the refresher is also woken by any change). Never
     /// [`Step::Ready`] or [`Step::Failed`].
+    ///
+    /// The refresher only works ahead of expiry, while a valid token exists: with none, the
+    /// callers fetch (each then gets a token that is already saved), and a token that is never
+    /// replaced ahead of expiry ([`Renewal::OnExpiry`](super::Renewal::OnExpiry)) is never
+    /// replaced by the refresher.
     pub fn poll_refresh(&mut self, now: Instant) -> Step<E::Grant> {
+        if self.keeper.valid(now).is_none() {
+            let later = now.checked_add(self.keeper.config.fetch_timeout);
+            return Step::Wait(later.unwrap_or(now));
+        }
         match self.next(now) {
             Next::Io(io) => Step::Io(io),
             Next::Use(token) => Step::Wait(token.refresh_at().max(now)),
