@@ -811,3 +811,117 @@ fn transport_errors_and_sources_never_print_a_secret() {
 
     sweep.check();
 }
+
+/// A server that echoes every request: its error body repeats the sensitive headers and the
+/// body it was sent, raw and form-encoded.
+struct EchoServer {
+    status: u16,
+    exact: bool,
+}
+
+impl Transport for EchoServer {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        // The secrets first, so the cut `Display` still shows where they were.
+        let mut echo = String::new();
+        for (name, value) in request.headers().iter().filter(|(_, v)| v.is_sensitive()) {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            let form: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            echo.push_str(&format!("{name}: {value} ({form}) "));
+        }
+        echo.push_str(&String::from_utf8_lossy(request.body()));
+        for (name, value) in request.headers() {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            let form: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            echo.push_str(&format!(" {name}: {value} ({form})"));
+        }
+        let body = if self.exact {
+            serde_json::json!({
+                "code": echo, "message": echo, "type": echo, "requestId": echo,
+                "metadata": {"message": {"messages": [echo]}},
+            })
+        } else {
+            serde_json::json!({
+                "code": self.status, "key": echo, "message": echo, "details": echo,
+                "request_id": echo, "error": {"message": echo},
+            })
+        };
+        Ok(http::Response::builder()
+            .status(self.status)
+            .header("content-type", "application/json")
+            .header("x-echo", format!("{echo:?}").replace(['\r', '\n'], " "))
+            .body(body.to_string().into_bytes())
+            .unwrap())
+    }
+}
+
+#[test]
+fn sources_never_print_a_secret_the_server_echoes() {
+    // Not header-safe once form-encoded: `+`, `/` and `=` change.
+    const ECHOED: &str = "CANARY+echo/k3y=Z";
+    let mut sweep = Sweep::new();
+    sweep.secret(ECHOED);
+    sweep.secret(&form_urlencoded::byte_serialize(ECHOED.as_bytes()).collect::<String>());
+    let mut config = SourceConfig::default();
+    config.retry.max_attempts = 2;
+    config.retry.initial_backoff = Duration::from_millis(1);
+    config.retry.max_backoff = Duration::from_millis(2);
+
+    // 401 is final (NotRetryable with the message), 503 is retried (GaveUp with the last
+    // failure's message).
+    for status in [401, 503] {
+        let generate = voucherify::Api::new(
+            Region::Europe.base_url(),
+            Credentials::new("app-id", SecretKey::new(ECHOED)).unwrap(),
+        )
+        .generate_token(&Scopes::from([Scope::Vouchers]))
+        .unwrap();
+        let source = BlockingSource::new(
+            EchoServer {
+                status,
+                exact: false,
+            },
+            generate,
+            config.clone(),
+        );
+        let error = source.token().unwrap_err();
+        assert!(error.to_string().len() < 2_000);
+        sweep.error(&format!("SourceError (voucherify {status})"), &error);
+        let fetch = error.fetch_error().expect("a fetch error");
+        assert!(
+            fetch.to_string().contains(keycard::REDACTED),
+            "the message is kept, scrubbed: {fetch}"
+        );
+        sweep.both("FetchError (voucherify)", fetch);
+        let events = source.drain_events();
+        assert!(!events.is_empty());
+        for event in &events {
+            sweep.debug("Event (voucherify echo)", event);
+        }
+
+        let order = exact::Api::new(Environment::Sandbox.base_url(), ApiKey::new(ECHOED))
+            .unwrap()
+            .create_order_access_token("ord_1")
+            .unwrap();
+        let source = BlockingSource::new(
+            EchoServer {
+                status: if status == 401 { 403 } else { status },
+                exact: true,
+            },
+            order,
+            config.clone(),
+        );
+        let error = source.token().unwrap_err();
+        assert!(error.to_string().len() < 2_000);
+        sweep.error(&format!("SourceError (exact {status})"), &error);
+        let fetch = error.fetch_error().expect("a fetch error");
+        assert!(fetch.to_string().contains(keycard::REDACTED), "{fetch}");
+        sweep.both("FetchError (exact)", fetch);
+        for event in &source.drain_events() {
+            sweep.debug("Event (exact echo)", event);
+        }
+    }
+    sweep.check();
+}

@@ -1,6 +1,7 @@
 //! Small pieces shared by every operation's request builder and parser.
 
 use crate::error::{BuildError, FieldProblem, ParseError, ParseErrorKind};
+use crate::redact::{Scrub, Secrets};
 use crate::response::RawResponse;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
@@ -43,7 +44,8 @@ pub(crate) fn token_field(
     }
 }
 
-/// Everything a request needs, prepared once when the operation is built.
+/// Everything a request needs, prepared once when the operation is built, and the secrets it
+/// carries, which [`parse_with`] scrubs out of the response.
 ///
 /// Its `Debug` shows the body's length only: a form or JSON body may carry an access token or a
 /// password (sensitive headers already print as `Sensitive`).
@@ -53,6 +55,9 @@ pub(crate) struct Prepared {
     pub uri: Uri,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// Every secret in the headers or the body: the value of each header marked sensitive, and
+    /// what [`secret`](Self::secret) added.
+    pub secrets: Secrets,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -73,11 +78,23 @@ impl Prepared {
             uri,
             headers: HeaderMap::new(),
             body: Vec::new(),
+            secrets: Secrets::default(),
         }
     }
 
+    /// Sets a header. A value marked sensitive is a secret the response is scrubbed of.
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        if value.is_sensitive() {
+            self.secrets.add(&String::from_utf8_lossy(value.as_bytes()));
+        }
         self.headers.insert(name, value);
+        self
+    }
+
+    /// Records a secret the body carries (a token to introspect or revoke, a password), so the
+    /// response is scrubbed of it.
+    pub fn secret(mut self, secret: &str) -> Self {
+        self.secrets.add(secret);
         self
     }
 
@@ -111,15 +128,25 @@ pub(crate) fn fail(kind: ParseErrorKind, raw: RawResponse) -> ParseError {
     ParseError { kind, raw }
 }
 
-/// Parses a response with `read`, keeping the raw response in the result or the error.
-pub(crate) fn parse_with<T, E>(
+/// Parses the response to `prepared` with `read`, keeping the raw response in the result or the
+/// error. This is where every operation's response is scrubbed: whatever `read` gives, the typed
+/// body or the parse error, has every secret `prepared` sent replaced with
+/// [`REDACTED`](crate::REDACTED) before it leaves (see [`crate::redact`]).
+pub(crate) fn parse_with<T: Scrub, E: Scrub>(
+    prepared: &Prepared,
     response: http::Response<Vec<u8>>,
     read: impl FnOnce(&RawResponse) -> Result<crate::Parsed<T, E>, ParseErrorKind>,
 ) -> Result<crate::Outcome<T, E>, ParseError> {
     let raw = RawResponse::new(response);
     match read(&raw) {
-        Ok(typed) => Ok(crate::Outcome::new(raw, typed)),
-        Err(kind) => Err(fail(kind, raw)),
+        Ok(mut typed) => {
+            typed.scrub(&prepared.secrets);
+            Ok(crate::Outcome::new(raw, typed))
+        }
+        Err(mut kind) => {
+            kind.scrub(&prepared.secrets);
+            Err(fail(kind, raw))
+        }
     }
 }
 

@@ -223,3 +223,32 @@ fn api_errors_never_show_the_key() {
         .unwrap_err();
     assert_error_hidden(&error);
 }
+
+#[test]
+fn error_bodies_echoing_the_api_key_or_password_print_neither() {
+    let echo = format!("you sent {CANARY}");
+    let login =
+        CreateUserToken::new(&Environment::Sandbox.base_url(), &canary_credentials()).unwrap();
+    for status in [401, 403, 404, 423, 500, 503] {
+        let outcome = login.parse(text(status, &echo)).unwrap();
+        assert_debug_hidden(&outcome);
+        assert_error_hidden(&outcome.into_result().unwrap_err());
+    }
+    let issues = format!(r#"[{{"path":["{CANARY}"],"message":"{CANARY}","received":"{CANARY}"}}]"#);
+    let outcome = login.parse(json(400, &issues)).unwrap();
+    assert_debug_hidden(&outcome);
+    assert_error_hidden(&outcome.into_result().unwrap_err());
+
+    let api = canary_api();
+    let order = api.create_order_access_token("o1").unwrap();
+    let body = format!(r#"{{"code":"{CANARY}","message":"{CANARY}","requestId":"{CANARY}"}}"#);
+    for status in [403, 404, 500, 503] {
+        let outcome = order.parse(json(status, &body)).unwrap();
+        assert_debug_hidden(&outcome);
+        assert_error_hidden(&outcome.into_result().unwrap_err());
+    }
+    let delete = api.delete_application_token("app", "t1").unwrap();
+    let outcome = delete.parse(text(401, &echo)).unwrap();
+    assert_debug_hidden(&outcome);
+    assert_error_hidden(&outcome.into_result().unwrap_err());
+}

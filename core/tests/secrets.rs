@@ -254,3 +254,27 @@ fn build_errors_never_show_the_secret() {
     }
     assert!(matches!(errors[0], BuildError::InvalidHeaderValue { .. }));
 }
+
+#[test]
+fn an_error_body_echoing_the_secret_key_or_token_prints_neither() {
+    let api = api_with_canary_key();
+    let generate = api
+        .generate_token(&Scopes::from([Scope::Vouchers]))
+        .unwrap();
+    let revoke = api.revoke(&AccessToken::new(CANARY)).unwrap();
+    let body = format!(
+        r#"{{"code":401,"key":"{CANARY}","message":"bad key {CANARY}","details":"{CANARY}","request_id":"{CANARY}","error":{{"message":"{CANARY}"}}}}"#
+    );
+    fn check<T: std::fmt::Debug>(
+        outcome: keycard_core::Outcome<T, keycard_core::voucherify::Error>,
+    ) {
+        assert_debug_hidden(&outcome);
+        let shown = outcome.error().unwrap().to_string();
+        assert_hidden(&shown, CANARY);
+        let redacted = keycard_core::REDACTED;
+        assert_eq!(shown, format!("bad key {redacted} ({redacted})"));
+        assert_error_hidden(&outcome.into_result().unwrap_err());
+    }
+    check(generate.parse(json(401, body.as_bytes())).unwrap());
+    check(revoke.parse(json(401, body.as_bytes())).unwrap());
+}

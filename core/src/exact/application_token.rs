@@ -1,10 +1,12 @@
 //! `POST /application/{applicationId}/token`: create an application token (it never expires),
 //! and the error body shared by the application-token endpoints.
 
-use super::wire::{debug_operation, text_body, Preview};
+use super::wire::{debug_operation, text_body};
 use super::{Api, Mode, Permissions, TokenKind, ValidationError, JSON_OR_TEXT};
 use crate::base_url::path_segment;
 use crate::error::ParseErrorKind;
+use crate::preview::Preview;
+use crate::redact::{Scrub, Secrets};
 use crate::request::{json_body, parse_with, token_field, with_media_type, Prepared, JSON, TEXT};
 use crate::{
     AccessToken, ApiKey, BuildError, Operation, Outcome, ParseError, Parsed, RawResponse,
@@ -210,15 +212,47 @@ impl Operation for CreateApplicationToken {
     }
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
-        parse_with(response, |raw| match raw.status().as_u16() {
-            201 => with_media_type(raw, JSON, |raw| {
-                parse_application_token(raw).map(Parsed::Success)
-            }),
-            400 => with_media_type(raw, JSON, |raw| {
-                ValidationError::parse(raw)
-                    .map(|e| Parsed::Error(ApplicationTokenError::BadRequest(e)))
-            }),
-            _ => text_error_or_untyped(raw),
+        parse_with(&self.prepared, response, |raw| {
+            match raw.status().as_u16() {
+                201 => with_media_type(raw, JSON, |raw| {
+                    parse_application_token(raw).map(Parsed::Success)
+                }),
+                400 => with_media_type(raw, JSON, |raw| {
+                    ValidationError::parse(raw)
+                        .map(|e| Parsed::Error(ApplicationTokenError::BadRequest(e)))
+                }),
+                _ => text_error_or_untyped(raw),
+            }
         })
+    }
+}
+
+impl Scrub for ApplicationToken {
+    fn scrub(&mut self, secrets: &Secrets) {
+        let Self {
+            id,
+            label,
+            token_type,
+            token: _,
+            allowed_permissions,
+            allowed_accounts,
+        } = self;
+        id.scrub(secrets);
+        label.scrub(secrets);
+        token_type.scrub(secrets);
+        allowed_permissions.scrub(secrets);
+        allowed_accounts.scrub(secrets);
+    }
+}
+
+impl Scrub for ApplicationTokenError {
+    fn scrub(&mut self, secrets: &Secrets) {
+        match self {
+            Self::BadRequest(error) => error.scrub(secrets),
+            Self::Unauthorized(text)
+            | Self::NotFound(text)
+            | Self::InternalServerError(text)
+            | Self::ServiceUnavailable(text) => text.scrub(secrets),
+        }
     }
 }

@@ -4,6 +4,7 @@ use super::application_token::text_error_or_untyped;
 use super::wire::debug_operation;
 use super::{Api, ApplicationTokenError, JSON_OR_TEXT};
 use crate::base_url::path_segment;
+use crate::redact::{Scrub, Secrets};
 use crate::request::{parse_with, Prepared};
 use crate::{BuildError, Operation, Outcome, ParseError, Parsed};
 
@@ -66,9 +67,15 @@ impl Operation for DeleteApplicationToken {
     }
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
-        parse_with(response, |raw| match raw.status().as_u16() {
-            204 => Ok(Parsed::Success(Deleted)),
-            _ => text_error_or_untyped(raw),
+        parse_with(&self.prepared, response, |raw| {
+            match raw.status().as_u16() {
+                204 => Ok(Parsed::Success(Deleted)),
+                _ => text_error_or_untyped(raw),
+            }
         })
     }
+}
+
+impl Scrub for Deleted {
+    fn scrub(&mut self, _: &Secrets) {}
 }

@@ -1,8 +1,10 @@
 //! The error body of `POST /orders/{orderId}/accessToken` (`components.responses.error_403`,
 //! `error_404`, `error_500`, `error_503`).
 
-use super::wire::{exact, ignoring_final_period, open_enum, Preview};
+use super::wire::{exact, ignoring_final_period, open_enum};
 use crate::error::ParseErrorKind;
+use crate::preview::{bounded_list, Preview};
+use crate::redact::{Scrub, Secrets};
 use crate::request::json_body;
 use crate::RawResponse;
 use serde::Deserialize;
@@ -10,6 +12,9 @@ use serde::Deserialize;
 /// An order endpoint's JSON error body. The four documented statuses share one shape (every field
 /// optional); [`status`](Self::status) says which one this is, and only the `404` carries
 /// [`details`](Self::details).
+///
+/// Every text in it has the secrets of the request scrubbed out (see [`crate::REDACTED`]). Its
+/// `Display` cuts each text to 200 characters and shows the first 10 details.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderError {
     /// Which documented status this body came with.
@@ -117,10 +122,9 @@ impl std::fmt::Display for OrderError {
         if let Some(code) = &self.code {
             write!(f, " ({})", Preview(code.as_str()))?;
         }
-        for detail in &self.details {
-            write!(f, "; {}", Preview(detail.as_str()))?;
-        }
-        Ok(())
+        bounded_list(f, &self.details, "; ", "; ", |f, detail| {
+            write!(f, "{}", Preview(detail.as_str()))
+        })
     }
 }
 
@@ -164,5 +168,23 @@ impl OrderError {
                 .and_then(|m| m.messages)
                 .unwrap_or_default(),
         })
+    }
+}
+
+impl Scrub for OrderError {
+    fn scrub(&mut self, secrets: &Secrets) {
+        let Self {
+            status: _,
+            code,
+            message,
+            error_type,
+            request_id,
+            details,
+        } = self;
+        code.scrub(secrets);
+        message.scrub(secrets);
+        error_type.scrub(secrets);
+        request_id.scrub(secrets);
+        details.scrub(secrets);
     }
 }

@@ -5,6 +5,7 @@ use super::wire::{any_text, debug_operation, optional_date_time};
 use super::{Api, ApplicationTokenError, Permissions, TokenKind, JSON_OR_TEXT};
 use crate::base_url::path_segment;
 use crate::error::{FieldProblem, ParseErrorKind};
+use crate::redact::{Scrub, Secrets};
 use crate::request::{json_body, parse_with, with_media_type, Prepared, JSON};
 use crate::{BuildError, Operation, Outcome, ParseError, Parsed, RawResponse, Unrecognized};
 use serde::Deserialize;
@@ -218,17 +219,42 @@ impl Operation for ListApplicationTokens {
     }
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
-        parse_with(response, |raw| match raw.status().as_u16() {
-            200 => with_media_type(raw, JSON, |raw| parse_page(raw).map(Parsed::Success)),
-            // The spec documents no content for these two: any body is read as text.
-            401 => Ok(Parsed::Error(ApplicationTokenError::Unauthorized(
-                any_text(raw),
-            ))),
-            404 => Ok(Parsed::Error(ApplicationTokenError::NotFound(any_text(
-                raw,
-            )))),
-            500 | 503 => text_error_or_untyped(raw),
-            _ => Ok(Parsed::Unrecognized(Unrecognized::UndocumentedStatus)),
+        parse_with(&self.prepared, response, |raw| {
+            match raw.status().as_u16() {
+                200 => with_media_type(raw, JSON, |raw| parse_page(raw).map(Parsed::Success)),
+                // The spec documents no content for these two: any body is read as text.
+                401 => Ok(Parsed::Error(ApplicationTokenError::Unauthorized(
+                    any_text(raw),
+                ))),
+                404 => Ok(Parsed::Error(ApplicationTokenError::NotFound(any_text(
+                    raw,
+                )))),
+                500 | 503 => text_error_or_untyped(raw),
+                _ => Ok(Parsed::Unrecognized(Unrecognized::UndocumentedStatus)),
+            }
         })
+    }
+}
+
+impl Scrub for ApplicationTokenPage {
+    fn scrub(&mut self, secrets: &Secrets) {
+        let Self { tokens, total: _ } = self;
+        tokens.scrub(secrets);
+    }
+}
+
+impl Scrub for ApplicationTokenInfo {
+    fn scrub(&mut self, secrets: &Secrets) {
+        let Self {
+            id,
+            label,
+            token_type,
+            allowed_permissions,
+            created_at: _,
+        } = self;
+        id.scrub(secrets);
+        label.scrub(secrets);
+        token_type.scrub(secrets);
+        allowed_permissions.scrub(secrets);
     }
 }

@@ -4,6 +4,7 @@ use super::wire::{date_time, debug_operation};
 use super::{Api, OrderError, OrderErrorStatus};
 use crate::base_url::path_segment;
 use crate::error::ParseErrorKind;
+use crate::redact::{Scrub, Secrets};
 use crate::request::{json_body, parse_with, token_field, with_media_type, Prepared, JSON};
 use crate::{
     AccessToken, BuildError, Operation, Outcome, ParseError, Parsed, RawResponse, Unrecognized,
@@ -78,6 +79,15 @@ fn parse_token(raw: &RawResponse) -> Result<OrderAccessToken, ParseErrorKind> {
     })
 }
 
+impl Scrub for OrderAccessToken {
+    fn scrub(&mut self, _: &Secrets) {
+        let Self {
+            token: _,
+            expires_at: _,
+        } = self;
+    }
+}
+
 impl Operation for CreateOrderAccessToken {
     type Output = Outcome<OrderAccessToken, OrderError>;
     type Error = ParseError;
@@ -87,7 +97,7 @@ impl Operation for CreateOrderAccessToken {
     }
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
-        parse_with(response, |raw| {
+        parse_with(&self.prepared, response, |raw| {
             if raw.status() == http::StatusCode::CREATED {
                 return with_media_type(raw, JSON, |raw| parse_token(raw).map(Parsed::Success));
             }

@@ -1,8 +1,10 @@
 //! `POST /token`: log a user in for a user token (valid 2 hours).
 
-use super::wire::{debug_operation, lenient_bool, optional_date_time, text_body, Preview};
+use super::wire::{debug_operation, lenient_bool, optional_date_time, text_body};
 use super::{AccountType, Mode, Permissions, TokenKind, ValidationError, JSON_OR_TEXT};
 use crate::error::ParseErrorKind;
+use crate::preview::Preview;
+use crate::redact::{Scrub, Secrets};
 use crate::request::{
     header_value, json_body, parse_with, token_field, with_media_type, Prepared, JSON, TEXT,
 };
@@ -180,7 +182,9 @@ impl CreateUserToken {
         })
         .map_err(|e| BuildError::Body(e.to_string()))?;
         Ok(Self {
-            prepared: prepared.body(JSON, body),
+            prepared: prepared
+                .body(JSON, body)
+                .secret(credentials.password.expose_secret()),
             application: credentials.application.clone(),
         })
     }
@@ -248,7 +252,7 @@ impl Operation for CreateUserToken {
     }
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
-        parse_with(response, |raw| {
+        parse_with(&self.prepared, response, |raw| {
             let text: fn(String) -> UserTokenError = match raw.status().as_u16() {
                 201 => {
                     return with_media_type(raw, JSON, |raw| {
@@ -273,5 +277,47 @@ impl Operation for CreateUserToken {
                 text_body(raw).map(|t| Parsed::Error(text(t)))
             })
         })
+    }
+}
+
+impl Scrub for UserToken {
+    fn scrub(&mut self, secrets: &Secrets) {
+        let Self {
+            token: _,
+            token_type,
+            is_authenticated: _,
+            mode,
+            user,
+            application,
+            account,
+            account_type,
+            allowed_permissions,
+            allowed_accounts,
+            api_version,
+            expires_at: _,
+        } = self;
+        token_type.scrub(secrets);
+        mode.scrub(secrets);
+        user.scrub(secrets);
+        application.scrub(secrets);
+        account.scrub(secrets);
+        account_type.scrub(secrets);
+        allowed_permissions.scrub(secrets);
+        allowed_accounts.scrub(secrets);
+        api_version.scrub(secrets);
+    }
+}
+
+impl Scrub for UserTokenError {
+    fn scrub(&mut self, secrets: &Secrets) {
+        match self {
+            Self::BadRequest(error) => error.scrub(secrets),
+            Self::Unauthorized(text)
+            | Self::Forbidden(text)
+            | Self::NotFound(text)
+            | Self::Locked(text)
+            | Self::InternalServerError(text)
+            | Self::ServiceUnavailable(text) => text.scrub(secrets),
+        }
     }
 }

@@ -1,14 +1,19 @@
 //! The `400 Bad Request` body of the token endpoints: a Zod validation error
 //! (`components.schemas.BadRequestZodError`, `ZodError`).
 
-use super::wire::{exact, lenient_string, lenient_strings, open_enum, Preview};
+use super::wire::{exact, lenient_string, lenient_strings, open_enum};
 use crate::error::ParseErrorKind;
+use crate::preview::{bounded_list, Preview};
+use crate::redact::{Scrub, Secrets};
 use crate::request::json_body;
 use crate::RawResponse;
 use serde::Deserialize;
 
 /// Why the server refused a request body: `{"issues":[…],"name":"ZodError"}`. A bare array of
 /// issues (the "minified" form other endpoints use) is read too, with no `name`.
+///
+/// Every text in it has the secrets of the request scrubbed out (see [`crate::REDACTED`]). Its
+/// `Display` shows the first 10 issues (then `… and N more`), each text cut to 200 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ValidationError {
     /// `name`, `ZodError` when given.
@@ -70,18 +75,16 @@ open_enum! {
 impl std::fmt::Display for ValidationError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("invalid request")?;
-        for (i, issue) in self.issues.iter().enumerate() {
-            f.write_str(if i == 0 { ": " } else { "; " })?;
+        bounded_list(f, &self.issues, ": ", "; ", |f, issue| {
             if !issue.path.is_empty() {
                 write!(f, "{}: ", Preview(&issue.path.join(".")))?;
             }
             match (&issue.message, &issue.code) {
-                (Some(message), _) => write!(f, "{}", Preview(message))?,
-                (None, Some(code)) => write!(f, "{}", Preview(code.as_str()))?,
-                (None, None) => f.write_str("invalid")?,
+                (Some(message), _) => write!(f, "{}", Preview(message)),
+                (None, Some(code)) => write!(f, "{}", Preview(code.as_str())),
+                (None, None) => f.write_str("invalid"),
             }
-        }
-        Ok(())
+        })
     }
 }
 
@@ -108,5 +111,32 @@ impl ValidationError {
                 issues: wire.issues,
             })
         }
+    }
+}
+
+impl Scrub for ValidationError {
+    fn scrub(&mut self, secrets: &Secrets) {
+        let Self { name, issues } = self;
+        name.scrub(secrets);
+        issues.scrub(secrets);
+    }
+}
+
+impl Scrub for ValidationIssue {
+    fn scrub(&mut self, secrets: &Secrets) {
+        let Self {
+            code,
+            path,
+            message,
+            expected,
+            received,
+            keys,
+        } = self;
+        code.scrub(secrets);
+        path.scrub(secrets);
+        message.scrub(secrets);
+        expected.scrub(secrets);
+        received.scrub(secrets);
+        keys.scrub(secrets);
     }
 }

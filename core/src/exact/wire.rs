@@ -54,6 +54,14 @@ macro_rules! open_enum {
             }
         }
 
+        impl crate::redact::Scrub for $name {
+            fn scrub(&mut self, secrets: &crate::redact::Secrets) {
+                if let Self::Other(other) = self {
+                    crate::redact::Scrub::scrub(other, secrets);
+                }
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = std::convert::Infallible;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -130,28 +138,6 @@ pub(super) fn text_body(raw: &RawResponse) -> Result<String, ParseErrorKind> {
 /// A body of no documented content type, read as text whatever it holds.
 pub(super) fn any_text(raw: &RawResponse) -> String {
     String::from_utf8_lossy(raw.body()).into_owned()
-}
-
-/// A short, single-line preview of a server's text for `Display`: at most 200 characters,
-/// control characters replaced by spaces.
-pub(super) struct Preview<'a>(pub &'a str);
-
-impl std::fmt::Display for Preview<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use std::fmt::Write;
-        const MAX: usize = 200;
-        let text = self.0.trim();
-        if text.is_empty() {
-            return f.write_str("(empty body)");
-        }
-        for c in text.chars().take(MAX) {
-            f.write_char(if c.is_control() { ' ' } else { c })?;
-        }
-        if text.chars().nth(MAX).is_some() {
-            f.write_str("…")?;
-        }
-        Ok(())
-    }
 }
 
 /// `Debug` for an operation: method, URI and header names only (header values and the body

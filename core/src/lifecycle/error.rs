@@ -13,7 +13,9 @@ pub enum Failure {
     Status {
         /// The status code.
         status: StatusCode,
-        /// The API's own error message, when its error body had one.
+        /// The API's own error message, when its error body had one: scrubbed of every secret
+        /// the request carried ([`REDACTED`](crate::REDACTED) in their place) and cut short
+        /// like every error's text.
         message: Option<String>,
     },
     /// Nothing came back: the transport could not exchange the request (connection, timeout, …).

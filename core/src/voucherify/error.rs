@@ -1,6 +1,8 @@
 //! Voucherify's error body and rate-limit headers.
 
 use crate::error::ParseErrorKind;
+use crate::preview::Preview;
+use crate::redact::{Scrub, Secrets};
 use crate::request::json_body;
 use crate::{RawResponse, RetryAfter};
 use http::HeaderMap;
@@ -9,6 +11,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Voucherify's error body, the same on every endpoint, with the rate-limit headers that came
 /// with it.
+///
+/// Every text in it has the secrets of the request scrubbed out (see [`crate::REDACTED`]). Its
+/// `Display` is the message and the key, each cut to 200 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     /// The HTTP status the body claims (`code`).
@@ -87,9 +92,10 @@ impl ErrorKey {
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", Preview(&self.message))?;
         match &self.key {
-            Some(key) => write!(f, "{} ({})", self.message, key.as_str()),
-            None => f.write_str(&self.message),
+            Some(key) => write!(f, " ({})", Preview(key.as_str())),
+            None => Ok(()),
         }
     }
 }
@@ -163,5 +169,43 @@ impl RateLimit {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         }
+    }
+}
+
+impl Scrub for Error {
+    fn scrub(&mut self, secrets: &Secrets) {
+        let Self {
+            code: _,
+            key,
+            message,
+            details,
+            request_id,
+            resource_id,
+            resource_type,
+            error,
+            rate_limit: _,
+        } = self;
+        key.scrub(secrets);
+        message.scrub(secrets);
+        details.scrub(secrets);
+        request_id.scrub(secrets);
+        resource_id.scrub(secrets);
+        resource_type.scrub(secrets);
+        error.scrub(secrets);
+    }
+}
+
+impl Scrub for ErrorKey {
+    fn scrub(&mut self, secrets: &Secrets) {
+        if let Self::Other(other) = self {
+            other.scrub(secrets);
+        }
+    }
+}
+
+impl Scrub for ErrorDetail {
+    fn scrub(&mut self, secrets: &Secrets) {
+        let Self { message } = self;
+        message.scrub(secrets);
     }
 }

@@ -75,11 +75,13 @@ impl Operation for GenerateToken {
     }
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
-        parse_with(response, |raw| match raw.status().as_u16() {
-            200 => with_media_type(raw, JSON, |raw| {
-                parse_token(raw, Some(&self.requested)).map(Parsed::Success)
-            }),
-            _ => error_or_untyped(raw),
+        parse_with(&self.prepared, response, |raw| {
+            match raw.status().as_u16() {
+                200 => with_media_type(raw, JSON, |raw| {
+                    parse_token(raw, Some(&self.requested)).map(Parsed::Success)
+                }),
+                _ => error_or_untyped(raw),
+            }
         })
     }
 }

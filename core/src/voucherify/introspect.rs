@@ -3,6 +3,7 @@
 use super::token::TokenWire;
 use super::{error_or_untyped, Api, Error, Token};
 use crate::error::ParseErrorKind;
+use crate::redact::{Scrub, Secrets};
 use crate::request::{json_body, parse_with, with_media_type, Prepared, JSON};
 use crate::{AccessToken, BuildError, Operation, Outcome, ParseError, Parsed, RawResponse};
 use serde::Deserialize;
@@ -32,10 +33,12 @@ pub struct Introspect {
 
 impl Introspect {
     pub(super) fn new(api: &Api, token: &AccessToken) -> Result<Self, BuildError> {
-        let prepared = api.form_post(
-            "/v1/oauth/introspect",
-            &[("access_token", token.expose_secret())],
-        )?;
+        let prepared = api
+            .form_post(
+                "/v1/oauth/introspect",
+                &[("access_token", token.expose_secret())],
+            )?
+            .secret(token.expose_secret());
         Ok(Self { prepared })
     }
 }
@@ -65,11 +68,22 @@ impl Operation for Introspect {
     }
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
-        parse_with(response, |raw| match raw.status().as_u16() {
-            200 => with_media_type(raw, JSON, |raw| {
-                parse_introspection(raw).map(Parsed::Success)
-            }),
-            _ => error_or_untyped(raw),
+        parse_with(&self.prepared, response, |raw| {
+            match raw.status().as_u16() {
+                200 => with_media_type(raw, JSON, |raw| {
+                    parse_introspection(raw).map(Parsed::Success)
+                }),
+                _ => error_or_untyped(raw),
+            }
         })
+    }
+}
+
+impl Scrub for Introspection {
+    fn scrub(&mut self, secrets: &Secrets) {
+        match self {
+            Self::Active(token) => token.scrub(secrets),
+            Self::Inactive => {}
+        }
     }
 }

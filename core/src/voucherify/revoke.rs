@@ -1,6 +1,7 @@
 //! `POST /v1/oauth/token/revoke`: end a token.
 
 use super::{error_or_untyped, Api, Error};
+use crate::redact::{Scrub, Secrets};
 use crate::request::{parse_with, Prepared};
 use crate::{AccessToken, BuildError, Operation, Outcome, ParseError, Parsed};
 
@@ -22,10 +23,12 @@ pub struct Revoke {
 
 impl Revoke {
     pub(super) fn new(api: &Api, token: &AccessToken) -> Result<Self, BuildError> {
-        let prepared = api.form_post(
-            "/v1/oauth/token/revoke",
-            &[("access_token", token.expose_secret())],
-        )?;
+        let prepared = api
+            .form_post(
+                "/v1/oauth/token/revoke",
+                &[("access_token", token.expose_secret())],
+            )?
+            .secret(token.expose_secret());
         Ok(Self { prepared })
     }
 }
@@ -39,12 +42,18 @@ impl Operation for Revoke {
     }
 
     fn parse(&self, response: http::Response<Vec<u8>>) -> Result<Self::Output, ParseError> {
-        parse_with(response, |raw| match raw.status().as_u16() {
-            204 => Ok(Parsed::Success(Revocation::Revoked)),
-            404 if raw.body().iter().all(u8::is_ascii_whitespace) => {
-                Ok(Parsed::Success(Revocation::NotActive))
+        parse_with(&self.prepared, response, |raw| {
+            match raw.status().as_u16() {
+                204 => Ok(Parsed::Success(Revocation::Revoked)),
+                404 if raw.body().iter().all(u8::is_ascii_whitespace) => {
+                    Ok(Parsed::Success(Revocation::NotActive))
+                }
+                _ => error_or_untyped(raw),
             }
-            _ => error_or_untyped(raw),
         })
     }
+}
+
+impl Scrub for Revocation {
+    fn scrub(&mut self, _: &Secrets) {}
 }

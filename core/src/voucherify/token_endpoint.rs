@@ -39,9 +39,10 @@ impl TokenEndpoint for GenerateToken {
                     },
                 ))
             }
+            // Scrubbed of the secret key when parsed; cut short like every error's text.
             Parsed::Error(error) => Err(Failure::Status {
                 status,
-                message: Some(error.message),
+                message: Some(crate::preview::Preview(&error.message).to_string()),
             }),
             Parsed::Unrecognized(untyped) => Err(untyped_failure(status, untyped)),
         }

@@ -8,6 +8,7 @@ mod wire;
 pub(super) use wire::TokenWire;
 
 use super::Scopes;
+use crate::redact::{Scrub, Secrets};
 use crate::{AccessToken, BuildError};
 use std::time::{Duration, SystemTime};
 
@@ -70,5 +71,29 @@ impl TokenType {
 }
 
 /// The spec's example of a generated token (`voucherify-oauth.json`), for the tests.
+impl Scrub for Token {
+    fn scrub(&mut self, secrets: &Secrets) {
+        let Self {
+            access_token: _,
+            client_id,
+            expires_at: _,
+            expires_in: _,
+            scope,
+            token_type,
+        } = self;
+        client_id.scrub(secrets);
+        scope.scrub(secrets);
+        token_type.scrub(secrets);
+    }
+}
+
+impl Scrub for TokenType {
+    fn scrub(&mut self, secrets: &Secrets) {
+        if let Self::Other(other) = self {
+            other.scrub(secrets);
+        }
+    }
+}
+
 #[cfg(test)]
 pub(super) const SPEC: &str = r#"{"access_token":"1ABCde2FGHijKl3m4NO5pqR6STUv7wxYzAbc8dE90FgH1IJkLm","client_id":"a1Bcdefg2HI3Jkl4m5nOP","expires_at":1738945086,"expires_in":900,"scope":"api","token_type":"Bearer"}"#;
