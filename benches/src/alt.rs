@@ -293,3 +293,72 @@ pub mod hand_fetch {
         serde_json::from_slice(&body).map_err(|e| e.to_string())
     }
 }
+
+/// `authorize_checked` as it was before the endpoint index (issue 15), rebuilt from the public
+/// API: the base URL parsed (and its scheme lowercased) on every call, then a linear scan of the
+/// 217 endpoint patterns, each splitting the path again. The baseline a user checking scopes
+/// by hand with `Endpoint::matches_path` would write.
+pub mod linear_check {
+    use http::{Method, Uri};
+    use keycard_core::lifecycle::LiveToken;
+    use keycard_core::voucherify::{Endpoint, Scopes, ENDPOINTS};
+    use keycard_core::BaseUrl;
+
+    /// The lookup as it was: the matching pattern with the most literal segments (the last of
+    /// equals, as `max_by_key` picks).
+    pub fn endpoint(method: &Method, path: &str) -> Option<&'static Endpoint> {
+        ENDPOINTS
+            .iter()
+            .filter(|e| e.method() == method && e.matches_path(path))
+            .max_by_key(|e| {
+                e.path()
+                    .trim_start_matches('/')
+                    .trim_end_matches('/')
+                    .split('/')
+                    .filter(|s| !(s.len() > 2 && s.starts_with('{') && s.ends_with('}')))
+                    .count()
+            })
+    }
+
+    fn relative_path<'a>(uri: &'a Uri, base: &BaseUrl) -> Option<&'a str> {
+        let base_uri: Uri = base.as_str().parse().ok()?;
+        if let Some(authority) = uri.authority() {
+            let same_scheme = uri.scheme_str().map(str::to_ascii_lowercase)
+                == base_uri.scheme_str().map(str::to_ascii_lowercase);
+            let same_authority = base_uri
+                .authority()
+                .is_some_and(|b| b.as_str().eq_ignore_ascii_case(authority.as_str()));
+            if !same_scheme || !same_authority {
+                return None;
+            }
+        }
+        let prefix = base_uri.path().trim_end_matches('/');
+        let path = uri.path();
+        if prefix.is_empty() {
+            return Some(path);
+        }
+        let rest = path
+            .strip_prefix(prefix)
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+        match rest {
+            Some(rest) => Some(rest),
+            None if uri.authority().is_none() => Some(path),
+            None => None,
+        }
+    }
+
+    /// Checks the request as `authorize_checked` did, then authorizes it; `false` if refused.
+    pub fn authorize_checked<B>(
+        token: &LiveToken<Scopes>,
+        request: &mut http::Request<B>,
+        base: &BaseUrl,
+    ) -> bool {
+        let granted = relative_path(request.uri(), base)
+            .and_then(|path| endpoint(request.method(), path))
+            .is_some_and(|e| token.grant().grants_any(e.scopes()));
+        if granted {
+            token.authorize(request);
+        }
+        granted
+    }
+}

@@ -32,6 +32,8 @@ pub struct Contenders {
     pub live: Arc<LiveToken<Scopes>>,
     /// The hand-written cache.
     pub hand: hand_cache::Cache,
+    /// The API's base URL, for the checked ways.
+    pub base: keycard_core::BaseUrl,
 }
 
 impl Default for Contenders {
@@ -43,7 +45,9 @@ impl Default for Contenders {
 impl Contenders {
     /// Each contender with a live token.
     pub fn new() -> Self {
-        let endpoint = api()
+        let api = api();
+        let base = api.base_url().clone();
+        let endpoint = api
             .generate_token(&Scopes::from([Scope::Api]))
             .expect("a valid operation");
         let blocking_source =
@@ -57,6 +61,7 @@ impl Contenders {
             async_source,
             live,
             hand,
+            base,
         }
     }
 
@@ -84,6 +89,21 @@ impl Contenders {
     /// With the live token itself.
     pub fn live(&self, r: &mut http::Request<()>) {
         self.live.authorize(r);
+    }
+
+    /// With the live token's scope check, `authorize_checked` (the README's way).
+    pub fn live_checked(&self, r: &mut http::Request<()>) {
+        self.live
+            .authorize_checked(r, &self.base)
+            .expect("the token grants the request");
+    }
+
+    /// With the scope check as it was before the endpoint index: the base URL parsed on every
+    /// call and a linear scan of the endpoint table.
+    pub fn live_checked_linear(&self, r: &mut http::Request<()>) {
+        assert!(crate::alt::linear_check::authorize_checked(
+            &self.live, r, &self.base
+        ));
     }
 
     /// Through the hand-written cache.
@@ -119,6 +139,29 @@ pub const WAYS: [(&str, Way); 6] = [
     ("hand_written", Contenders::hand),
 ];
 
+/// The live token's scope-checked ways (`authorize` unchecked first, the ratios' baseline).
+pub const CHECKED: [(&str, Way); 3] = [
+    ("keycard_core_live_token", Contenders::live),
+    ("keycard_core_live_token_checked", Contenders::live_checked),
+    (
+        "old_check_linear_scan_then_authorize",
+        Contenders::live_checked_linear,
+    ),
+];
+
+/// Paths the endpoint lookup benchmarks look up: a common one, a deep one, one whose literal
+/// overlaps a parameter (two candidates), one not in the table.
+pub const LOOKUP_PATHS: [(&str, http::Method, &str); 4] = [
+    ("voucher", http::Method::GET, "/v1/vouchers/SUMMER"),
+    (
+        "deep",
+        http::Method::POST,
+        "/v1/loyalties/members/M-1/pending-points/P-2/activate",
+    ),
+    ("overlap", http::Method::GET, "/v1/loyalties/members/tiers"),
+    ("unknown", http::Method::GET, "/v1/oauth/token"),
+];
+
 /// Polls a future that must be ready at once: the async source's first fetch over the canned
 /// transport, or its hot path while the token is fresh, never suspends.
 fn ready<F: Future>(future: F) -> F::Output {
@@ -143,7 +186,7 @@ mod tests {
     fn every_way_authorizes_alike() {
         let contenders = Contenders::new();
         let expected = format!("Bearer {}", contenders.live.access_token().expose_secret());
-        for (name, way) in WAYS {
+        for (name, way) in WAYS.into_iter().chain(CHECKED) {
             let mut r = request();
             for _ in 0..3 {
                 way(&contenders, &mut r);

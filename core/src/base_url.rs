@@ -13,7 +13,14 @@ use http::Uri;
 /// # Ok::<(), keycard_core::BuildError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct BaseUrl(String);
+pub struct BaseUrl {
+    /// The normalized URL: `scheme://authority/prefix`, no trailing slash.
+    url: String,
+    /// Where the authority starts and ends in `url`; the path prefix is what follows it. Parsed
+    /// once here so that checking a request against the base allocates nothing. (Functions of
+    /// `url`: equality and hashing are still the URL's.)
+    authority: std::ops::Range<usize>,
+}
 
 impl BaseUrl {
     /// Checks and normalizes a base URL.
@@ -38,19 +45,48 @@ impl BaseUrl {
             return Err(invalid("credentials do not belong in the base URL"));
         }
         let trimmed = url.trim_end_matches('/');
-        Ok(Self(trimmed.to_owned()))
+        // The authority as the trimmed URL parses (what a request's URI is compared with).
+        let parsed: Uri = trimmed.parse().map_err(|_| invalid("not a valid URL"))?;
+        let authority = parsed
+            .authority()
+            .ok_or(invalid("the URL has no host"))?
+            .as_str();
+        let start = trimmed
+            .find("://")
+            .map(|i| i + 3)
+            .filter(|&i| trimmed[i..].starts_with(authority))
+            .ok_or(invalid("not a valid URL"))?;
+        Ok(Self {
+            url: trimmed.to_owned(),
+            authority: start..start + authority.len(),
+        })
     }
 
     /// The normalized URL, without a trailing slash.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.url
+    }
+
+    /// The scheme, `http` or `https` as written (any case).
+    pub(crate) fn scheme(&self) -> &str {
+        &self.url[..self.authority.start - 3]
+    }
+
+    /// The authority (host and port), as written.
+    pub(crate) fn authority(&self) -> &str {
+        &self.url[self.authority.clone()]
+    }
+
+    /// The path prefix without a trailing slash, e.g. `/voucherify`; empty for none.
+    pub(crate) fn path_prefix(&self) -> &str {
+        &self.url[self.authority.end..]
     }
 
     /// This base URL followed by `path_and_query`, which starts with `/` and is already encoded.
     pub(crate) fn join(&self, path_and_query: &str) -> Result<Uri, BuildError> {
         debug_assert!(path_and_query.starts_with('/'));
-        let mut url = String::with_capacity(self.0.len() + path_and_query.len());
-        url.push_str(&self.0);
+        let mut url = String::with_capacity(self.url.len() + path_and_query.len());
+        url.push_str(&self.url);
         url.push_str(path_and_query);
         url.parse().map_err(|_| BuildError::InvalidBaseUrl {
             reason: "the URL built on this base is not valid",
@@ -60,13 +96,13 @@ impl BaseUrl {
 
 impl std::fmt::Debug for BaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("BaseUrl").field(&self.0).finish()
+        f.debug_tuple("BaseUrl").field(&self.url).finish()
     }
 }
 
 impl std::fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.url)
     }
 }
 

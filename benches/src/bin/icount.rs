@@ -5,7 +5,7 @@
 //! `icount list` prints the cases; `icount CASE N` runs one. `benches/icount.sh` runs them all
 //! under callgrind and prints instructions per call.
 
-use keycard_benches::alt::{floor, oauth2_crate, scopes as by_hand, sdk};
+use keycard_benches::alt::{floor, linear_check, oauth2_crate, scopes as by_hand, sdk};
 use keycard_benches::fixtures::{all_scopes_wire, api, json_response, token_bodies};
 use keycard_core::voucherify::{Scope, Scopes};
 use keycard_core::Operation;
@@ -18,6 +18,21 @@ fn measured<I, R>(input: I, f: impl FnOnce(I) -> R) -> R {
 }
 
 type Case = (String, Box<dyn Fn(u64)>);
+
+/// One way to authorize the hot path's request, reused, its header replaced by every call.
+fn hot_case(cases: &mut Vec<Case>, group: &str, name: &str, way: keycard_benches::hot::Way) {
+    cases.push((
+        format!("{group}/{name}"),
+        Box::new(move |n| {
+            let contenders = keycard_benches::hot::Contenders::new();
+            let mut request = keycard_benches::hot::request();
+            way(&contenders, &mut request);
+            for _ in 0..n {
+                measured(&mut request, |r| way(&contenders, r));
+            }
+        }),
+    ));
+}
 
 fn cases() -> Vec<Case> {
     let mut cases: Vec<Case> = Vec::new();
@@ -173,19 +188,30 @@ fn cases() -> Vec<Case> {
     }
     // The hot path: one request, reused, its header replaced by every call.
     for (name, way) in keycard_benches::hot::WAYS {
-        cases.push((
-            format!("hot_path/{name}"),
-            Box::new(move |n| {
-                let contenders = keycard_benches::hot::Contenders::new();
-                let mut request = keycard_benches::hot::request();
-                way(&contenders, &mut request);
-                for _ in 0..n {
-                    measured(&mut request, |r| way(&contenders, r));
-                }
-            }),
-        ));
+        hot_case(&mut cases, "hot_path", name, way);
     }
-
+    // The scope check (issue 15): `authorize_checked` against `authorize` and the old check.
+    for (name, way) in keycard_benches::hot::CHECKED {
+        hot_case(&mut cases, "authorize_checked", name, way);
+    }
+    // The endpoint lookup alone: the index against the linear scan it replaced.
+    type Lookup = fn(&http::Method, &str) -> Option<&'static keycard_core::voucherify::Endpoint>;
+    let lookups: [(&str, Lookup); 2] = [
+        ("index", keycard_core::voucherify::endpoint),
+        ("linear_scan", linear_check::endpoint),
+    ];
+    for (name, lookup) in lookups {
+        for (path_name, method, path) in keycard_benches::hot::LOOKUP_PATHS {
+            cases.push((
+                format!("endpoint_lookup/{path_name}/{name}"),
+                Box::new(move |n| {
+                    for _ in 0..n {
+                        black_box(measured((&method, path), |(m, p)| lookup(m, p)));
+                    }
+                }),
+            ));
+        }
+    }
     // Fetching over HTTP from the emulator (started inside the case: only the client side runs
     // inside `measured`; the emulator's threads are not counted).
     type Fetch = fn(&keycard_benches::live::Live);

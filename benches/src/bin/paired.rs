@@ -5,13 +5,15 @@
 //!
 //! `paired [FILTER]` prints markdown tables (FILTER: a substring of the group names).
 
-use keycard_benches::alt::{floor, oauth2_crate, scopes as by_hand, sdk};
+use keycard_benches::alt::{floor, linear_check, oauth2_crate, scopes as by_hand, sdk};
 use keycard_benches::fixtures::{all_scopes_wire, api, json_response, token_bodies};
-use keycard_benches::hot::{request, Contenders, WAYS};
-use keycard_core::voucherify::{Scope, Scopes};
+use keycard_benches::hot::{request, Contenders, CHECKED, LOOKUP_PATHS, WAYS};
+use keycard_core::voucherify::{endpoint, Endpoint, Scope, Scopes};
 use keycard_core::Operation;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+
+type Lookup = fn(&http::Method, &str) -> Option<&'static Endpoint>;
 
 const ROUNDS: usize = 401;
 const BATCH: usize = 256;
@@ -233,5 +235,64 @@ fn main() {
             }),
         ));
         compare_with("hot_path/1_thread", filter, runs, Some("hand_written"));
+    }
+
+    // The scope check (issue 15): `authorize_checked` against `authorize` (the baseline of the
+    // ratios) and against the check as it was (base URL parsed per call, linear scan).
+    if "authorize_checked".contains(filter) {
+        let contenders = Contenders::new();
+        let runs: Vec<(&str, Run<'_>)> = CHECKED
+            .iter()
+            .map(|&(name, way)| {
+                let c = &contenders;
+                let mut r = request();
+                let run: Run<'_> = Box::new(move |n| {
+                    let start = Instant::now();
+                    for _ in 0..n {
+                        way(black_box(c), black_box(&mut r));
+                    }
+                    start.elapsed()
+                });
+                (name, run)
+            })
+            .collect();
+        compare_with(
+            "authorize_checked",
+            filter,
+            runs,
+            Some("old_check_linear_scan_then_authorize"),
+        );
+        // The lookup alone, against the live token's `authorize` as the yardstick.
+        let contenders = Contenders::new();
+        let mut r = request();
+        let mut runs: Vec<(&str, Run<'_>)> = vec![(
+            "keycard_core_live_token (authorize)",
+            Box::new(move |n| {
+                let start = Instant::now();
+                for _ in 0..n {
+                    contenders.live(black_box(&mut r));
+                }
+                start.elapsed()
+            }),
+        )];
+        for (name, method, path) in LOOKUP_PATHS {
+            for (way, lookup) in [
+                ("index", endpoint as Lookup),
+                ("linear scan", linear_check::endpoint as Lookup),
+            ] {
+                let method = method.clone();
+                runs.push((
+                    Box::leak(format!("{name} {path}: {way}").into_boxed_str()),
+                    Box::new(move |n| {
+                        let start = Instant::now();
+                        for _ in 0..n {
+                            black_box(lookup(black_box(&method), black_box(path)));
+                        }
+                        start.elapsed()
+                    }),
+                ));
+            }
+        }
+        compare("authorize_checked/endpoint_lookup", filter, runs);
     }
 }

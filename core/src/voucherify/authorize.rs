@@ -85,20 +85,19 @@ pub(crate) fn check(
     }
 }
 
-/// The request's path with the base URL's prefix taken off; `None` if it goes elsewhere.
+/// The request's path with the base URL's prefix taken off; `None` if it goes elsewhere. The
+/// base's parts were parsed when it was built: nothing is parsed or allocated here.
 fn relative_path<'a>(uri: &'a Uri, base: &BaseUrl) -> Option<&'a str> {
-    let base_uri: Uri = base.as_str().parse().ok()?;
     if let Some(authority) = uri.authority() {
-        let same_scheme = uri.scheme_str().map(str::to_ascii_lowercase)
-            == base_uri.scheme_str().map(str::to_ascii_lowercase);
-        let same_authority = base_uri
-            .authority()
-            .is_some_and(|b| b.as_str().eq_ignore_ascii_case(authority.as_str()));
+        let same_scheme = uri
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case(base.scheme()));
+        let same_authority = base.authority().eq_ignore_ascii_case(authority.as_str());
         if !same_scheme || !same_authority {
             return None;
         }
     }
-    let prefix = base_uri.path().trim_end_matches('/');
+    let prefix = base.path_prefix();
     let path = uri.path();
     if prefix.is_empty() {
         return Some(path);
