@@ -25,7 +25,8 @@ pub(super) struct Unknown {
     bytes: String,
     /// The end of each value in `bytes` (its start is the previous end).
     ends: Vec<u32>,
-    index: Option<Index>,
+    /// Boxed: a set without one (most sets) stays small.
+    index: Option<Box<Index>>,
 }
 
 /// Open addressing, linear probing: each slot holds a value's number + 1, or 0 when empty.
@@ -158,7 +159,7 @@ impl Unknown {
             }
             index.slots[slot] = n as u32 + 1;
         }
-        self.index = Some(index);
+        self.index = Some(Box::new(index));
     }
 
     pub(super) fn iter(&self) -> impl Iterator<Item = &str> + '_ {
