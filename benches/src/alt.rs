@@ -130,6 +130,64 @@ pub mod floor {
     }
 }
 
+/// The Exact Payments order token as a user would read it: `serde_json` into owned strings, the
+/// expiry by `time`'s RFC 3339 parser; and its floor, borrowed `&str` fields, nothing checked.
+pub mod exact_order {
+    use super::*;
+
+    /// `accessToken` by hand.
+    #[derive(Debug, Deserialize)]
+    pub struct Owned {
+        /// The token and its expiry.
+        #[serde(rename = "accessToken")]
+        pub access_token: OwnedDetail,
+    }
+
+    /// `accessToken.token` and `accessToken.expiresAt`.
+    #[derive(Debug, Deserialize)]
+    pub struct OwnedDetail {
+        /// The token.
+        pub token: String,
+        /// The expiry, as sent.
+        #[serde(rename = "expiresAt")]
+        pub expires_at: String,
+    }
+
+    /// `serde_json` into owned strings, then `time` for the date.
+    pub fn parse(body: &[u8]) -> (String, time::OffsetDateTime) {
+        let wire: Owned = serde_json::from_slice(body).expect("an order token");
+        let at = time::OffsetDateTime::parse(
+            &wire.access_token.expires_at,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("an RFC 3339 date");
+        (wire.access_token.token, at)
+    }
+
+    /// The floor: borrowed fields.
+    #[derive(Debug, Deserialize)]
+    pub struct Floor<'a> {
+        /// The token and its expiry.
+        #[serde(rename = "accessToken", borrow)]
+        pub access_token: FloorDetail<'a>,
+    }
+
+    /// Borrowed `token` and `expiresAt`.
+    #[derive(Debug, Deserialize)]
+    pub struct FloorDetail<'a> {
+        /// The token.
+        pub token: &'a str,
+        /// The expiry, unparsed.
+        #[serde(rename = "expiresAt")]
+        pub expires_at: &'a str,
+    }
+
+    /// `serde_json` into borrowed `&str` fields: nothing checked, nothing copied.
+    pub fn floor(body: &[u8]) -> Floor<'_> {
+        serde_json::from_slice(body).expect("an order token")
+    }
+}
+
 /// Scope sets by hand: a `Vec<String>` or a `HashSet<String>`, with Voucherify's umbrella
 /// scopes (`api` covers the server-side scopes, `client_api` the `client_*` ones) checked by hand.
 pub mod scopes {

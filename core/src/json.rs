@@ -12,29 +12,48 @@ pub(crate) fn from_slice<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T,
     }
 }
 
-/// A member value the fast path reads: a string without escapes, or a small non-negative integer.
+/// A member value the fast path reads: a string without escapes, a small non-negative integer,
+/// or any other JSON value, validated and skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Flat<'a> {
     /// A string, exactly as `serde_json` would borrow it.
     Str(&'a str),
     /// An integer of at most 18 digits, no sign, no fraction, no exponent.
     Int(i64),
+    /// Any other value (a string with escapes, another number, `true`, `false`, `null`, an
+    /// array, an object), as its JSON text. It was checked as strictly as `serde_json` checks a
+    /// value it ignores (or more strictly: a lone surrogate escape, or nesting deeper than
+    /// [`MAX_DEPTH`], gives up), so a caller may skip it; one that wants it reads the text.
+    Other(&'a str),
 }
 
-/// The fast path for flat objects: reads `{"key": value, …}` where every key and string value is
-/// free of escapes and control characters and every number is a plain non-negative integer, and
-/// hands each member to `member` in order (which returns `false` to give up).
+/// How deep the fast path follows arrays and objects it skips; deeper gives up (serde_json's own
+/// limit is 128).
+const MAX_DEPTH: usize = 32;
+
+/// The fast path for flat objects: reads `{"key": value, …}` where every key is free of escapes
+/// and control characters, and hands each member to `member` in order (which returns `false` to
+/// give up). String values without escapes and plain non-negative integers come as
+/// [`Flat::Str`] and [`Flat::Int`]; any other valid JSON value as [`Flat::Other`].
 ///
-/// It reads only a strict subset of JSON, and on that subset means exactly what `serde_json`
-/// means; anything else (escapes, nested values, floats, `null`, trailing bytes, invalid UTF-8)
-/// gives `None`, and the caller reads the body again with [`from_slice`], which also makes the
-/// error. So a caller that builds its model from the members gets the model `serde_json` would
-/// have given, or falls back to `serde_json` itself.
+/// It reads only a subset of JSON, and on that subset means exactly what `serde_json` means;
+/// anything else (an escaped key, invalid JSON, trailing bytes, invalid UTF-8) gives `None`,
+/// and the caller reads the body again with [`from_slice`], which also makes the error. So a
+/// caller that builds its model from the members gets the model `serde_json` would have given,
+/// or falls back to `serde_json` itself.
 pub(crate) fn flat_object<'a>(
     body: &'a [u8],
-    mut member: impl FnMut(&'a str, Flat<'a>) -> bool,
+    member: impl FnMut(&'a str, Flat<'a>) -> bool,
 ) -> Option<()> {
     let text = std::str::from_utf8(body).ok()?;
+    flat_object_str(text, member)
+}
+
+/// [`flat_object`] on text already known to be UTF-8 (a [`Flat::Other`] object, say).
+pub(crate) fn flat_object_str<'a>(
+    text: &'a str,
+    mut member: impl FnMut(&'a str, Flat<'a>) -> bool,
+) -> Option<()> {
     let b = text.as_bytes();
     let mut i = skip_whitespace(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -55,35 +74,43 @@ pub(crate) fn flat_object<'a>(
                 return None;
             }
             i = skip_whitespace(b, i + 1);
+            let start = i;
             let value = match *b.get(i)? {
-                b'"' => {
-                    let end = string_end(b, i + 1)?;
-                    let value = text.get(i + 1..end)?;
-                    i = end + 1;
-                    Flat::Str(value)
-                }
+                b'"' => match string_end(b, i + 1) {
+                    Some(end) => {
+                        i = end + 1;
+                        Flat::Str(text.get(start + 1..end)?)
+                    }
+                    None => {
+                        i = skip_value(b, i, 0)?;
+                        Flat::Other(text.get(start..i)?)
+                    }
+                },
                 b'0'..=b'9' => {
-                    let start = i;
                     let mut n: i64 = 0;
                     while let Some(d @ b'0'..=b'9') = b.get(i).copied() {
-                        if i - start == 18 {
-                            return None;
-                        }
-                        n = n * 10 + i64::from(d - b'0');
+                        n = n.wrapping_mul(10).wrapping_add(i64::from(d - b'0'));
                         i += 1;
                     }
-                    // JSON has no leading zeros; serde_json refuses them.
-                    if b[start] == b'0' && i - start > 1 {
-                        return None;
+                    let digits = i - start;
+                    if matches!(b.get(i), Some(b'.' | b'e' | b'E'))
+                        || digits > 18
+                        || (b[start] == b'0' && digits > 1)
+                    {
+                        i = skip_value(b, start, 0)?;
+                        Flat::Other(text.get(start..i)?)
+                    } else {
+                        Flat::Int(n)
                     }
-                    Flat::Int(n)
                 }
-                _ => return None,
+                _ => {
+                    i = skip_value(b, i, 0)?;
+                    Flat::Other(text.get(start..i)?)
+                }
             };
             if !member(key, value) {
                 return None;
             }
-            // A fraction or exponent after an integer lands here too, and is refused.
             i = skip_whitespace(b, i);
             match b.get(i)? {
                 b',' => i = skip_whitespace(b, i + 1),
@@ -98,6 +125,125 @@ pub(crate) fn flat_object<'a>(
     (skip_whitespace(b, i) == b.len()).then_some(())
 }
 
+/// Checks the JSON value starting at `i` (no whitespace before it) and returns the index after
+/// it. As strict as `serde_json` skipping an ignored value, or stricter (gives up on a lone
+/// surrogate escape and on nesting deeper than [`MAX_DEPTH`]).
+fn skip_value(b: &[u8], mut i: usize, depth: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => skip_string(b, i + 1),
+        b'-' | b'0'..=b'9' => skip_number(b, i),
+        b't' => b[i..].starts_with(b"true").then_some(i + 4),
+        b'f' => b[i..].starts_with(b"false").then_some(i + 5),
+        b'n' => b[i..].starts_with(b"null").then_some(i + 4),
+        b'[' => {
+            if depth >= MAX_DEPTH {
+                return None;
+            }
+            i = skip_whitespace(b, i + 1);
+            if b.get(i) == Some(&b']') {
+                return Some(i + 1);
+            }
+            loop {
+                i = skip_value(b, i, depth + 1)?;
+                i = skip_whitespace(b, i);
+                match b.get(i)? {
+                    b',' => i = skip_whitespace(b, i + 1),
+                    b']' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b'{' => {
+            if depth >= MAX_DEPTH {
+                return None;
+            }
+            i = skip_whitespace(b, i + 1);
+            if b.get(i) == Some(&b'}') {
+                return Some(i + 1);
+            }
+            loop {
+                if b.get(i) != Some(&b'"') {
+                    return None;
+                }
+                i = skip_whitespace(b, skip_string(b, i + 1)?);
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = skip_whitespace(b, i + 1);
+                i = skip_value(b, i, depth + 1)?;
+                i = skip_whitespace(b, i);
+                match b.get(i)? {
+                    b',' => i = skip_whitespace(b, i + 1),
+                    b'}' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A JSON number starting at `i`: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. Returns the
+/// index after it.
+fn skip_number(b: &[u8], mut i: usize) -> Option<usize> {
+    fn digits(b: &[u8], mut i: usize) -> Option<usize> {
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > start).then_some(i)
+    }
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    i = match *b.get(i)? {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits(b, i)?,
+        _ => return None,
+    };
+    if b.get(i) == Some(&b'.') {
+        i = digits(b, i + 1)?;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        i = digits(b, i)?;
+    }
+    Some(i)
+}
+
+/// A string whose contents start at `i`, escapes allowed: the index after its closing `"`.
+fn skip_string(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        i = string_stop(b, i)?;
+        match b[i] {
+            b'"' => return Some(i + 1),
+            b'\\' => {
+                i = match *b.get(i + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i + 2,
+                    b'u' => {
+                        let hex = std::str::from_utf8(b.get(i + 2..i + 6)?).ok()?;
+                        if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                            return None;
+                        }
+                        let unit = u16::from_str_radix(hex, 16).ok()?;
+                        // serde_json ignores any escape, but reads a lone surrogate into a
+                        // string as an error: surrogates are left to it.
+                        if (0xd800..=0xdfff).contains(&unit) {
+                            return None;
+                        }
+                        i + 6
+                    }
+                    _ => return None,
+                };
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// The index of the first byte at or after `i` that is not JSON whitespace.
 fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
@@ -107,8 +253,15 @@ fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The index of the `"` closing a string whose contents start at `i`, if the contents have no
-/// escape and no control character. Eight bytes at a time.
-fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+/// escape and no control character.
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let i = string_stop(b, i)?;
+    (b[i] == b'"').then_some(i)
+}
+
+/// The index of the first `"`, `\` or control character at or after `i`. Eight bytes at a time.
+#[inline]
+fn string_stop(b: &[u8], mut i: usize) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     // For each byte: high bit set if it is `"`, `\` or below 0x20. The lowest flagged byte is
@@ -125,15 +278,13 @@ fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
         let w = u64::from_le_bytes(chunk.try_into().ok()?);
         let m = stops(w);
         if m != 0 {
-            i += (m.trailing_zeros() / 8) as usize;
-            return (b[i] == b'"').then_some(i);
+            return Some(i + (m.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
     loop {
         match *b.get(i)? {
-            b'"' => return Some(i),
-            b'\\' | 0..=0x1f => return None,
+            b'"' | b'\\' | 0..=0x1f => return Some(i),
             _ => i += 1,
         }
     }

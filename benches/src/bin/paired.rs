@@ -5,8 +5,11 @@
 //!
 //! `paired [FILTER]` prints markdown tables (FILTER: a substring of the group names).
 
-use keycard_benches::alt::{floor, linear_check, oauth2_crate, scopes as by_hand, sdk};
-use keycard_benches::fixtures::{all_scopes_wire, api, json_response, token_bodies};
+use keycard_benches::alt::{exact_order, floor, linear_check, oauth2_crate, scopes as by_hand, sdk};
+use keycard_benches::fixtures::{
+    all_scopes_wire, api, exact_api, extra_member_body, json_response, json_response_with,
+    token_bodies, unknown_scopes_wire, EXACT_ORDER_TOKEN, SPEC_EXAMPLE,
+};
 use keycard_benches::hot::{request, Contenders, CHECKED, LOOKUP_PATHS, WAYS};
 use keycard_core::voucherify::{endpoint, Endpoint, Scope, Scopes};
 use keycard_core::Operation;
@@ -14,6 +17,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 type Lookup = fn(&http::Method, &str) -> Option<&'static Endpoint>;
+
+#[global_allocator]
+static ALLOC: keycard_benches::alloc::Counting = keycard_benches::alloc::Counting;
 
 const ROUNDS: usize = 401;
 const BATCH: usize = 256;
@@ -32,6 +38,15 @@ fn batch<I, O>(n: usize, mut setup: impl FnMut() -> I, mut f: impl FnMut(I) -> O
     let elapsed = start.elapsed();
     drop(black_box(outputs));
     elapsed
+}
+
+/// A contender that runs at most `per` calls of a batch of `n` and scales the time to `n` (for
+/// inputs so large that a whole batch would take seconds).
+fn few<'a, O: 'a>(wire: &'a str, per: usize, f: fn(&'a str) -> O) -> Run<'a> {
+    Box::new(move |n| {
+        let m = n.min(per);
+        batch(m, || wire, f) * (n as u32) / (m as u32)
+    })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -141,6 +156,127 @@ fn main() {
                     "floor: serde_json, borrowed",
                     Box::new(|n| batch(n, || bytes, floor::parse)),
                 ),
+            ],
+        );
+    }
+
+    // Issue 15, item 1: one member keycard does not model.
+    {
+        let generate = api
+            .generate_token(&Scopes::from([Scope::Api]))
+            .expect("a valid operation");
+        let extra = extra_member_body();
+        let extra = extra.as_str();
+        compare(
+            "parse_token/extra_member",
+            filter,
+            vec![
+                (
+                    "keycard, extra member",
+                    Box::new(|n| batch(n, || json_response(extra), |r| generate.parse(r).unwrap())),
+                ),
+                (
+                    "keycard, spec example (no extra member)",
+                    Box::new(|n| {
+                        batch(
+                            n,
+                            || json_response(SPEC_EXAMPLE),
+                            |r| generate.parse(r).unwrap(),
+                        )
+                    }),
+                ),
+                (
+                    "oauth2, serde_json only, extra member",
+                    Box::new(|n| batch(n, || extra.as_bytes(), oauth2_crate::parse)),
+                ),
+                (
+                    "SDK model, extra member",
+                    Box::new(|n| batch(n, || extra.as_bytes(), sdk::parse)),
+                ),
+                (
+                    "floor: serde_json, borrowed, extra member",
+                    Box::new(|n| batch(n, || extra.as_bytes(), floor::parse)),
+                ),
+            ],
+        );
+    }
+
+    // Issue 15, item 3: the Exact Payments order token.
+    {
+        let exact = exact_api();
+        let order = exact
+            .create_order_access_token("ord_123")
+            .expect("a valid operation");
+        let body = EXACT_ORDER_TOKEN;
+        compare(
+            "parse_token/exact_order",
+            filter,
+            vec![
+                (
+                    "keycard",
+                    Box::new(|n| {
+                        batch(
+                            n,
+                            || json_response_with(201, body),
+                            |r| order.parse(r).unwrap(),
+                        )
+                    }),
+                ),
+                (
+                    "by hand: serde_json (owned) + time RFC 3339",
+                    Box::new(|n| batch(n, || body.as_bytes(), exact_order::parse)),
+                ),
+                (
+                    "floor: serde_json, borrowed (date unparsed)",
+                    Box::new(|n| batch(n, || body.as_bytes(), exact_order::floor)),
+                ),
+            ],
+        );
+    }
+
+    // Issue 15, items 4 and 5: parse time against the number of scopes (unknown values from
+    // 1 000 on), with the heap each result holds.
+    for (name, wire) in [
+        ("1_scope", "api".to_owned()),
+        (
+            "8_scopes",
+            Scope::ALL[..8]
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        ("all_42_scopes", all_scopes_wire()),
+        ("8_unknown", unknown_scopes_wire(8)),
+        ("1000_unknown", unknown_scopes_wire(1000)),
+        ("100000_unknown", unknown_scopes_wire(100_000)),
+    ] {
+        let wire = wire.as_str();
+        if !format!("scope_set/scaling/{name}").contains(filter) {
+            continue;
+        }
+        let bytes = |f: &dyn Fn() -> Box<dyn std::any::Any>| {
+            let before = keycard_benches::alloc::live_bytes();
+            let out = f();
+            let held = keycard_benches::alloc::live_bytes() - before;
+            drop(out);
+            held
+        };
+        println!(
+            "\nscope_set/scaling/{name}: heap bytes held by the result: keycard {}, Vec<String> {}, HashSet<String> {}",
+            bytes(&|| Box::new(Scopes::parse(wire))),
+            bytes(&|| Box::new(by_hand::parse_vec(wire))),
+            bytes(&|| Box::new(by_hand::parse_hash(wire))),
+        );
+        // Large inputs: fewer calls per batch.
+        let per = (BATCH * 8 / wire.len().max(8)).clamp(1, BATCH);
+        compare(
+            &format!("scope_set/scaling/{name}"),
+            filter,
+            vec![
+                ("keycard", few(wire, per, Scopes::parse)),
+                ("Vec<String>", few(wire, per, by_hand::parse_vec)),
+                ("HashSet<String>", few(wire, per, by_hand::parse_hash)),
             ],
         );
     }

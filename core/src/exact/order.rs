@@ -5,6 +5,7 @@ use super::{Api, OrderError, OrderErrorStatus};
 use crate::base_url::path_segment;
 use crate::error::ParseErrorKind;
 use crate::redact::{Scrub, Secrets};
+use crate::json;
 use crate::request::{json_body, parse_with, token_field, with_media_type, Prepared, JSON};
 use crate::{
     AccessToken, BuildError, Operation, Outcome, ParseError, Parsed, RawResponse, Unrecognized,
@@ -64,6 +65,7 @@ struct OrderAccessTokenWire<'a> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct DetailWire<'a> {
     #[serde(borrow)]
     token: Cow<'a, str>,
@@ -71,8 +73,35 @@ struct DetailWire<'a> {
     expires_at: Cow<'a, str>,
 }
 
+/// The fast path: `{"accessToken":{"token":"…","expiresAt":"…"}}` with both strings free of
+/// escapes, other members skipped as serde skips them. Anything else gives `None`, and serde
+/// reads the body instead (and makes the error); see [`json::flat_object`].
+fn read_fast(body: &[u8]) -> Option<DetailWire<'_>> {
+    use json::Flat::{Other, Str};
+    let mut detail = None;
+    json::flat_object(body, |key, value| match (key, value) {
+        ("accessToken", Other(text)) => detail.replace(text).is_none(),
+        ("accessToken", _) => false,
+        _ => true,
+    })?;
+    let (mut token, mut expires_at) = (None, None);
+    json::flat_object_str(detail?, |key, value| match (key, value) {
+        ("token", Str(s)) => token.replace(s).is_none(),
+        ("expiresAt", Str(s)) => expires_at.replace(s).is_none(),
+        ("token" | "expiresAt", _) => false,
+        _ => true,
+    })?;
+    Some(DetailWire {
+        token: Cow::Borrowed(token?),
+        expires_at: Cow::Borrowed(expires_at?),
+    })
+}
+
 fn parse_token(raw: &RawResponse) -> Result<OrderAccessToken, ParseErrorKind> {
-    let wire = json_body::<OrderAccessTokenWire>(raw)?.access_token;
+    let wire = match read_fast(raw.body()) {
+        Some(wire) => wire,
+        None => json_body::<OrderAccessTokenWire>(raw)?.access_token,
+    };
     Ok(OrderAccessToken {
         token: token_field("accessToken.token", &wire.token)?,
         expires_at: date_time("accessToken.expiresAt", &wire.expires_at)?,
@@ -108,5 +137,92 @@ impl Operation for CreateOrderAccessToken {
                 None => Ok(Parsed::Unrecognized(Unrecognized::UndocumentedStatus)),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{read_fast, OrderAccessTokenWire};
+    use proptest::prelude::*;
+
+    const EXAMPLE: &str = r#"{"accessToken":{"token":"eyJhbGciOiJIUzI1NiJ9.e30.abc","expiresAt":"2024-05-01T12:34:56.789Z"}}"#;
+
+    /// Whenever the fast path reads a body, serde reads the same from it.
+    fn agrees(body: &[u8]) -> Result<(), TestCaseError> {
+        if let Some(fast) = read_fast(body) {
+            let slow = serde_json::from_slice::<OrderAccessTokenWire>(body);
+            prop_assert!(
+                slow.is_ok(),
+                "fast path read a body serde refuses: {:?}",
+                String::from_utf8_lossy(body)
+            );
+            prop_assert_eq!(fast, slow.unwrap().access_token);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn fast_path_reads_the_order_token_like_serde() {
+        for body in [
+            EXAMPLE.to_owned(),
+            EXAMPLE.replace(r#"{"token""#, r#"{"extra":[1,{"a":null}],"token""#),
+            EXAMPLE.replace(r#"{"accessToken""#, r#"{"id":"x\u0041","accessToken""#),
+            format!(" {} ", EXAMPLE.replace(':', " : ")),
+        ] {
+            let fast = read_fast(body.as_bytes()).expect("the fast path reads it");
+            assert_eq!(
+                fast,
+                serde_json::from_slice::<OrderAccessTokenWire>(body.as_bytes())
+                    .unwrap()
+                    .access_token
+            );
+        }
+        for body in [
+            EXAMPLE.replace("abc", r"ab\u0063"),
+            EXAMPLE.replace(r#""accessToken":{"#, r#""accessToken":{"token":"t","#),
+            r#"{"accessToken":["t","2024-05-01T12:34:56Z"]}"#.to_owned(),
+            format!("{}x", EXAMPLE),
+            EXAMPLE.replace(
+                r#""expiresAt":"2024-05-01T12:34:56.789Z""#,
+                r#""expiresAt":1"#,
+            ),
+        ] {
+            assert!(read_fast(body.as_bytes()).is_none(), "{body}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn fast_path_agrees_with_serde_on_mutated_examples(
+            edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b" \t\"\\,:{}[]0129.-eEa\xc3\xa9\xff".to_vec())), 1..4),
+        ) {
+            let mut body = EXAMPLE.as_bytes().to_vec();
+            for (at, kind, byte) in edits {
+                let i = at.index(body.len() + 1);
+                match kind {
+                    0 => body.insert(i, byte),
+                    1 if i < body.len() => { body.remove(i); }
+                    _ if i < body.len() => body[i] = byte,
+                    _ => {}
+                }
+            }
+            agrees(&body)?;
+        }
+
+        #[test]
+        fn fast_path_agrees_with_serde_on_generated_bodies(
+            outer in prop::collection::vec((prop_oneof![Just("accessToken"), Just("id"), Just("x")], prop_oneof![
+                Just(r#"{"token":"t","expiresAt":"2024-01-01T00:00:00Z"}"#.to_owned()),
+                Just(r#"{"token":"t","expiresAt":"e","token":"u"}"#.to_owned()),
+                Just(r#"{"token":"t\u0041","expiresAt":"e","z":[]}"#.to_owned()),
+                Just(r#"{"expiresAt":"e"}"#.to_owned()),
+                Just("null".to_owned()),
+                Just("[1,2]".to_owned()),
+                "\"[a-z]{0,4}\"",
+            ]), 0..4),
+        ) {
+            let body = format!("{{{}}}", outer.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect::<Vec<_>>().join(","));
+            agrees(body.as_bytes())?;
+        }
     }
 }

@@ -7,9 +7,10 @@ use crate::json;
 use std::borrow::Cow;
 
 impl<'a> TokenWire<'a> {
-    /// The fast path: the six fields of a flat body, each once, and nothing else. Anything
-    /// outside that (another field, a duplicate, an escape, a float) gives `None`, and serde
-    /// reads the body instead; see [`json::flat_object`].
+    /// The fast path: the six fields of a flat body, each once, as plain strings and integers;
+    /// any other member is skipped (its value checked as serde checks a value it ignores).
+    /// Anything else (a duplicate, an escape in a field's string, a float in a field, an
+    /// escaped key) gives `None`, and serde reads the body instead; see [`json::flat_object`].
     fn read_flat(body: &'a [u8]) -> Option<Self> {
         use json::Flat::{Int, Str};
         fn put<T>(slot: &mut Option<T>, value: T) -> bool {
@@ -24,7 +25,13 @@ impl<'a> TokenWire<'a> {
             ("expires_in", Int(n)) => put(&mut expires_in, n),
             ("scope", Str(s)) => put(&mut scope, s),
             ("token_type", Str(s)) => put(&mut token_type, s),
-            _ => false,
+            // A field of the model in another shape: serde decides (or makes the error).
+            (
+                "access_token" | "client_id" | "expires_at" | "expires_in" | "scope" | "token_type",
+                _,
+            ) => false,
+            // Any other member: serde ignores it, and so does the fast path.
+            _ => true,
         })?;
         Some(Self {
             access_token: Cow::Borrowed(access_token?),
@@ -94,8 +101,14 @@ mod tests {
             SPEC.replace("900", "\"900\""),             // wrong type
             SPEC.replace(r#""scope":"api","#, ""),      // missing
             SPEC.replace(r#""scope":"api""#, r#""scope":"api","scope":"api""#), // duplicate
-            SPEC.replace(r#""scope":"api""#, r#""scope":"api","extra":1"#), // unknown field
             SPEC.replace("api", "a\tpi"),               // control character
+            SPEC.replace(r#""scope":"api""#, r#""scope":"api","x":"\ud800""#), // lone surrogate
+            SPEC.replace(r#""scope":"api""#, r#""scope":"api","x":01"#), // leading zero
+            SPEC.replace(r#""scope":"api""#, r#""scope":"api","x":[1,]"#), // trailing comma
+            SPEC.replace(r#""scope":"api""#, r#""scope":"api","x":{"a"}"#), // no value
+            SPEC.replace(r#""scope":"api""#, r#""scope":"api","x":"a\qb""#), // bad escape
+            SPEC.replace(r#""scope":"api""#, r#""scope":"api","x":tru"#), // bad literal
+            SPEC.replace(r#""scope":"api""#, r#""scope":"api","x":1."#), // bad fraction
             format!("{SPEC}x"),                         // trailing bytes
             format!("[{SPEC}]"),                        // not an object
         ] {
@@ -105,6 +118,50 @@ mod tests {
         let mut bytes = SPEC.as_bytes().to_vec();
         bytes[20] = 0xff;
         assert!(TokenWire::read_flat(&bytes).is_none());
+    }
+
+    #[test]
+    fn fast_path_skips_unknown_members_like_serde() {
+        for extra in [
+            r#""extra":1"#,
+            r#""extra":-1.5e+3"#,
+            r#""extra":"a\"b\\c\u00e9\n""#,
+            r#""extra":null,"more":true,"most":false"#,
+            r#""extra" : { "a" : [1, {"b": []}, "c\u0041"], "d": {} }"#,
+            r#""extra":[[[[]]]]"#,
+            r#""scope_hint":"api","extra":12345678901234567890123"#,
+        ] {
+            let body = SPEC.replace(r#""scope":"api""#, &format!(r#""scope":"api",{extra}"#));
+            let fast = TokenWire::read_flat(body.as_bytes());
+            assert!(fast.is_some(), "{body}");
+            assert_eq!(
+                fast.unwrap(),
+                serde_json::from_slice::<TokenWire>(body.as_bytes()).unwrap()
+            );
+        }
+        let deep = format!("{}{}", "[".repeat(40), "]".repeat(40));
+        let body = SPEC.replace(r#""scope":"api""#, &format!(r#""scope":"api","x":{deep}"#));
+        assert!(TokenWire::read_flat(body.as_bytes()).is_none());
+    }
+
+    /// Any JSON value, as `serde_json` prints it, with escapes and nesting.
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e300f64..1e300).prop_map(Value::from),
+            "[a-z\"\\\n\t\u{1}é€😀/]{0,10}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map("[a-z_\"\\\\]{0,6}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
     }
 
     fn string_value() -> impl Strategy<Value = String> {
@@ -184,6 +241,48 @@ mod tests {
             let fast = TokenWire::read_flat(body.as_bytes());
             prop_assert!(fast.is_some(), "{}", body);
             prop_assert_eq!(fast.unwrap(), serde_json::from_slice::<TokenWire>(body.as_bytes()).unwrap());
+        }
+
+        /// A complete token with random extra members (any JSON value, escapes and nesting
+        /// included) reads on the fast path, exactly as serde reads it.
+        #[test]
+        fn fast_path_reads_tokens_with_extra_members_as_serde(
+            order in Just((0..6).collect::<Vec<usize>>()).prop_shuffle(),
+            extras in prop::collection::vec(("[a-z_]{1,12}", json_value(), 0usize..7, "[ \n]{0,1}"), 0..4),
+        ) {
+            const KEYS: [&str; 6] = ["access_token", "client_id", "expires_at", "expires_in", "scope", "token_type"];
+            let mut members: Vec<String> = order
+                .iter()
+                .map(|&k| match k {
+                    2 | 3 => format!("\"{}\":{}", KEYS[k], 900 + k),
+                    _ => format!("\"{}\":\"v{k}\"", KEYS[k]),
+                })
+                .collect();
+            for (key, value, at, ws) in &extras {
+                if KEYS.contains(&key.as_str()) {
+                    continue;
+                }
+                let member = format!("\"{key}\"{ws}:{ws}{}", value);
+                members.insert((*at).min(members.len()), member);
+            }
+            let body = format!("{{{}}}", members.join(","));
+            let fast = TokenWire::read_flat(body.as_bytes());
+            prop_assert!(fast.is_some(), "{}", body);
+            prop_assert_eq!(fast.unwrap(), serde_json::from_slice::<TokenWire>(body.as_bytes()).unwrap());
+        }
+
+        /// Random extra members, valid or not, with the fields in any shape: whenever the fast
+        /// path reads the body, serde reads the same.
+        #[test]
+        fn fast_path_agrees_with_serde_on_bodies_with_extra_members(
+            extras in prop::collection::vec((prop_oneof![Just("extra".to_owned()), Just("scope".to_owned()), "[a-z]{1,3}"], prop_oneof![json_value().prop_map(|v| v.to_string()), string_value(), number_value(), "[\\[\\]{}\",:0-9a-z\\\\ ]{0,8}"]), 0..4),
+        ) {
+            let mut body = SPEC.trim_end_matches('}').to_owned();
+            for (key, value) in extras {
+                body.push_str(&format!(",\"{key}\":{value}"));
+            }
+            body.push('}');
+            agrees(body.as_bytes())?;
         }
 
         #[test]
