@@ -1,6 +1,6 @@
 //! [`UreqTransport`] and its [`Builder`].
 
-use crate::error;
+use crate::{body, error};
 use keycard_core::{Transport, TransportConfig, TransportError, TransportErrorKind};
 use std::io::Read;
 use std::time::Duration;
@@ -84,6 +84,13 @@ impl Transport for UreqTransport {
             .run(request)
             .map_err(|e| error::from_ureq(&uri, e))?;
         let (parts, body) = response.into_parts();
+        if let Some(detail) = body::unreadable_transfer_coding(&parts.headers) {
+            return Err(TransportError::new(
+                TransportErrorKind::Protocol,
+                &uri,
+                detail,
+            ));
+        }
         let cap = self.max_body_size;
         let too_large = || TransportError::new(TransportErrorKind::BodyTooLarge { cap }, &uri, "");
         // ureq drops `Content-Length` when it decompresses, so one still here is the real size.
@@ -95,15 +102,21 @@ impl Transport for UreqTransport {
         if declared.is_some_and(|length| length > cap as u64) {
             return Err(too_large());
         }
-        // ureq's own limit counts the bytes on the wire (before decompression); count after.
-        let mut reader = body.into_with_config().reader().take(cap as u64 + 1);
-        let mut bytes = Vec::new();
-        reader
-            .read_to_end(&mut bytes)
-            .map_err(|e| error::from_io(&uri, e))?;
-        if bytes.len() > cap {
-            return Err(too_large());
+        // ureq's own limit counts the bytes on the wire (before decompression); count after,
+        // into a buffer that grows in bounded steps (see `Capped`).
+        let mut reader = body.into_with_config().reader();
+        let mut bytes = body::Capped::new(cap, declared);
+        let mut scratch = [0u8; 16 * 1024];
+        loop {
+            let n = match reader.read(&mut scratch) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(error::from_io(&uri, e)),
+            };
+            bytes.extend(&scratch[..n]).map_err(|_| too_large())?;
         }
+        let bytes = bytes.into_bytes();
         Ok(http::Response::from_parts(parts, bytes))
     }
 }
