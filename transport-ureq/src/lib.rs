@@ -41,6 +41,7 @@
 
 mod body;
 mod error;
+mod resolver;
 mod transport;
 
 pub use transport::{
