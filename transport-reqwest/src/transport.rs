@@ -64,6 +64,11 @@ impl ReqwestTransport {
     /// redirect has happened. Give the client a `timeout` too: reqwest's default is none.
     /// Non-2xx responses need nothing: reqwest returns them as responses.
     ///
+    /// This transport asks for gzip (`Accept-Encoding: gzip`, unless the request says otherwise)
+    /// and decodes it itself, so that several gzip members are one body and bytes after the
+    /// last one are refused, as keycard-ureq does. A client that decodes gzip itself (reqwest's
+    /// `gzip` feature, on by default in the `reqwest` crate) stops after the first member.
+    ///
     /// This crate builds reqwest without a default rustls crypto provider: give your client a
     /// TLS configuration with `tls_backend_preconfigured` (for example
     /// [`default_tls_config`](crate::default_tls_config)), or install a process-wide provider.
