@@ -39,15 +39,24 @@ impl RawResponse {
         &self.body
     }
 
-    /// The `Content-Type` header, if present and readable.
+    /// The `Content-Type` header, if present, readable and unambiguous.
+    ///
+    /// A `Content-Type` that appears more than once with different values is ambiguous (which
+    /// one did the server mean, and which one would a cache or a browser pick?): it is `None`,
+    /// like no content type at all, so no parser reads such a body as its documented model.
+    /// The headers themselves stay as received in [`headers`](Self::headers).
     pub fn content_type(&self) -> Option<&str> {
-        self.headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
+        let mut values = self.headers.get_all(header::CONTENT_TYPE).iter();
+        let first = values.next()?;
+        if values.any(|other| other != first) {
+            return None;
+        }
+        first.to_str().ok()
     }
 
     /// Whether the content type is `media_type` (compared as a media type: ignoring case,
-    /// parameters such as `charset`, and surrounding spaces).
+    /// parameters such as `charset`, and surrounding spaces). An ambiguous content type (see
+    /// [`content_type`](Self::content_type)) is not.
     pub fn has_media_type(&self, media_type: &str) -> bool {
         self.content_type()
             .is_some_and(|ct| media_type_is(ct, media_type))
@@ -209,7 +218,13 @@ impl<E: std::fmt::Display> std::fmt::Display for ApiError<E> {
             (None, Some(Unrecognized::UnexpectedContentType { expected })) => write!(
                 f,
                 "HTTP {status} with content type {:?} instead of {expected}",
-                self.raw.content_type().unwrap_or("(none)")
+                match self.raw.content_type() {
+                    Some(content_type) => content_type,
+                    None if self.raw.headers.contains_key(header::CONTENT_TYPE) => {
+                        "(ambiguous or unreadable)"
+                    }
+                    None => "(none)",
+                }
             ),
             (None, _) => write!(f, "HTTP {status}, which the API does not document here"),
         }
@@ -217,3 +232,39 @@ impl<E: std::fmt::Display> std::fmt::Display for ApiError<E> {
 }
 
 impl<E: std::fmt::Debug + std::fmt::Display> std::error::Error for ApiError<E> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_content_types(values: &[&'static str]) -> RawResponse {
+        let mut response = http::Response::new(b"{}".to_vec());
+        for value in values {
+            response
+                .headers_mut()
+                .append(header::CONTENT_TYPE, http::HeaderValue::from_static(value));
+        }
+        RawResponse::new(response)
+    }
+
+    #[test]
+    fn a_content_type_repeated_with_different_values_is_ambiguous() {
+        for values in [
+            &["application/json", "text/html"][..],
+            &["text/html", "application/json"],
+            &["application/json", "application/json; charset=latin1"],
+        ] {
+            let raw = with_content_types(values);
+            assert_eq!(raw.content_type(), None, "{values:?}");
+            assert!(!raw.has_media_type("application/json"), "{values:?}");
+            assert_eq!(
+                raw.headers().get_all(header::CONTENT_TYPE).iter().count(),
+                2
+            );
+        }
+        let raw = with_content_types(&["application/json", "application/json"]);
+        assert_eq!(raw.content_type(), Some("application/json"));
+        assert!(raw.has_media_type("application/json"));
+        assert_eq!(with_content_types(&[]).content_type(), None);
+    }
+}

@@ -215,6 +215,22 @@ pub fn corrupt_gzip() -> Vec<u8> {
     bytes
 }
 
+/// `data` as one gzip member.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use flate2::{write::GzEncoder, Compression};
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder.write_all(data).expect("writing to a Vec");
+    encoder.finish().expect("writing to a Vec")
+}
+
+/// A response written as is: `head` (status line and headers, without the blank line) and
+/// `body`, with `connection: close` and no length (the body ends when the server closes).
+pub fn raw_response(head: &str, body: &[u8]) -> Vec<u8> {
+    let mut bytes = format!("{head}\r\nconnection: close\r\n\r\n").into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
 /// A port on 127.0.0.1 that nothing listens on (it was bound, then let go).
 pub fn closed_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -2,8 +2,12 @@
 //! [`OneShot`] server. Each check takes `make`, which builds the transport under test with an
 //! overall timeout and a body cap; [`wire_suite!`](crate::wire_suite) makes a test of each.
 
-use crate::server::{closed_port, corrupt_gzip, response, OneShot};
-use keycard_core::{Transport, TransportError, TransportErrorKind as Kind};
+use crate::server::{closed_port, corrupt_gzip, gzip, raw_response, response, OneShot};
+use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
+use keycard_core::Unrecognized;
+use keycard_core::{
+    BaseUrl, Parsed, SecretKey, Transport, TransportError, TransportErrorKind as Kind,
+};
 use std::time::{Duration, Instant};
 
 /// The overall timeout the checks ask for, unless they test timing out.
@@ -138,6 +142,131 @@ pub fn corrupt_gzip_is_a_protocol_error<T: Transport>(make: impl Fn(Duration, us
     fails_with(&make(TIMEOUT, CAP), &server.url, Kind::Protocol);
 }
 
+/// A gzip body is decoded (several members one after the other too, as gzip allows), its
+/// `Content-Encoding` and `Content-Length` dropped, and the cap counts the decoded bytes: a body
+/// of 30 bytes on the wire that decodes to more than the cap is refused.
+pub fn gzip_is_decoded_and_the_cap_counts_decoded_bytes<T: Transport>(
+    make: impl Fn(Duration, usize) -> T,
+) {
+    let transport = make(TIMEOUT, CAP);
+    let mut members = gzip(b"{\"one\":");
+    members.extend_from_slice(&gzip(b"1}"));
+    let server = OneShot::start(
+        response(
+            "200 OK",
+            &[
+                ("content-type", "application/json"),
+                ("content-encoding", "gzip"),
+            ],
+            &members,
+        ),
+        Duration::ZERO,
+    );
+    let answer = transport.send(request(&server.url)).expect("a response");
+    assert_eq!(answer.body(), b"{\"one\":1}");
+    assert!(
+        answer.headers().get("content-encoding").is_none(),
+        "{answer:?}"
+    );
+    assert!(
+        answer.headers().get("content-length").is_none(),
+        "{answer:?}"
+    );
+
+    let bomb = gzip(&vec![b'a'; CAP + 1]);
+    assert!(bomb.len() < CAP / 4);
+    let server = OneShot::start(
+        response("200 OK", &[("content-encoding", "gzip")], &bomb),
+        Duration::ZERO,
+    );
+    fails_with(&transport, &server.url, Kind::BodyTooLarge { cap: CAP });
+}
+
+/// Bytes after the end of a gzip body are refused as a protocol error, not dropped: the body
+/// the parser would see is not the one that was sent.
+pub fn gzip_with_trailing_garbage_is_a_protocol_error<T: Transport>(
+    make: impl Fn(Duration, usize) -> T,
+) {
+    let mut body = gzip(b"{\"ok\":true}");
+    body.extend_from_slice(b"garbage after the gzip member");
+    let server = OneShot::start(
+        response("200 OK", &[("content-encoding", "gzip")], &body),
+        Duration::ZERO,
+    );
+    fails_with(&make(TIMEOUT, CAP), &server.url, Kind::Protocol);
+}
+
+/// A `Transfer-Encoding` other than `chunked` alone (an unknown coding, or a coding before
+/// `chunked` that the transports do not decode) is a protocol error: the body cannot be read.
+pub fn an_unknown_transfer_coding_is_a_protocol_error<T: Transport>(
+    make: impl Fn(Duration, usize) -> T,
+) {
+    let transport = make(TIMEOUT, CAP);
+    for coding in ["x-unknown", "gzip, chunked"] {
+        let server = OneShot::start(
+            raw_response(
+                &format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: {coding}"
+                ),
+                b"5\r\nhello\r\n0\r\n\r\n",
+            ),
+            Duration::ZERO,
+        );
+        let error = fails_with(&transport, &server.url, Kind::Protocol);
+        assert!(!error.detail().is_empty(), "{coding}: {error:?}");
+    }
+}
+
+/// A response whose `Content-Type` appears twice with different values reaches the parser with
+/// both headers intact, and the parser does not read it as a token: its content type is
+/// ambiguous, so it is [`Unrecognized::UnexpectedContentType`].
+pub fn conflicting_content_types_are_not_read_as_a_token<T: Transport>(
+    make: impl Fn(Duration, usize) -> T,
+) {
+    let token = br#"{"access_token":"AbC123","client_id":"cid","expires_at":1738945086,"expires_in":900,"scope":"api","token_type":"Bearer"}"#;
+    for (types, typed) in [
+        (["application/json", "text/html"], false),
+        (["text/html", "application/json"], false),
+        (["application/json", "application/json"], true),
+    ] {
+        let server = OneShot::start(
+            response(
+                "200 OK",
+                &[("content-type", types[0]), ("content-type", types[1])],
+                token,
+            ),
+            Duration::ZERO,
+        );
+        let api = voucherify::Api::new(
+            BaseUrl::parse(&server.url).expect("the server's URL"),
+            Credentials::new("app-id", SecretKey::new("s3cr3t-key")).expect("credentials"),
+        );
+        let operation = api
+            .generate_token(&Scopes::from([Scope::Api]))
+            .expect("an operation");
+        let outcome = make(TIMEOUT, CAP).run(&operation).expect("a response");
+        let sent: Vec<_> = outcome
+            .raw()
+            .headers()
+            .get_all("content-type")
+            .iter()
+            .map(|v| v.to_str().expect("ASCII"))
+            .collect();
+        assert_eq!(sent, types, "the headers reach the parser as received");
+        if typed {
+            assert!(outcome.success().is_some(), "{types:?}: {outcome:?}");
+        } else {
+            assert!(
+                matches!(
+                    outcome.parsed(),
+                    Parsed::Unrecognized(Unrecognized::UnexpectedContentType { .. })
+                ),
+                "{types:?}: {outcome:?}"
+            );
+        }
+    }
+}
+
 /// An error's URL is the request's scheme, host, port and path: no user info, no query.
 pub fn errors_name_the_url_without_user_info_query_or_secrets<T: Transport>(
     make: impl Fn(Duration, usize) -> T,
@@ -199,6 +328,10 @@ macro_rules! wire_suite {
             a_declared_length_over_the_cap_is_refused_without_reading_the_body,
             malformed_http_is_a_protocol_error,
             corrupt_gzip_is_a_protocol_error,
+            gzip_is_decoded_and_the_cap_counts_decoded_bytes,
+            gzip_with_trailing_garbage_is_a_protocol_error,
+            an_unknown_transfer_coding_is_a_protocol_error,
+            conflicting_content_types_are_not_read_as_a_token,
             errors_name_the_url_without_user_info_query_or_secrets,
             stalled_server_times_out,
             https_to_a_server_that_does_not_speak_tls_is_a_tls_error,

@@ -1,8 +1,9 @@
 //! [`ReqwestTransport`] and its [`Builder`].
 
-use crate::error;
+use crate::{body, error};
 use keycard_core::{AsyncTransport, TransportConfig, TransportError, TransportErrorKind};
 use std::future::Future;
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,6 +64,11 @@ impl ReqwestTransport {
     /// redirect has happened. Give the client a `timeout` too: reqwest's default is none.
     /// Non-2xx responses need nothing: reqwest returns them as responses.
     ///
+    /// This transport asks for gzip (`Accept-Encoding: gzip`, unless the request says otherwise)
+    /// and decodes it itself, so that several gzip members are one body and bytes after the
+    /// last one are refused, as keycard-ureq does. A client that decodes gzip itself (reqwest's
+    /// `gzip` feature, on by default in the `reqwest` crate) stops after the first member.
+    ///
     /// This crate builds reqwest without a default rustls crypto provider: give your client a
     /// TLS configuration with `tls_backend_preconfigured` (for example
     /// [`default_tls_config`](crate::default_tls_config)), or install a process-wide provider.
@@ -85,6 +91,16 @@ impl ReqwestTransport {
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         let uri = request.uri().clone();
+        let mut request = request;
+        if !request
+            .headers()
+            .contains_key(http::header::ACCEPT_ENCODING)
+        {
+            request.headers_mut().insert(
+                http::header::ACCEPT_ENCODING,
+                http::HeaderValue::from_static("gzip"),
+            );
+        }
         let request =
             reqwest::Request::try_from(request).map_err(|e| error::from_reqwest(&uri, e))?;
         let sent_to = request.url().clone();
@@ -96,27 +112,66 @@ impl ReqwestTransport {
         if !same_target(response.url(), &sent_to) {
             return Err(error::redirect_followed(&uri, response.url()));
         }
+        let protocol =
+            |detail: String| TransportError::new(TransportErrorKind::Protocol, &uri, detail);
+        if let Some(detail) = body::unreadable_transfer_coding(response.headers()) {
+            return Err(protocol(detail));
+        }
         let cap = self.max_body_size;
         let too_large = || TransportError::new(TransportErrorKind::BodyTooLarge { cap }, &uri, "");
-        // Without decompression the length may be known up front (reqwest drops it when it
-        // decompresses).
-        if response
-            .content_length()
-            .is_some_and(|length| length > cap as u64)
-        {
+        let gzip = is_gzip(response.headers());
+        // The length on the wire is the body's length unless it is decompressed here.
+        let declared = if gzip {
+            None
+        } else {
+            response.content_length()
+        };
+        if declared.is_some_and(|length| length > cap as u64) {
             return Err(too_large());
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| error::from_reqwest(&uri, e))?
-        {
-            if chunk.len() > cap - body.len() {
-                return Err(too_large());
+        let body = body::Capped::new(cap, declared);
+        let body = if gzip {
+            // As ureq does: several members one after the other are one body; anything else
+            // after a member (or a truncated member) is an error. The cap counts decoded bytes.
+            let mut decoder = flate2::write::MultiGzDecoder::new(body);
+            let gzip_error = |decoder: &flate2::write::MultiGzDecoder<body::Capped>,
+                              e: std::io::Error| {
+                if decoder.get_ref().overflowed() {
+                    too_large()
+                } else {
+                    protocol(format!("gzip: {e}"))
+                }
+            };
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| error::from_reqwest(&uri, e))?
+            {
+                if let Err(e) = decoder.write_all(&chunk) {
+                    return Err(gzip_error(&decoder, e));
+                }
             }
-            body.extend_from_slice(&chunk);
-        }
+            if let Err(e) = decoder.try_finish() {
+                return Err(gzip_error(&decoder, e));
+            }
+            let headers = response.headers_mut();
+            headers.remove(http::header::CONTENT_ENCODING);
+            headers.remove(http::header::CONTENT_LENGTH);
+            decoder
+                .finish()
+                .map_err(|e| protocol(format!("gzip: {e}")))?
+        } else {
+            let mut body = body;
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| error::from_reqwest(&uri, e))?
+            {
+                body.extend(&chunk).map_err(|_| too_large())?;
+            }
+            body
+        };
+        let body = body.into_bytes();
         let mut out = http::Response::new(body);
         *out.status_mut() = response.status();
         *out.version_mut() = response.version();
@@ -179,6 +234,7 @@ impl Builder {
             .unwrap_or_else(|| concat!("keycard-reqwest/", env!("CARGO_PKG_VERSION")).to_owned());
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
+            .no_gzip()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.config.connect_timeout)
             .timeout(self.config.timeout)
@@ -221,6 +277,16 @@ pub fn default_tls_config() -> rustls::ClientConfig {
     .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config
+}
+
+/// Whether the body is gzip, for this transport to decode: `Content-Encoding: gzip`, once.
+/// (Any other content coding is handed on as it is, with its header, as ureq does.)
+fn is_gzip(headers: &http::HeaderMap) -> bool {
+    let mut encodings = headers.get_all(http::header::CONTENT_ENCODING).iter();
+    match (encodings.next(), encodings.next()) {
+        (Some(value), None) => value.as_bytes().trim_ascii().eq_ignore_ascii_case(b"gzip"),
+        _ => false,
+    }
 }
 
 /// Whether the response came from where the request was sent (no redirect was followed).

@@ -39,7 +39,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod body;
 mod error;
+mod resolver;
 mod transport;
 
 pub use transport::{

@@ -1,6 +1,6 @@
 //! [`UreqTransport`] and its [`Builder`].
 
-use crate::error;
+use crate::{body, error, resolver};
 use keycard_core::{Transport, TransportConfig, TransportError, TransportErrorKind};
 use std::io::Read;
 use std::time::Duration;
@@ -19,6 +19,11 @@ pub const DEFAULT_MAX_BODY_SIZE: usize = TransportConfig::DEFAULT_MAX_BODY_SIZE;
 /// other response), non-2xx statuses returned as responses with their body, gzip decompression,
 /// and a cap on the body counted after decompression. HTTPS uses rustls with the Mozilla root
 /// certificates (`webpki-roots`).
+///
+/// Built with [`new`](Self::new) or a [`Builder`], its agent resolves host names without
+/// starting a thread per request (ureq's own resolver does, whenever a timeout is set): an IP
+/// address is used as it is, and a name's addresses, looked up within the timeouts, are reused
+/// for 30 seconds. [`with_agent`](Self::with_agent) keeps your agent's resolver.
 ///
 /// Cloning is cheap and shares the connection pool.
 #[derive(Debug, Clone)]
@@ -84,6 +89,13 @@ impl Transport for UreqTransport {
             .run(request)
             .map_err(|e| error::from_ureq(&uri, e))?;
         let (parts, body) = response.into_parts();
+        if let Some(detail) = body::unreadable_transfer_coding(&parts.headers) {
+            return Err(TransportError::new(
+                TransportErrorKind::Protocol,
+                &uri,
+                detail,
+            ));
+        }
         let cap = self.max_body_size;
         let too_large = || TransportError::new(TransportErrorKind::BodyTooLarge { cap }, &uri, "");
         // ureq drops `Content-Length` when it decompresses, so one still here is the real size.
@@ -95,15 +107,21 @@ impl Transport for UreqTransport {
         if declared.is_some_and(|length| length > cap as u64) {
             return Err(too_large());
         }
-        // ureq's own limit counts the bytes on the wire (before decompression); count after.
-        let mut reader = body.into_with_config().reader().take(cap as u64 + 1);
-        let mut bytes = Vec::new();
-        reader
-            .read_to_end(&mut bytes)
-            .map_err(|e| error::from_io(&uri, e))?;
-        if bytes.len() > cap {
-            return Err(too_large());
+        // ureq's own limit counts the bytes on the wire (before decompression); count after,
+        // into a buffer that grows in bounded steps (see `Capped`).
+        let mut reader = body.into_with_config().reader();
+        let mut bytes = body::Capped::new(cap, declared);
+        let mut scratch = [0u8; 16 * 1024];
+        loop {
+            let n = match reader.read(&mut scratch) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(error::from_io(&uri, e)),
+            };
+            bytes.extend(&scratch[..n]).map_err(|_| too_large())?;
         }
+        let bytes = bytes.into_bytes();
         Ok(http::Response::from_parts(parts, bytes))
     }
 }
@@ -140,15 +158,21 @@ impl Builder {
             .config
             .user_agent
             .unwrap_or_else(|| concat!("keycard-ureq/", env!("CARGO_PKG_VERSION")).to_owned());
-        let agent: Agent = Agent::config_builder()
+        let config = Agent::config_builder()
             .timeout_connect(Some(self.config.connect_timeout))
             .timeout_global(Some(self.config.timeout))
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
             .user_agent(user_agent)
-            .build()
-            .into();
+            .build();
+        // ureq's default resolver starts a thread on every request once a timeout is set; this
+        // one takes IP addresses as they are and reuses looked-up names for a few seconds.
+        let agent = Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            resolver::Resolver::default(),
+        );
         UreqTransport {
             agent,
             max_body_size: self.config.max_body_size,

@@ -5,7 +5,9 @@
 //!
 //! `paired [FILTER]` prints markdown tables (FILTER: a substring of the group names).
 
-use keycard_benches::alt::{exact_order, floor, linear_check, oauth2_crate, scopes as by_hand, sdk};
+use keycard_benches::alt::{
+    exact_order, floor, linear_check, oauth2_crate, scopes as by_hand, sdk,
+};
 use keycard_benches::fixtures::{
     all_scopes_wire, api, exact_api, extra_member_body, json_response, json_response_with,
     token_bodies, unknown_scopes_wire, EXACT_ORDER_TOKEN, SPEC_EXAMPLE,

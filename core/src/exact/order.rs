@@ -4,8 +4,8 @@ use super::wire::{date_time, debug_operation};
 use super::{Api, OrderError, OrderErrorStatus};
 use crate::base_url::path_segment;
 use crate::error::ParseErrorKind;
-use crate::redact::{Scrub, Secrets};
 use crate::json;
+use crate::redact::{Scrub, Secrets};
 use crate::request::{json_body, parse_with, token_field, with_media_type, Prepared, JSON};
 use crate::{
     AccessToken, BuildError, Operation, Outcome, ParseError, Parsed, RawResponse, Unrecognized,
