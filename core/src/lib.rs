@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 mod base_url;
+mod capped_body;
 mod error;
 pub mod exact;
 mod json;
@@ -51,6 +52,7 @@ mod transport_error;
 pub mod voucherify;
 
 pub use base_url::BaseUrl;
+pub use capped_body::{unreadable_transfer_coding, BodyTooLarge, CappedBody};
 pub use error::{BuildError, FieldProblem, ParseError, ParseErrorKind};
 pub use operation::{AsyncTransport, Operation, RunError, Transport};
 pub use redact::REDACTED;

@@ -1,6 +1,6 @@
 //! [`ReqwestTransport`] and its [`Builder`].
 
-use crate::{body, error};
+use crate::error;
 use keycard_core::{AsyncTransport, TransportConfig, TransportError, TransportErrorKind};
 use std::future::Future;
 use std::io::Write;
@@ -114,7 +114,7 @@ impl ReqwestTransport {
         }
         let protocol =
             |detail: String| TransportError::new(TransportErrorKind::Protocol, &uri, detail);
-        if let Some(detail) = body::unreadable_transfer_coding(response.headers()) {
+        if let Some(detail) = keycard_core::unreadable_transfer_coding(response.headers()) {
             return Err(protocol(detail));
         }
         let cap = self.max_body_size;
@@ -129,12 +129,12 @@ impl ReqwestTransport {
         if declared.is_some_and(|length| length > cap as u64) {
             return Err(too_large());
         }
-        let body = body::Capped::new(cap, declared);
+        let body = keycard_core::CappedBody::new(cap, declared);
         let body = if gzip {
             // As ureq does: several members one after the other are one body; anything else
             // after a member (or a truncated member) is an error. The cap counts decoded bytes.
             let mut decoder = flate2::write::MultiGzDecoder::new(body);
-            let gzip_error = |decoder: &flate2::write::MultiGzDecoder<body::Capped>,
+            let gzip_error = |decoder: &flate2::write::MultiGzDecoder<keycard_core::CappedBody>,
                               e: std::io::Error| {
                 if decoder.get_ref().overflowed() {
                     too_large()

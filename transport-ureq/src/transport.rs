@@ -1,6 +1,6 @@
 //! [`UreqTransport`] and its [`Builder`].
 
-use crate::{body, error, resolver};
+use crate::{error, resolver};
 use keycard_core::{Transport, TransportConfig, TransportError, TransportErrorKind};
 use std::io::Read;
 use std::time::Duration;
@@ -89,7 +89,7 @@ impl Transport for UreqTransport {
             .run(request)
             .map_err(|e| error::from_ureq(&uri, e))?;
         let (parts, body) = response.into_parts();
-        if let Some(detail) = body::unreadable_transfer_coding(&parts.headers) {
+        if let Some(detail) = keycard_core::unreadable_transfer_coding(&parts.headers) {
             return Err(TransportError::new(
                 TransportErrorKind::Protocol,
                 &uri,
@@ -110,7 +110,7 @@ impl Transport for UreqTransport {
         // ureq's own limit counts the bytes on the wire (before decompression); count after,
         // into a buffer that grows in bounded steps (see `Capped`).
         let mut reader = body.into_with_config().reader();
-        let mut bytes = body::Capped::new(cap, declared);
+        let mut bytes = keycard_core::CappedBody::new(cap, declared);
         let mut scratch = [0u8; 16 * 1024];
         loop {
             let n = match reader.read(&mut scratch) {

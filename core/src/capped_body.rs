@@ -1,14 +1,13 @@
-//! Reading a response body under the cap, and the response checks both transports share.
-//!
-//! keycard-reqwest has the same module: keep the two in step (the wire suite in keycard-testkit
-//! holds both to the same expectations).
+//! For transport authors: a response body read under a cap, and the `Transfer-Encoding` check
+//! every keycard transport makes, so that all of them behave the same.
 
 use http::HeaderMap;
 
 /// How much a body buffer starts with when the body's length is not known in advance.
 const INITIAL: usize = 8 * 1024;
 
-/// A body being collected, refused once it would pass `cap` bytes.
+/// A response body being collected, refused once it would pass `cap` bytes (counted after
+/// decompression when it is written through a decoder: it implements [`std::io::Write`]).
 ///
 /// The buffer never holds much more than the body: it is sized from a declared length when
 /// there is one (at most the cap); otherwise it doubles up to an eighth of the cap, and past that
@@ -16,16 +15,16 @@ const INITIAL: usize = 8 * 1024;
 /// 1.125 × the cap (an eighth of it being copied into the whole of it), rather than at 1.5 × with
 /// plain doubling (half the cap copied into all of it), or more once a doubling overshoots.
 #[derive(Debug)]
-pub(crate) struct Capped {
+pub struct CappedBody {
     bytes: Vec<u8>,
     cap: usize,
     overflowed: bool,
 }
 
-impl Capped {
+impl CappedBody {
     /// An empty body; `declared` is the length the response announced, if it did (and if that
     /// is the length of the bytes that will be collected, i.e. nothing is decompressed).
-    pub(crate) fn new(cap: usize, declared: Option<u64>) -> Self {
+    pub fn new(cap: usize, declared: Option<u64>) -> Self {
         let initial = match declared {
             Some(length) if length <= cap as u64 => length as usize,
             _ => INITIAL.min(cap),
@@ -38,10 +37,10 @@ impl Capped {
     }
 
     /// Appends `data`, or refuses it (keeping nothing of it) if the body would pass the cap.
-    pub(crate) fn extend(&mut self, data: &[u8]) -> Result<(), TooLarge> {
+    pub fn extend(&mut self, data: &[u8]) -> Result<(), BodyTooLarge> {
         if data.len() > self.cap - self.bytes.len() {
             self.overflowed = true;
-            return Err(TooLarge);
+            return Err(BodyTooLarge);
         }
         let needed = self.bytes.len() + data.len();
         if needed > self.bytes.capacity() {
@@ -58,26 +57,26 @@ impl Capped {
     }
 
     /// Whether a write was refused for passing the cap.
-    #[allow(dead_code)] // one of the two copies does not need it
-    pub(crate) fn overflowed(&self) -> bool {
+    pub fn overflowed(&self) -> bool {
         self.overflowed
     }
 
     /// The body.
-    pub(crate) fn into_bytes(self) -> Vec<u8> {
+    pub fn into_bytes(self) -> Vec<u8> {
         self.bytes
     }
 }
 
 /// The body would pass the cap.
-#[derive(Debug)]
-pub(crate) struct TooLarge;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the body passes the cap")]
+pub struct BodyTooLarge;
 
-impl std::io::Write for Capped {
+impl std::io::Write for CappedBody {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         self.extend(data)
             .map(|()| data.len())
-            .map_err(|TooLarge| std::io::Error::other("the body passes the cap"))
+            .map_err(std::io::Error::other)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -87,8 +86,8 @@ impl std::io::Write for Capped {
 
 /// Why the response's `Transfer-Encoding` cannot be read, if it cannot: anything but `chunked`
 /// alone (an unknown coding, or `gzip`/`deflate`/`compress` before `chunked`, which neither
-/// transport decodes) is refused rather than handed on as if the bytes were the body.
-pub(crate) fn unreadable_transfer_coding(headers: &HeaderMap) -> Option<String> {
+/// keycard transport decodes) is refused rather than handed on as if the bytes were the body.
+pub fn unreadable_transfer_coding(headers: &HeaderMap) -> Option<String> {
     let mut codings = headers
         .get_all(http::header::TRANSFER_ENCODING)
         .iter()
@@ -119,7 +118,7 @@ mod tests {
     #[test]
     fn the_buffer_never_outgrows_the_cap_and_refuses_past_it() {
         let cap = 1 << 20;
-        let mut body = Capped::new(cap, None);
+        let mut body = CappedBody::new(cap, None);
         let chunk = vec![7u8; 10_000];
         while body.extend(&chunk).is_ok() {
             assert!(body.bytes.capacity() <= cap);
@@ -130,7 +129,7 @@ mod tests {
             .expect("up to the cap");
         assert_eq!(body.into_bytes().len(), cap);
 
-        let mut exact = Capped::new(cap, Some(5));
+        let mut exact = CappedBody::new(cap, Some(5));
         exact.extend(b"12345").expect("the declared length");
         assert_eq!(exact.bytes.capacity(), 5);
     }
