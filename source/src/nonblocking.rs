@@ -19,25 +19,34 @@ use std::time::Instant;
 /// in the background. Implement it for your runtime, or use [`TokioSpawner`] (feature
 /// `tokio`). Any `Fn(Pin<Box<dyn Future<Output = ()> + Send>>)` is one.
 pub trait Spawn: Send + Sync + 'static {
-    /// Runs `task` to completion in the background.
-    fn spawn(&self, task: Pin<Box<dyn Future<Output = ()> + Send>>);
+    /// Runs `task` to completion in the background. Whether it was started: if not, the
+    /// source refreshes inline instead (the first caller that finds the token due fetches).
+    fn spawn(&self, task: Pin<Box<dyn Future<Output = ()> + Send>>) -> bool;
 }
 
 impl<F: Fn(Pin<Box<dyn Future<Output = ()> + Send>>) + Send + Sync + 'static> Spawn for F {
-    fn spawn(&self, task: Pin<Box<dyn Future<Output = ()> + Send>>) {
-        self(task)
+    fn spawn(&self, task: Pin<Box<dyn Future<Output = ()> + Send>>) -> bool {
+        self(task);
+        true
     }
 }
 
-/// Spawns on the tokio runtime the source is first used in.
+/// Spawns on the tokio runtime the source is first used in. Used outside a tokio runtime, it
+/// starts nothing, and the source refreshes inline.
 #[cfg(feature = "tokio")]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TokioSpawner;
 
 #[cfg(feature = "tokio")]
 impl Spawn for TokioSpawner {
-    fn spawn(&self, task: Pin<Box<dyn Future<Output = ()> + Send>>) {
-        drop(tokio::spawn(task));
+    fn spawn(&self, task: Pin<Box<dyn Future<Output = ()> + Send>>) -> bool {
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                drop(runtime.spawn(task));
+                true
+            }
+            Err(_) => false,
+        }
     }
 }
 
@@ -162,7 +171,9 @@ where
             return;
         };
         self.refresher.call_once(|| {
-            spawner.spawn(Box::pin(refresh(Arc::downgrade(&self.inner))));
+            if !spawner.spawn(Box::pin(refresh(Arc::downgrade(&self.inner)))) {
+                self.inner.shared.set_background_now(false);
+            }
         });
     }
 }

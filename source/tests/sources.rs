@@ -103,7 +103,9 @@ impl AsyncTransport for Upstream {
 }
 
 async fn futures_timer_sleep(d: Duration) {
-    tokio::time::sleep(d).await;
+    if !d.is_zero() {
+        tokio::time::sleep(d).await;
+    }
 }
 
 fn endpoint() -> GenerateToken {
@@ -356,4 +358,22 @@ fn a_dropped_source_stops_its_refresher() {
         assert!(Instant::now() < deadline, "the source outlived its drop");
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn the_tokio_spawner_outside_a_runtime_falls_back_to_inline_refresh() {
+    let clock = TestClock::new();
+    let upstream = Upstream::default();
+    let source = AsyncSource::new(upstream.clone(), endpoint(), config())
+        .with_clock(clock.clone())
+        .with_spawner(keycard_source::TokioSpawner);
+    futures::executor::block_on(async {
+        let first = source.token().await.unwrap();
+        // Due for refresh: with no refresher, a caller refreshes inline.
+        clock.advance(Duration::from_secs(900 - 100));
+        let second = source.token().await.unwrap();
+        assert!(!Arc::ptr_eq(&first, &second));
+    });
+    assert_eq!(upstream.minted(), 2);
 }
