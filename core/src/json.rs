@@ -52,10 +52,41 @@ pub(crate) fn flat_object<'a>(
 /// [`flat_object`] on text already known to be UTF-8 (a [`Flat::Other`] object, say).
 pub(crate) fn flat_object_str<'a>(
     text: &'a str,
-    mut member: impl FnMut(&'a str, Flat<'a>) -> bool,
+    member: impl FnMut(&'a str, Flat<'a>) -> bool,
 ) -> Option<()> {
+    let i = object_at(text, skip_whitespace(text.as_bytes(), 0), member, None)?;
+    (skip_whitespace(text.as_bytes(), i) == text.len()).then_some(())
+}
+
+/// [`flat_object`] for a body with one object nested in it: the value of the member named
+/// `nested`, when it is an object, is read in the same pass by `inner` exactly as
+/// [`flat_object_str`] would read its text (and then handed to `outer` as [`Flat::Other`]),
+/// rather than checked once to be skipped and read again.
+pub(crate) fn flat_object_nested<'a>(
+    body: &'a [u8],
+    nested: &str,
+    inner: impl FnMut(&'a str, Flat<'a>) -> bool,
+    outer: impl FnMut(&'a str, Flat<'a>) -> bool,
+) -> Option<()> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut inner = inner;
+    let nested: Nested<'_, 'a> = (nested, &mut inner);
+    let i = object_at(text, skip_whitespace(body, 0), outer, Some(nested))?;
+    (skip_whitespace(body, i) == body.len()).then_some(())
+}
+
+/// A member name whose object value is read by the given reader, in the same pass.
+type Nested<'n, 'a> = (&'n str, &'n mut dyn FnMut(&'a str, Flat<'a>) -> bool);
+
+/// Reads the object starting at `i` (no whitespace before it), handing each member to `member`;
+/// returns the index after it.
+fn object_at<'a>(
+    text: &'a str,
+    mut i: usize,
+    mut member: impl FnMut(&'a str, Flat<'a>) -> bool,
+    mut nested: Option<Nested<'_, 'a>>,
+) -> Option<usize> {
     let b = text.as_bytes();
-    let mut i = skip_whitespace(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
     }
@@ -103,6 +134,11 @@ pub(crate) fn flat_object_str<'a>(
                         Flat::Int(n)
                     }
                 }
+                b'{' if nested.as_ref().is_some_and(|(name, _)| *name == key) => {
+                    let (_, read) = nested.as_mut()?;
+                    i = object_at(text, i, &mut **read, None)?;
+                    Flat::Other(text.get(start..i)?)
+                }
                 _ => {
                     i = skip_value(b, i, 0)?;
                     Flat::Other(text.get(start..i)?)
@@ -122,7 +158,7 @@ pub(crate) fn flat_object_str<'a>(
             }
         }
     }
-    (skip_whitespace(b, i) == b.len()).then_some(())
+    Some(i)
 }
 
 /// Checks the JSON value starting at `i` (no whitespace before it) and returns the index after

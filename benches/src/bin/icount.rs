@@ -5,8 +5,13 @@
 //! `icount list` prints the cases; `icount CASE N` runs one. `benches/icount.sh` runs them all
 //! under callgrind and prints instructions per call.
 
-use keycard_benches::alt::{floor, linear_check, oauth2_crate, scopes as by_hand, sdk};
-use keycard_benches::fixtures::{all_scopes_wire, api, json_response, token_bodies};
+use keycard_benches::alt::{
+    exact_order, floor, linear_check, oauth2_crate, scopes as by_hand, sdk,
+};
+use keycard_benches::fixtures::{
+    all_scopes_wire, api, exact_api, json_response, json_response_with, token_bodies,
+    EXACT_ORDER_TOKEN,
+};
 use keycard_core::voucherify::{Scope, Scopes};
 use keycard_core::Operation;
 use std::hint::black_box;
@@ -103,6 +108,40 @@ fn cases() -> Vec<Case> {
             }),
         ));
     }
+
+    // Issue 15: the Exact Payments order token.
+    cases.push((
+        "parse_token/exact_order/keycard".to_owned(),
+        Box::new(|n| {
+            let order = exact_api()
+                .create_order_access_token("ord_123")
+                .expect("a valid operation");
+            for _ in 0..n {
+                let response = json_response_with(201, EXACT_ORDER_TOKEN);
+                let out = measured(response, |r| order.parse(r).unwrap());
+                drop(black_box(out));
+            }
+        }),
+    ));
+    cases.push((
+        "parse_token/exact_order/by_hand".to_owned(),
+        Box::new(|n| {
+            for _ in 0..n {
+                drop(black_box(measured(
+                    EXACT_ORDER_TOKEN.as_bytes(),
+                    exact_order::parse,
+                )));
+            }
+        }),
+    ));
+    cases.push((
+        "parse_token/exact_order/floor_borrowed".to_owned(),
+        Box::new(|n| {
+            for _ in 0..n {
+                black_box(measured(EXACT_ORDER_TOKEN.as_bytes(), exact_order::floor));
+            }
+        }),
+    ));
 
     let wires = [
         ("1_scope", "api".to_owned()),

@@ -78,19 +78,25 @@ struct DetailWire<'a> {
 /// reads the body instead (and makes the error); see [`json::flat_object`].
 fn read_fast(body: &[u8]) -> Option<DetailWire<'_>> {
     use json::Flat::{Other, Str};
-    let mut detail = None;
-    json::flat_object(body, |key, value| match (key, value) {
-        ("accessToken", Other(text)) => detail.replace(text).is_none(),
-        ("accessToken", _) => false,
-        _ => true,
-    })?;
-    let (mut token, mut expires_at) = (None, None);
-    json::flat_object_str(detail?, |key, value| match (key, value) {
-        ("token", Str(s)) => token.replace(s).is_none(),
-        ("expiresAt", Str(s)) => expires_at.replace(s).is_none(),
-        ("token" | "expiresAt", _) => false,
-        _ => true,
-    })?;
+    let (mut detail, mut token, mut expires_at) = (None, None, None);
+    // `accessToken`'s object is read in the same pass, as `flat_object_str` reads its text.
+    json::flat_object_nested(
+        body,
+        "accessToken",
+        |key, value| match (key, value) {
+            ("token", Str(s)) => token.replace(s).is_none(),
+            ("expiresAt", Str(s)) => expires_at.replace(s).is_none(),
+            ("token" | "expiresAt", _) => false,
+            _ => true,
+        },
+        |key, value| match (key, value) {
+            ("accessToken", Other(text)) => detail.replace(text).is_none(),
+            ("accessToken", _) => false,
+            _ => true,
+        },
+    )?;
+    // Only ever an object: anything else under `accessToken` gave up above.
+    detail?;
     Some(DetailWire {
         token: Cow::Borrowed(token?),
         expires_at: Cow::Borrowed(expires_at?),
