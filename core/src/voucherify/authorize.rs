@@ -73,7 +73,7 @@ pub(crate) fn check(
             path: path.to_owned(),
         });
     };
-    if scopes.grants_any(endpoint.scopes()) {
+    if endpoint.granted_by(scopes) {
         Ok(())
     } else {
         Err(AuthorizeError::ScopeNotGranted {
@@ -89,10 +89,11 @@ pub(crate) fn check(
 /// base's parts were parsed when it was built: nothing is parsed or allocated here.
 fn relative_path<'a>(uri: &'a Uri, base: &BaseUrl) -> Option<&'a str> {
     if let Some(authority) = uri.authority() {
-        let same_scheme = uri
-            .scheme_str()
-            .is_some_and(|s| s.eq_ignore_ascii_case(base.scheme()));
-        let same_authority = base.authority().eq_ignore_ascii_case(authority.as_str());
+        // Byte equality first (a request built on the base spells it the same way), then the
+        // case-insensitive comparison it stands for.
+        let same = |a: &str, b: &str| a == b || a.eq_ignore_ascii_case(b);
+        let same_scheme = uri.scheme_str().is_some_and(|s| same(s, base.scheme()));
+        let same_authority = same(base.authority(), authority.as_str());
         if !same_scheme || !same_authority {
             return None;
         }
