@@ -87,16 +87,7 @@ fn is_param(segment: &str) -> bool {
 pub fn endpoint(method: &Method, path: &str) -> Option<&'static Endpoint> {
     let &(_, root) = ROOTS.iter().find(|(m, _)| m == method)?;
     let mut best = None;
-    walk(
-        root,
-        Some(
-            path.trim_start_matches('/')
-                .trim_end_matches('/')
-                .as_bytes(),
-        ),
-        0,
-        &mut best,
-    );
+    walk(root, Some(trim_slashes(path.as_bytes())), 0, &mut best);
     best.map(|(_, row): (u16, u16)| &ENDPOINTS[usize::from(row)])
 }
 
@@ -113,37 +104,57 @@ const NO_EDGE: u32 = u32::MAX;
 
 include!(concat!(env!("OUT_DIR"), "/voucherify_endpoint_index.rs"));
 
-/// Follows the edges of `node` (number `at`) that the path's next segment (`rest` up to its
-/// first `/`) matches, and records in `best` the (literal segments, row) of the greatest
-/// pattern matched, the order in which the linear scan's `max_by_key` chose. `rest` is `None`
-/// past the last segment. Each path segment is a subslice of the path: nothing is allocated.
+/// Follows the edges of node `at` that the path's next segment (`rest` up to its first `/`)
+/// matches, and records in `best` the (literal segments, row) of the greatest pattern matched,
+/// the order in which the linear scan's `max_by_key` chose. `rest` is `None` past the last
+/// segment. Each path segment is a subslice of the path: nothing is allocated.
 ///
-/// The literal edge is walked first. Where the build found that no path can match both its
-/// subtree and the `{param}` edge's, a match below the literal edge ends the walk here: the
-/// `{param}` edge could not have matched. Elsewhere both are walked.
-fn walk(at: u16, rest: Option<&[u8]>, literals: u16, best: &mut Option<(u16, u16)>) {
-    let node = &NODES[usize::from(at)];
-    let Some(rest) = rest else {
-        if node.end != NONE && best.is_none_or(|b| (literals, node.end) > b) {
-            *best = Some((literals, node.end));
+/// Where only one edge matches, the walk goes on in a loop. Where both the literal and the
+/// `{param}` edge match, the literal one is walked first; if the build found that no path can
+/// match both its subtree and the `{param}` edge's, a match below the literal edge ends the
+/// walk (the `{param}` edge could not have matched); otherwise both are walked.
+fn walk(mut at: u16, mut rest: Option<&[u8]>, mut literals: u16, best: &mut Option<(u16, u16)>) {
+    loop {
+        let node = &NODES[usize::from(at)];
+        let Some(path) = rest else {
+            if node.end != NONE && best.is_none_or(|b| (literals, node.end) > b) {
+                *best = Some((literals, node.end));
+            }
+            return;
+        };
+        let (segment, next) = match path.iter().position(|&b| b == b'/') {
+            Some(i) => (&path[..i], Some(&path[i + 1..])),
+            None => (path, None),
+        };
+        let edge = literal_edge(at, segment);
+        let param = if segment.is_empty() { NONE } else { node.param };
+        if edge != NO_EDGE {
+            if param == NONE {
+                (at, rest, literals) = (edge as u16, next, literals + 1);
+                continue;
+            }
+            let before = *best;
+            walk(edge as u16, next, literals + 1, best);
+            if edge & 1 << 16 == 0 && *best != before {
+                return;
+            }
         }
-        return;
-    };
-    let (segment, rest) = match rest.iter().position(|&b| b == b'/') {
-        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-        None => (rest, None),
-    };
-    let edge = literal_edge(at, segment);
-    if edge != NO_EDGE {
-        let before = *best;
-        walk(edge as u16, rest, literals + 1, best);
-        if edge & 1 << 16 == 0 && *best != before {
+        if param == NONE {
             return;
         }
+        (at, rest) = (param, next);
     }
-    if node.param != NONE && !segment.is_empty() {
-        walk(node.param, rest, literals, best);
+}
+
+/// `path` without its leading and trailing slashes.
+fn trim_slashes(mut path: &[u8]) -> &[u8] {
+    while let [b'/', tail @ ..] = path {
+        path = tail;
     }
+    while let [head @ .., b'/'] = path {
+        path = head;
+    }
+    path
 }
 
 const fn row(method: Method, path: &'static str, scopes: &'static [Scope]) -> Endpoint {
