@@ -91,9 +91,11 @@ fn relative_path<'a>(uri: &'a Uri, base: &BaseUrl) -> Option<&'a str> {
     if let Some(authority) = uri.authority() {
         // Byte equality first (a request built on the base spells it the same way), then the
         // case-insensitive comparison it stands for.
-        let same = |a: &str, b: &str| a == b || a.eq_ignore_ascii_case(b);
-        let same_scheme = uri.scheme_str().is_some_and(|s| same(s, base.scheme()));
-        let same_authority = same(base.authority(), authority.as_str());
+        let same = |a: &[u8], b: &[u8]| a == b || a.eq_ignore_ascii_case(b);
+        let same_scheme = uri
+            .scheme_str()
+            .is_some_and(|s| same(s.as_bytes(), base.scheme()));
+        let same_authority = same(base.authority(), authority.as_str().as_bytes());
         if !same_scheme || !same_authority {
             return None;
         }
@@ -103,8 +105,11 @@ fn relative_path<'a>(uri: &'a Uri, base: &BaseUrl) -> Option<&'a str> {
     if prefix.is_empty() {
         return Some(path);
     }
+    // `prefix` is ASCII and `path` starts with it, so `prefix.len()` is a character boundary.
     let rest = path
-        .strip_prefix(prefix)
+        .as_bytes()
+        .starts_with(prefix)
+        .then(|| &path[prefix.len()..])
         .filter(|rest| rest.is_empty() || rest.starts_with('/'));
     match rest {
         Some(rest) => Some(rest),
