@@ -57,7 +57,8 @@ impl LiveToken<Scopes> {
     }
 }
 
-/// Whether `scopes` grant the call `method uri` at `base`.
+/// Whether `scopes` grant the call `method uri` at `base`. The errors are built out of line
+/// (`#[cold]`), so the path that grants stays small.
 pub(crate) fn check(
     scopes: &Scopes,
     method: &Method,
@@ -65,23 +66,45 @@ pub(crate) fn check(
     base: &BaseUrl,
 ) -> Result<(), AuthorizeError> {
     let Some(path) = relative_path(uri, base) else {
-        return Err(AuthorizeError::OtherHost { base: base.clone() });
+        return Err(other_host(base));
     };
     let Some(endpoint) = voucherify::endpoint(method, path) else {
-        return Err(AuthorizeError::UnknownEndpoint {
-            method: method.clone(),
-            path: path.to_owned(),
-        });
+        return Err(unknown_endpoint(method, path));
     };
     if endpoint.granted_by(scopes) {
         Ok(())
     } else {
-        Err(AuthorizeError::ScopeNotGranted {
-            method: method.clone(),
-            pattern: endpoint.path(),
-            required: endpoint.scopes().to_vec(),
-            have: scopes.clone(),
-        })
+        Err(not_granted(method, endpoint, scopes))
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn other_host(base: &BaseUrl) -> AuthorizeError {
+    AuthorizeError::OtherHost { base: base.clone() }
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_endpoint(method: &Method, path: &str) -> AuthorizeError {
+    AuthorizeError::UnknownEndpoint {
+        method: method.clone(),
+        path: path.to_owned(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn not_granted(
+    method: &Method,
+    endpoint: &voucherify::Endpoint,
+    scopes: &Scopes,
+) -> AuthorizeError {
+    AuthorizeError::ScopeNotGranted {
+        method: method.clone(),
+        pattern: endpoint.path(),
+        required: endpoint.scopes().to_vec(),
+        have: scopes.clone(),
     }
 }
 
