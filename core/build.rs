@@ -124,7 +124,7 @@ fn index(rows: &[(&str, &str)]) -> String {
     out.push_str(
         "/// The literal edge of `node` that `segment` follows: its child, and in bit 16 whether\n\
          /// the node's `{param}` edge must be walked as well; [`NO_EDGE`] for none.\n\
-         #[inline]\n\
+         #[inline(always)]\n\
          fn literal_edge(node: u16, segment: &[u8]) -> u32 {\n\
          \x20   match node {\n",
     );

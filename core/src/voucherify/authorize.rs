@@ -115,9 +115,15 @@ fn relative_path<'a>(uri: &'a Uri, base: &BaseUrl) -> Option<&'a str> {
         // Byte equality first (a request built on the base spells it the same way), then the
         // case-insensitive comparison it stands for.
         let same = |a: &[u8], b: &[u8]| a == b || a.eq_ignore_ascii_case(b);
-        let same_scheme = uri
-            .scheme_str()
-            .is_some_and(|s| same(s.as_bytes(), base.scheme()));
+        // The base's scheme is `http` or `https` (any case): its length tells which. A parsed
+        // request URI spells either in lower case; any other spelling is compared in full.
+        let https = base.scheme().len() == 5;
+        let same_scheme = match uri.scheme_str() {
+            Some("https") => https,
+            Some("http") => !https,
+            Some(s) => same(s.as_bytes(), base.scheme()),
+            None => false,
+        };
         let same_authority = same(base.authority(), authority.as_str().as_bytes());
         if !same_scheme || !same_authority {
             return None;
