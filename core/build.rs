@@ -108,25 +108,81 @@ fn index(rows: &[(&str, &str)]) -> String {
         writeln!(out, "    (Method::{method}, {root}),").unwrap();
     }
     writeln!(out, "];\nstatic NODES: [Node; {}] = [", nodes.len()).unwrap();
-    for node in &mut nodes {
-        node.literals
-            .sort_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)));
-        let literals: Vec<String> = node
-            .literals
-            .iter()
-            .map(|(s, child)| format!("({s:?}, {child})"))
-            .collect();
+    for node in &nodes {
         writeln!(
             out,
-            "    Node {{ literals: &[{}], param: {}, end: {} }},",
-            literals.join(", "),
+            "    Node {{ param: {}, end: {} }},",
             none(node.param),
             none(node.end)
         )
         .unwrap();
     }
     out.push_str("];\n");
+    // The literal edges as one `match` per node (the compiler compares by length, then by
+    // words). Each edge's child is in the low 16 bits; bit 16 is set when the node's `{param}`
+    // subtree could also match a path that the edge's subtree matches, so both must be walked.
+    out.push_str(
+        "/// The literal edge of `node` that `segment` follows: its child, and in bit 16 whether\n\
+         /// the node's `{param}` edge must be walked as well; [`NO_EDGE`] for none.\n\
+         #[inline(always)]\n\
+         fn literal_edge(node: u16, segment: &[u8]) -> u32 {\n\
+         \x20   match node {\n",
+    );
+    for (at, node) in nodes.iter().enumerate() {
+        if node.literals.is_empty() {
+            continue;
+        }
+        let mut literals: Vec<&(String, usize)> = node.literals.iter().collect();
+        literals.sort_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)));
+        writeln!(out, "        {at} => match segment {{").unwrap();
+        for (s, child) in literals {
+            let both = node
+                .param
+                .is_some_and(|param| may_overlap(&nodes, *child, param));
+            let both = if both { " | 1 << 16" } else { "" };
+            writeln!(out, "            b{s:?} => {child}{both},").unwrap();
+        }
+        out.push_str("            _ => NO_EDGE,\n        },\n");
+    }
+    out.push_str("        _ => NO_EDGE,\n    }\n}\n");
     out
+}
+
+/// The suffixes of the patterns ending in `node`'s subtree, as segments (`None` for `{param}`).
+fn suffixes(nodes: &[Node], node: usize) -> Vec<Vec<Option<&str>>> {
+    let mut out = Vec::new();
+    if nodes[node].end.is_some() {
+        out.push(Vec::new());
+    }
+    for (s, child) in &nodes[node].literals {
+        for mut rest in suffixes(nodes, *child) {
+            rest.insert(0, Some(s.as_str()));
+            out.push(rest);
+        }
+    }
+    if let Some(param) = nodes[node].param {
+        for mut rest in suffixes(nodes, param) {
+            rest.insert(0, None);
+            out.push(rest);
+        }
+    }
+    out
+}
+
+/// Whether some path could match both a pattern of `a`'s subtree and one of `b`'s: two
+/// suffixes of one length whose segments agree wherever both are literals. (Conservative: an
+/// empty literal against a `{param}` counts as agreeing, which only costs a walk.)
+fn may_overlap(nodes: &[Node], a: usize, b: usize) -> bool {
+    let (a, b) = (suffixes(nodes, a), suffixes(nodes, b));
+    a.iter().any(|x| {
+        b.iter().any(|y| {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|pair| match pair {
+                    (Some(p), Some(q)) => p == q,
+                    _ => true,
+                })
+        })
+    })
 }
 
 /// The same test as `Endpoint::matches_path`'s.

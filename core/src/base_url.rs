@@ -67,19 +67,20 @@ impl BaseUrl {
         &self.url
     }
 
-    /// The scheme, `http` or `https` as written (any case).
-    pub(crate) fn scheme(&self) -> &str {
-        &self.url[..self.authority.start - 3]
+    /// The scheme, `http` or `https` as written (any case), as bytes. (Byte slices: the bounds
+    /// are ASCII positions found at parse time, so no character-boundary check is needed.)
+    pub(crate) fn scheme(&self) -> &[u8] {
+        &self.url.as_bytes()[..self.authority.start - 3]
     }
 
-    /// The authority (host and port), as written.
-    pub(crate) fn authority(&self) -> &str {
-        &self.url[self.authority.clone()]
+    /// The authority (host and port), as written, as bytes.
+    pub(crate) fn authority(&self) -> &[u8] {
+        &self.url.as_bytes()[self.authority.clone()]
     }
 
-    /// The path prefix without a trailing slash, e.g. `/voucherify`; empty for none.
-    pub(crate) fn path_prefix(&self) -> &str {
-        &self.url[self.authority.end..]
+    /// The path prefix without a trailing slash, e.g. `/voucherify`, as bytes; empty for none.
+    pub(crate) fn path_prefix(&self) -> &[u8] {
+        &self.url.as_bytes()[self.authority.end..]
     }
 
     /// This base URL followed by `path_and_query`, which starts with `/` and is already encoded.

@@ -120,3 +120,66 @@ fn the_lookup_allocates_nothing() {
     // Only the `replace`s above allocated.
     assert!(n > 0);
 }
+
+/// The scheme compares case-insensitively whichever way it is spelled: the base's in any case,
+/// the request's parsed (lower case) or built from parts as written (`HTTPS` is then kept).
+#[test]
+fn the_scheme_compares_in_any_case() {
+    use keycard_core::voucherify::AuthorizeError;
+    let cases: [(&str, http::Uri, bool); 6] = [
+        (
+            "HTTP://api.voucherify.io",
+            "http://api.voucherify.io/v1/vouchers/S".parse().unwrap(),
+            true,
+        ),
+        (
+            "HTTP://api.voucherify.io",
+            "https://api.voucherify.io/v1/vouchers/S".parse().unwrap(),
+            false,
+        ),
+        (
+            "https://api.voucherify.io",
+            "http://api.voucherify.io/v1/vouchers/S".parse().unwrap(),
+            false,
+        ),
+        (
+            "HtTpS://api.voucherify.io",
+            "HTTPS://api.voucherify.io/v1/vouchers/S".parse().unwrap(),
+            true,
+        ),
+        (
+            "https://api.voucherify.io",
+            http::Uri::builder()
+                .scheme("HTTPS")
+                .authority("api.voucherify.io")
+                .path_and_query("/v1/vouchers/S")
+                .build()
+                .unwrap(),
+            true,
+        ),
+        (
+            "https://api.voucherify.io",
+            http::Uri::builder()
+                .scheme("httpx")
+                .authority("api.voucherify.io")
+                .path_and_query("/v1/vouchers/S")
+                .build()
+                .unwrap(),
+            false,
+        ),
+    ];
+    for (base, uri, ok) in cases {
+        let base = BaseUrl::parse(base).unwrap();
+        let token = live(&base, "api");
+        let mut request = http::Request::builder().uri(uri.clone()).body(()).unwrap();
+        let result = token.authorize_checked(&mut request, &base);
+        if ok {
+            assert_eq!(result, Ok(()), "{base} {uri}");
+        } else {
+            assert!(
+                matches!(result, Err(AuthorizeError::OtherHost { .. })),
+                "{base} {uri}: {result:?}"
+            );
+        }
+    }
+}

@@ -83,6 +83,13 @@ impl<V: Vocabulary> ScopeSet<V> {
         values.iter().any(|v| self.grants(*v))
     }
 
+    /// Whether one of the known values has its bit (by index in `V::ALL`) in `mask`: with a
+    /// mask of values and their umbrellas, the same answer as [`grants_any`](Self::grants_any)
+    /// in one AND.
+    pub(crate) fn grants_mask(&self, mask: u128) -> bool {
+        self.known & mask != 0
+    }
+
     /// The number of values, known and unknown.
     pub fn len(&self) -> usize {
         self.known.count_ones() as usize + self.unknown.len()

@@ -57,7 +57,8 @@ impl LiveToken<Scopes> {
     }
 }
 
-/// Whether `scopes` grant the call `method uri` at `base`.
+/// Whether `scopes` grant the call `method uri` at `base`. The errors are built out of line
+/// (`#[cold]`), so the path that grants stays small.
 pub(crate) fn check(
     scopes: &Scopes,
     method: &Method,
@@ -65,23 +66,45 @@ pub(crate) fn check(
     base: &BaseUrl,
 ) -> Result<(), AuthorizeError> {
     let Some(path) = relative_path(uri, base) else {
-        return Err(AuthorizeError::OtherHost { base: base.clone() });
+        return Err(other_host(base));
     };
     let Some(endpoint) = voucherify::endpoint(method, path) else {
-        return Err(AuthorizeError::UnknownEndpoint {
-            method: method.clone(),
-            path: path.to_owned(),
-        });
+        return Err(unknown_endpoint(method, path));
     };
-    if scopes.grants_any(endpoint.scopes()) {
+    if endpoint.granted_by(scopes) {
         Ok(())
     } else {
-        Err(AuthorizeError::ScopeNotGranted {
-            method: method.clone(),
-            pattern: endpoint.path(),
-            required: endpoint.scopes().to_vec(),
-            have: scopes.clone(),
-        })
+        Err(not_granted(method, endpoint, scopes))
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn other_host(base: &BaseUrl) -> AuthorizeError {
+    AuthorizeError::OtherHost { base: base.clone() }
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_endpoint(method: &Method, path: &str) -> AuthorizeError {
+    AuthorizeError::UnknownEndpoint {
+        method: method.clone(),
+        path: path.to_owned(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn not_granted(
+    method: &Method,
+    endpoint: &voucherify::Endpoint,
+    scopes: &Scopes,
+) -> AuthorizeError {
+    AuthorizeError::ScopeNotGranted {
+        method: method.clone(),
+        pattern: endpoint.path(),
+        required: endpoint.scopes().to_vec(),
+        have: scopes.clone(),
     }
 }
 
@@ -89,10 +112,19 @@ pub(crate) fn check(
 /// base's parts were parsed when it was built: nothing is parsed or allocated here.
 fn relative_path<'a>(uri: &'a Uri, base: &BaseUrl) -> Option<&'a str> {
     if let Some(authority) = uri.authority() {
-        let same_scheme = uri
-            .scheme_str()
-            .is_some_and(|s| s.eq_ignore_ascii_case(base.scheme()));
-        let same_authority = base.authority().eq_ignore_ascii_case(authority.as_str());
+        // Byte equality first (a request built on the base spells it the same way), then the
+        // case-insensitive comparison it stands for.
+        let same = |a: &[u8], b: &[u8]| a == b || a.eq_ignore_ascii_case(b);
+        // The base's scheme is `http` or `https` (any case): its length tells which. A parsed
+        // request URI spells either in lower case; any other spelling is compared in full.
+        let https = base.scheme().len() == 5;
+        let same_scheme = match uri.scheme_str() {
+            Some("https") => https,
+            Some("http") => !https,
+            Some(s) => same(s.as_bytes(), base.scheme()),
+            None => false,
+        };
+        let same_authority = same(base.authority(), authority.as_str().as_bytes());
         if !same_scheme || !same_authority {
             return None;
         }
@@ -102,8 +134,11 @@ fn relative_path<'a>(uri: &'a Uri, base: &BaseUrl) -> Option<&'a str> {
     if prefix.is_empty() {
         return Some(path);
     }
+    // `prefix` is ASCII and `path` starts with it, so `prefix.len()` is a character boundary.
     let rest = path
-        .strip_prefix(prefix)
+        .as_bytes()
+        .starts_with(prefix)
+        .then(|| &path[prefix.len()..])
         .filter(|rest| rest.is_empty() || rest.starts_with('/'));
     match rest {
         Some(rest) => Some(rest),

@@ -50,10 +50,49 @@ vocabulary! {
         Validations => "validations",
         Vouchers => "vouchers",
     }
-    umbrella |scope| match scope {
-        Scope::Api | Scope::ClientApi => None,
-        s if s.as_str().starts_with("client_") => Some(Scope::ClientApi),
-        _ => Some(Scope::Api),
+    umbrella |scope| scope.umbrella_of()
+}
+
+impl Scope {
+    /// The umbrella scope that also grants this one: `client_api` for a `client_*` scope, `api`
+    /// for any other but these two. A `const fn`, so each endpoint's mask of granting scopes is
+    /// computed at compile time.
+    pub(crate) const fn umbrella_of(self) -> Option<Scope> {
+        const fn is_client(wire: &str) -> bool {
+            let (wire, prefix) = (wire.as_bytes(), b"client_");
+            if wire.len() < prefix.len() {
+                return false;
+            }
+            let mut i = 0;
+            while i < prefix.len() {
+                if wire[i] != prefix[i] {
+                    return false;
+                }
+                i += 1;
+            }
+            true
+        }
+        match self {
+            Scope::Api | Scope::ClientApi => None,
+            s if is_client(s.as_str()) => Some(Scope::ClientApi),
+            _ => Some(Scope::Api),
+        }
+    }
+
+    /// The bits (by index in [`Scope::ALL`]) of the scopes that grant any one of `scopes`: each
+    /// scope and its umbrella. A token's known scopes grant one of `scopes` exactly when they
+    /// share a bit with this mask.
+    pub(crate) const fn granting_mask(scopes: &[Scope]) -> u128 {
+        let mut mask = 0u128;
+        let mut i = 0;
+        while i < scopes.len() {
+            mask |= 1u128 << scopes[i] as usize;
+            if let Some(umbrella) = scopes[i].umbrella_of() {
+                mask |= 1u128 << umbrella as usize;
+            }
+            i += 1;
+        }
+        mask
     }
 }
 
