@@ -636,3 +636,22 @@ mod probe {
         }
     }
 }
+
+/// For the fast paths' property tests: `body` with each edit applied in turn — at a position
+/// (wrapping), insert (`0`), remove (`1`) or replace (else) one byte.
+#[cfg(test)]
+pub(crate) fn mutated(body: &[u8], edits: &[(proptest::sample::Index, u8, u8)]) -> Vec<u8> {
+    let mut body = body.to_vec();
+    for &(at, kind, byte) in edits {
+        let i = at.index(body.len() + 1);
+        match kind {
+            0 => body.insert(i, byte),
+            1 if i < body.len() => {
+                body.remove(i);
+            }
+            _ if i < body.len() => body[i] = byte,
+            _ => {}
+        }
+    }
+    body
+}
