@@ -13,12 +13,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// What the keeper wants at `now`.
 #[derive(Debug)]
 pub(crate) enum Want<G> {
-    /// This token is fresh (or valid while a fetch is under way): use it.
+    /// This token is fresh (or still valid during a retry's backoff): use it.
     Use(Arc<LiveToken<G>>),
-    /// A new token is due: fetch one (the fetch is now in flight).
+    /// A new token is due: fetch one.
     Fetch,
-    /// Nothing to do before this time (a retry's backoff, or a fetch in flight); the token, if
-    /// any, is valid or not as [`Keeper::valid`] says.
+    /// Nothing to do before this time (a retry's backoff); no valid token.
     Wait(Instant),
 }
 
@@ -39,7 +38,6 @@ pub(crate) struct Keeper<E: TokenEndpoint> {
     pub(crate) config: SourceConfig,
     jitter: Jitter,
     current: Option<Arc<LiveToken<E::Grant>>>,
-    fetching: bool,
     failures: u32,
     not_before: Option<Instant>,
 }
@@ -51,7 +49,6 @@ impl<E: TokenEndpoint> Keeper<E> {
             jitter: Jitter::new(config.seed),
             config,
             current: None,
-            fetching: false,
             failures: 0,
             not_before: None,
         }
@@ -65,37 +62,23 @@ impl<E: TokenEndpoint> Keeper<E> {
         self.current.as_ref().filter(|t| t.is_valid(now))
     }
 
-    /// What to do at `now`. Starts a fetch (single flight) when a token is due and no fetch or
-    /// backoff stands in the way.
+    /// What to do at `now`, with no fetch under way (the machine's round is single flight):
+    /// fetch when a token is due and no backoff stands in the way.
     pub(crate) fn poll(&mut self, now: Instant) -> Want<E::Grant> {
         let fresh = self.current.as_ref().filter(|t| t.is_fresh(now));
         if let Some(token) = fresh {
             return Want::Use(Arc::clone(token));
         }
-        if !self.fetching {
-            match self.not_before.filter(|&t| now < t) {
-                Some(later) => {
-                    return match self.valid(now) {
-                        Some(token) => Want::Use(Arc::clone(token)),
-                        None => Want::Wait(later),
-                    }
-                }
-                None => {
-                    self.not_before = None;
-                    self.fetching = true;
-                    return Want::Fetch;
-                }
+        match self.not_before.filter(|&t| now < t) {
+            Some(later) => match self.valid(now) {
+                Some(token) => Want::Use(Arc::clone(token)),
+                None => Want::Wait(later),
+            },
+            None => {
+                self.not_before = None;
+                Want::Fetch
             }
         }
-        match self.valid(now) {
-            Some(token) => Want::Use(Arc::clone(token)),
-            None => Want::Wait(now),
-        }
-    }
-
-    /// The fetch will not be answered (cancelled, timed out, or a stored token was adopted).
-    pub(crate) fn end_fetch(&mut self) {
-        self.fetching = false;
     }
 
     /// Takes the response to the fetch in flight, received at `now` (`wall` on the wall clock).
@@ -106,7 +89,6 @@ impl<E: TokenEndpoint> Keeper<E> {
         wall: SystemTime,
         events: &mut Events,
     ) -> Outcome {
-        self.fetching = false;
         let date = response
             .headers()
             .get(http::header::DATE)
@@ -129,7 +111,6 @@ impl<E: TokenEndpoint> Keeper<E> {
         now: Instant,
         events: &mut Events,
     ) -> Outcome {
-        self.fetching = false;
         self.fail(Failure::Transport(error), now, None, events)
     }
 
@@ -176,7 +157,6 @@ impl<E: TokenEndpoint> Keeper<E> {
         let live = LiveToken::new(stored.access_token().clone(), stored.scheme(), grant, life)
             .map_err(|_| RestoreError::UnsendableToken)?;
         self.current = Some(Arc::new(live));
-        self.fetching = false;
         self.failures = 0;
         self.not_before = None;
         events.push(Event::Restored { remaining });

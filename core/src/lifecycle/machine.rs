@@ -679,13 +679,11 @@ impl<E: TokenEndpoint> SourceMachine<E> {
 
     /// A step was lost: the fleet's lock, if held, is released by the next caller.
     fn give_up_round(&mut self) {
-        self.keeper.end_fetch();
         self.release_or_end();
     }
 
     fn end_round(&mut self) {
         self.round = None;
-        self.keeper.end_fetch();
     }
 
     fn store_result(&mut self, action: StoreAction, result: Result<(), StoreError>) {
