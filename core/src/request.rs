@@ -26,7 +26,26 @@ pub(crate) fn header_value(
 
 /// Whether a token could be sent in a header as is: non-empty visible ASCII, no spaces.
 pub(crate) fn is_header_safe_token(token: &str) -> bool {
-    !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic())
+    !token.is_empty() && is_visible_ascii(token.as_bytes())
+}
+
+/// Whether every byte is visible ASCII (`!` to `~`), eight bytes at a time: tokens are checked
+/// on every parse and every load from a store.
+fn is_visible_ascii(b: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // The high bit of a byte's lane is set iff that byte is below 0x21 or above 0x7e (a borrow or
+    // carry only spreads from a byte that is itself flagged).
+    let outside = |w: u64| ((w.wrapping_sub(ONES * 0x21) & !w) | w.wrapping_add(ONES) | w) & HIGH;
+    let mut chunks = b.chunks_exact(8);
+    let mut bad = 0;
+    for chunk in &mut chunks {
+        bad |= outside(chunk.try_into().map_or(0, u64::from_le_bytes));
+    }
+    for &byte in chunks.remainder() {
+        bad |= u64::from(!byte.is_ascii_graphic());
+    }
+    bad == 0
 }
 
 /// A token from a response, checked so it can be sent back in a header later.
@@ -171,3 +190,24 @@ pub(crate) const JSON: &str = "application/json";
 pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 /// The plain-text media type.
 pub(crate) const TEXT: &str = "text/plain";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn visible_ascii_is_what_a_header_accepts() {
+        for byte in 0..=255u8 {
+            for len in [1, 7, 8, 9, 16, 50] {
+                for at in [0, len / 2, len - 1] {
+                    let mut token = vec![b'a'; len];
+                    token[at] = byte;
+                    assert_eq!(
+                        super::is_visible_ascii(&token),
+                        token.iter().all(u8::is_ascii_graphic),
+                        "byte {byte:#x} at {at} of {len}"
+                    );
+                }
+            }
+        }
+        assert!(!super::is_header_safe_token(""));
+    }
+}

@@ -58,8 +58,16 @@ impl RawResponse {
     /// parameters such as `charset`, and surrounding spaces). An ambiguous content type (see
     /// [`content_type`](Self::content_type)) is not.
     pub fn has_media_type(&self, media_type: &str) -> bool {
-        self.content_type()
-            .is_some_and(|ct| media_type_is(ct, media_type))
+        let mut values = self.headers.get_all(header::CONTENT_TYPE).iter();
+        let Some(first) = values.next() else {
+            return false;
+        };
+        if values.any(|other| other != first) {
+            return false;
+        }
+        // Most servers send exactly the media type: no need to read it as text and split it.
+        first.as_bytes().eq_ignore_ascii_case(media_type.as_bytes())
+            || first.to_str().is_ok_and(|ct| media_type_is(ct, media_type))
     }
 
     /// Back into an `http::Response`.

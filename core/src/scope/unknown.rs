@@ -5,18 +5,22 @@
 //! thousands of distinct values; searching a list on every insert made reading such a string
 //! quadratic (about a minute for 100 000 values), and so were equality and the set operations.
 //! Past a few values, a hash index (with a randomly keyed hasher, so that colliding values
-//! cannot be chosen in advance) answers every lookup.
+//! cannot be chosen in advance: foldhash's quality variant, seeded per process and per set)
+//! answers every lookup.
 //!
 //! The values live in one string buffer, each found by its end offset (no allocation per value),
 //! and the index is an open-addressing table of value numbers (4 bytes a slot, at most half
 //! full), built only once there are [`INDEX_FROM`] values: smaller and faster to fill than a
 //! `Vec<String>` of the same values.
 
-use std::collections::hash_map::RandomState;
+use foldhash::quality::RandomState;
 use std::hash::BuildHasher;
 
 /// From this many values on, lookups go through the index; below it, a scan is as fast.
 const INDEX_FROM: usize = 16;
+
+/// The first index has at most this many slots (1 MiB); past it, it doubles as values come.
+const MAX_FIRST_INDEX: usize = 1 << 18;
 
 /// Unknown wire values, distinct, in insertion order.
 #[derive(Clone)]
@@ -116,9 +120,18 @@ impl Unknown {
             None => {
                 self.append(value);
                 if self.len() >= INDEX_FROM {
-                    self.rebuild(INDEX_FROM * 4);
+                    self.rebuild(self.first_index_size());
                 }
             }
+        }
+    }
+
+    /// Before the first value: room for up to `bytes` of values, so that reading a wire string
+    /// allocates the buffer once (the string's remaining length bounds what it can add).
+    pub(super) fn reserve_once(&mut self, bytes: usize) {
+        if self.bytes.capacity() == 0 {
+            self.bytes.reserve_exact(bytes);
+            self.ends.reserve((bytes / 8).clamp(4, 1024));
         }
     }
 
@@ -141,12 +154,22 @@ impl Unknown {
         }
     }
 
+    /// The first index's size: room for as many values as the reserved buffer holds at the
+    /// values' average length so far (one table for a whole wire string, instead of one for
+    /// every doubling), at most [`MAX_FIRST_INDEX`] slots.
+    fn first_index_size(&self) -> usize {
+        // Each value came with at least one separator on the wire.
+        let average = self.bytes.len() / self.len() + 1;
+        let expected = (self.bytes.capacity() / average).max(INDEX_FROM * 2);
+        (expected * 2).next_power_of_two().min(MAX_FIRST_INDEX)
+    }
+
     /// Builds the index afresh with `size` slots (a power of two, more than twice the values).
     fn rebuild(&mut self, size: usize) {
         let hasher = self
             .index
             .take()
-            .map_or_else(RandomState::new, |index| index.hasher);
+            .map_or_else(RandomState::default, |index| index.hasher);
         let mut index = Index {
             hasher,
             slots: vec![0; size],

@@ -23,21 +23,20 @@ impl<V: Vocabulary> ScopeSet<V> {
         while start < bytes.len() {
             let end = next_separator(bytes, start);
             // Separators are ASCII, so both ends are character boundaries.
-            new |= self.insert_one(&wire[start..end]);
+            let item = &wire[start..end];
+            if !item.is_empty() {
+                new |= match V::from_wire(item) {
+                    Some(value) => self.insert(value),
+                    None => {
+                        // The rest of the string bounds what the unknown values can take.
+                        self.unknown.reserve_once(bytes.len() - start);
+                        self.unknown.insert(item)
+                    }
+                };
+            }
             start = end + 1;
         }
         new
-    }
-
-    #[inline]
-    fn insert_one(&mut self, wire: &str) -> bool {
-        if wire.is_empty() {
-            return false;
-        }
-        match V::from_wire(wire) {
-            Some(value) => self.insert(value),
-            None => self.unknown.insert(wire),
-        }
     }
 }
 
@@ -156,7 +155,27 @@ mod tests {
         prop::collection::vec(part, 0..24).prop_map(|p| p.concat())
     }
 
+    /// Many unknown values, repeats among them, of mixed lengths: the index, sized from the
+    /// string, is built and then grows.
+    fn many_unknown() -> impl Strategy<Value = String> {
+        let value = prop_oneof!["[a-c]{1,2}", "[a-z]{1,40}", Just("vouchers".to_owned())];
+        prop::collection::vec((value, prop::sample::select(vec![" ", ",", "  "])), 0..400)
+            .prop_map(|parts| parts.into_iter().map(|(v, sep)| v + sep).collect())
+    }
+
     proptest! {
+        #[test]
+        fn many_unknown_values_parse_like_splitting(wire in many_unknown()) {
+            let scopes = Scopes::parse(&wire);
+            let (known, unknown) = reference::<Scope>(&wire);
+            prop_assert_eq!(scopes.known().collect::<Vec<_>>(), known);
+            prop_assert_eq!(scopes.unknown().collect::<Vec<_>>(), unknown.iter().map(String::as_str).collect::<Vec<_>>());
+            for value in &unknown {
+                prop_assert!(scopes.contains_wire(value));
+            }
+            prop_assert!(!scopes.contains_wire("not-in-the-string-at-all-0123456789-0123456789"));
+        }
+
         #[test]
         fn parse_agrees_with_splitting_on_separators(wire in wire_text()) {
             let scopes = Scopes::parse(&wire);
