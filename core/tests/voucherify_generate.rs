@@ -195,6 +195,56 @@ fn unknown_scope_in_a_response_is_kept() {
 }
 
 #[test]
+fn one_operation_reads_each_scope_string_it_is_answered_with() {
+    // The operation remembers one answer that differs from what it sent; every other answer,
+    // before and after, must still be read for what it says.
+    let operation = generate(&[Scope::Vouchers, Scope::Campaigns]);
+    let answers = [
+        (
+            "vouchers campaigns",
+            vec![Scope::Vouchers, Scope::Campaigns],
+        ),
+        (
+            "campaigns vouchers",
+            vec![Scope::Vouchers, Scope::Campaigns],
+        ),
+        ("customers", vec![Scope::Customers]),
+        (
+            "campaigns,vouchers",
+            vec![Scope::Vouchers, Scope::Campaigns],
+        ),
+        (
+            "campaigns vouchers",
+            vec![Scope::Vouchers, Scope::Campaigns],
+        ),
+        ("customers", vec![Scope::Customers]),
+        ("api", vec![Scope::Api]),
+        (
+            "campaigns vouchers",
+            vec![Scope::Vouchers, Scope::Campaigns],
+        ),
+    ];
+    for (wire, expected) in answers {
+        let body = token_body_with("scope", &format!("\"{wire}\""));
+        let outcome = operation.parse(json(200, body.as_bytes())).unwrap();
+        let Parsed::Success(token) = outcome.parsed() else {
+            panic!("expected a token for {wire:?}");
+        };
+        let expected: Scopes = expected.into_iter().collect();
+        assert_eq!(token.scope, expected, "answer {wire:?}");
+        assert_eq!(token.scope.to_string(), expected.to_string());
+    }
+    // A clone carries on from the same state.
+    let clone = operation.clone();
+    let body = token_body_with("scope", "\"vouchers gift-cards\"");
+    let outcome = clone.parse(json(200, body.as_bytes())).unwrap();
+    let Parsed::Success(token) = outcome.parsed() else {
+        panic!("expected a token");
+    };
+    assert_eq!(token.scope.unknown().collect::<Vec<_>>(), ["gift-cards"]);
+}
+
+#[test]
 fn json_with_charset_is_accepted() {
     let response = response(200, Some("application/json; charset=utf-8"), TOKEN_200);
     assert_eq!(parse_ok(response).expires_in, Duration::from_secs(900));

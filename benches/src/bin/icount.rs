@@ -71,6 +71,22 @@ fn cases() -> Vec<Case> {
             }),
         ));
         let json = body.json.clone();
+        let api_first = api.clone();
+        cases.push((
+            // A fresh operation each call: the answer is parsed, not recognized.
+            format!("parse_token/{name}/keycard_scope_not_echoed_first"),
+            Box::new(move |n| {
+                for _ in 0..n {
+                    let op = api_first
+                        .generate_token(&Scopes::from([Scope::Vouchers]))
+                        .expect("a valid operation");
+                    let response = json_response(&json);
+                    let out = measured(response, |r| op.parse(r).unwrap());
+                    drop(black_box((op, out)));
+                }
+            }),
+        ));
+        let json = body.json.clone();
         cases.push((
             format!("parse_token/{name}/oauth2_client_path"),
             Box::new(move |n| {

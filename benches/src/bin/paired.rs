@@ -126,6 +126,10 @@ fn main() {
     println!("paired timing: {ROUNDS} rounds of {BATCH} calls per contender");
 
     let api = api();
+    let fresh_other = || {
+        api.generate_token(&Scopes::from([Scope::Vouchers]))
+            .expect("a valid operation")
+    };
     for body in token_bodies() {
         let generate = api.generate_token(&body.scopes).expect("a valid operation");
         let other = api
@@ -144,6 +148,20 @@ fn main() {
                 (
                     "keycard, scope not echoed",
                     Box::new(|n| batch(n, || json_response(json), |r| other.parse(r).unwrap())),
+                ),
+                (
+                    // A fresh operation each call: the answer is parsed, not recognized.
+                    "keycard, scope not echoed, first answer",
+                    Box::new(|n| {
+                        batch(
+                            n,
+                            || (fresh_other(), json_response(json)),
+                            |(op, r)| {
+                                let out = op.parse(r).unwrap();
+                                (op, out)
+                            },
+                        )
+                    }),
                 ),
                 (
                     "oauth2, its client's path",

@@ -5,13 +5,49 @@ use super::{error_or_untyped, Api, Error, Scopes, Token};
 use crate::error::ParseErrorKind;
 use crate::request::{parse_with, with_media_type, Prepared, JSON};
 use crate::{BuildError, Operation, Outcome, ParseError, Parsed, RawResponse};
+use std::sync::OnceLock;
 
 /// The scopes a generate request asked for: the exact string sent, and the set that string
-/// parses to.
+/// parses to; and the first other scope string a response carried, with its set.
 #[derive(Debug, Clone)]
 pub(super) struct Requested {
     pub(super) wire: String,
     pub(super) scopes: Scopes,
+    /// A server answers the same request the same way each time (in its own order, say): a
+    /// scope string seen before costs a comparison, not a parse. Only strings up to
+    /// [`MAX_ANSWER_KEPT`] bytes are kept.
+    answered: OnceLock<(String, Scopes)>,
+}
+
+/// The longest answered scope string [`Requested`] keeps (all 42 Voucherify scopes take 560).
+const MAX_ANSWER_KEPT: usize = 4096;
+
+impl Requested {
+    fn new(wire: String) -> Self {
+        Self {
+            scopes: Scopes::parse(&wire),
+            wire,
+            answered: OnceLock::new(),
+        }
+    }
+
+    /// The set a response's scope string `wire` means, parsed only if not seen before.
+    pub(super) fn scopes_of(&self, wire: &str) -> Scopes {
+        if wire == self.wire {
+            return self.scopes.clone();
+        }
+        if let Some((seen, scopes)) = self.answered.get() {
+            if seen == wire {
+                return scopes.clone();
+            }
+        }
+        let scopes = Scopes::parse(wire);
+        if wire.len() <= MAX_ANSWER_KEPT && self.answered.get().is_none() {
+            // Another thread may have set it meanwhile: either answer is right.
+            let _ = self.answered.set((wire.to_owned(), scopes.clone()));
+        }
+        scopes
+    }
 }
 
 /// Reads a token from a JSON body; see [`TokenWire::into_token_for`] for `requested`.
@@ -44,10 +80,7 @@ impl GenerateToken {
                 ("scope", &scope_string),
             ],
         )?;
-        let requested = Requested {
-            scopes: Scopes::parse(&scope_string),
-            wire: scope_string,
-        };
+        let requested = Requested::new(scope_string);
         Ok(Self {
             prepared,
             scopes: scopes.clone(),

@@ -33,9 +33,9 @@ impl TokenWire<'_> {
         self.into_token_for(None)
     }
 
-    /// Like [`into_token`](Self::into_token); when `requested` is the exact scope string sent
-    /// and the set it parses to, a response that echoes that string gets the set without
-    /// parsing it again.
+    /// Like [`into_token`](Self::into_token); with `requested` (what a generate request sent), a
+    /// response's scope string is read through [`Requested::scopes_of`], which parses a string
+    /// only the first time it is seen.
     pub(in crate::voucherify) fn into_token_for(
         self,
         requested: Option<&Requested>,
@@ -61,8 +61,8 @@ impl TokenWire<'_> {
             expires_at,
             expires_in,
             scope: match requested {
-                Some(requested) if *self.scope == *requested.wire => requested.scopes.clone(),
-                _ => Scopes::parse(&self.scope),
+                Some(requested) => requested.scopes_of(&self.scope),
+                None => Scopes::parse(&self.scope),
             },
             token_type: TokenType::from_wire(&self.token_type),
         })
