@@ -83,10 +83,25 @@ impl Unknown {
         }
     }
 
+    /// Whether `value` is among the values, by comparing with each: lengths first, as bytes
+    /// (no character-boundary checks).
+    fn scan(&self, value: &[u8]) -> bool {
+        let bytes = self.bytes.as_bytes();
+        let mut start = 0;
+        for &end in &self.ends {
+            let end = end as usize;
+            if end - start == value.len() && bytes.get(start..end) == Some(value) {
+                return true;
+            }
+            start = end;
+        }
+        false
+    }
+
     pub(super) fn contains(&self, value: &str) -> bool {
         match &self.index {
             Some(index) => self.probe(index, value).is_ok(),
-            None => (0..self.len()).any(|n| self.get(n) == value),
+            None => self.scan(value.as_bytes()),
         }
     }
 
