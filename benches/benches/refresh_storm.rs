@@ -5,10 +5,13 @@
 //! keycard-source's token sources (a `BlockingSource` over keycard-ureq on 1000 threads, an
 //! `AsyncSource` over keycard-reqwest on 1000 tasks), each with background refresh (the blocking
 //! source's refresher thread; the async source's refresher task, started through a spawner) and
-//! with inline refresh (the first caller that finds the token due fetches), against the naive
-//! cache a user would write: a `Mutex<Option<(token, expiry)>>` checked under the lock, and on a
-//! miss a fetch without the lock (holding a lock across a request is the other naive choice, and
-//! serializes every caller behind it). All fetch from the emulator on 127.0.0.1.
+//! with inline refresh (the first caller that finds the token due fetches), against the simple
+//! caches a user would write: a `Mutex<Option<(token, expiry)>>` checked under the lock and, on a
+//! miss, either fetched without the lock (the naive cache: every caller that misses fetches) or
+//! with the lock held across the fetch (`std::sync::Mutex` on threads, `tokio::sync::Mutex`
+//! across the `.await` on tasks: one caller fetches, the others wait for it), the latter
+//! refetching at expiry or, as a careful user would, keycard's refresh margin before it. All
+//! fetch from the emulator on 127.0.0.1.
 //!
 //! Not a criterion benchmark: what it measures is a count and a distribution of waits, over a
 //! few rounds (`STORM_ROUNDS`, 5 by default). It prints a table; `cargo bench --bench
@@ -18,7 +21,7 @@ use keycard_benches::alt::hand_fetch;
 use keycard_core::lifecycle::{LiveToken, SourceConfig};
 use keycard_core::voucherify::{self, Credentials, GenerateToken, Scope, Scopes};
 use keycard_core::{BaseUrl, SecretKey};
-use keycard_emulator::{Emulator, Fault, Route};
+use keycard_emulator::{seed, Emulator, Fault, Route};
 use keycard_source::{AsyncSource, BlockingSource, Clock};
 use std::future::Future;
 use std::pin::Pin;
@@ -75,35 +78,115 @@ impl Clock for StormClock {
     }
 }
 
-/// The naive cache, sync or async.
-struct Naive {
-    cached: Mutex<Option<(String, SystemTime)>>,
-    clock: Arc<StormClock>,
-}
+/// A simple cache's state: the token and when it expires.
+#[derive(Debug, Default)]
+struct Cached(Option<(String, SystemTime)>);
 
-impl Naive {
-    fn cached(&self) -> Option<String> {
-        let now = self.clock.wall();
-        let cached = self.cached.lock().expect("not poisoned");
-        cached
+impl Cached {
+    /// The token, if it is good for longer than `margin` after `now`.
+    fn fresh(&self, now: SystemTime, margin: Duration) -> Option<String> {
+        self.0
             .as_ref()
-            .filter(|(_, expires_at)| now < *expires_at)
+            .filter(|(_, expires_at)| now + margin < *expires_at)
             .map(|(token, _)| token.clone())
     }
 
-    fn store(&self, token: hand_fetch::Token, sent_at: SystemTime) -> String {
+    fn store(&mut self, token: hand_fetch::Token, sent_at: SystemTime) -> String {
         let expires_at = sent_at + Duration::from_secs(token.expires_in.max(0) as u64);
-        *self.cached.lock().expect("not poisoned") = Some((token.access_token.clone(), expires_at));
+        self.0 = Some((token.access_token.clone(), expires_at));
         token.access_token
+    }
+}
+
+/// The simple caches a user would write.
+#[derive(Clone, Copy, PartialEq)]
+enum Simple {
+    /// The naive cache: checked and stored under the lock, fetched without it.
+    Naive,
+    /// The lock held across the fetch; the token refetched at expiry.
+    Held,
+    /// The lock held across the fetch; the token refetched keycard's refresh margin before
+    /// expiry (still under the lock).
+    HeldAhead,
+}
+
+impl Simple {
+    const ALL: [Self; 3] = [Self::Naive, Self::Held, Self::HeldAhead];
+
+    /// How long before expiry the cache refetches.
+    fn margin(self) -> Duration {
+        match self {
+            Self::Naive | Self::Held => Duration::ZERO,
+            Self::HeldAhead => keycard_margin(),
+        }
+    }
+
+    /// Its name in the table, in two parts: the cache, and how it refetches (after the
+    /// transport).
+    fn label(self, tasks: bool) -> (&'static str, String) {
+        let held = if tasks {
+            "tokio Mutex held across the fetch"
+        } else {
+            "Mutex held across the fetch"
+        };
+        match self {
+            Self::Naive => ("naive Mutex<Option<..>>", String::new()),
+            Self::Held => (held, ", refetch at expiry".to_owned()),
+            Self::HeldAhead => (
+                held,
+                format!(", refetch {} s ahead", keycard_margin().as_secs()),
+            ),
+        }
+    }
+}
+
+/// The refresh margin of keycard's sources in this benchmark (their default).
+fn keycard_margin() -> Duration {
+    SourceConfig::default().refresh_margin
+}
+
+/// A simple cache over ureq (threads) or reqwest (tasks).
+struct SimpleCache {
+    simple: Simple,
+    /// The lock on threads, and the naive cache's on tasks.
+    std: Mutex<Cached>,
+    /// The held caches' lock on tasks, held across the `.await`.
+    tokio: tokio::sync::Mutex<Cached>,
+    clock: Arc<StormClock>,
+}
+
+impl SimpleCache {
+    fn new(simple: Simple, clock: Arc<StormClock>) -> Self {
+        Self {
+            simple,
+            std: Mutex::default(),
+            tokio: tokio::sync::Mutex::default(),
+            clock,
+        }
+    }
+
+    fn fresh(&self, cached: &Cached) -> Option<String> {
+        cached.fresh(self.clock.wall(), self.simple.margin())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cached> {
+        self.std.lock().expect("not poisoned")
     }
 
     fn token_ureq(&self, agent: &ureq::Agent, target: &hand_fetch::Target) -> Option<String> {
-        if let Some(token) = self.cached() {
+        let cached = self.lock();
+        if let Some(token) = self.fresh(&cached) {
             return Some(token);
         }
+        let held = if self.simple == Simple::Naive {
+            drop(cached);
+            None
+        } else {
+            Some(cached)
+        };
         let sent_at = self.clock.wall();
         let token = hand_fetch::try_with_ureq(agent, target).ok()?;
-        Some(self.store(token, sent_at))
+        Some(held.unwrap_or_else(|| self.lock()).store(token, sent_at))
     }
 
     async fn token_reqwest(
@@ -111,12 +194,22 @@ impl Naive {
         client: &reqwest::Client,
         target: &hand_fetch::Target,
     ) -> Option<String> {
-        if let Some(token) = self.cached() {
-            return Some(token);
+        if self.simple != Simple::Naive {
+            let mut cached = self.tokio.lock().await;
+            if let Some(token) = self.fresh(&cached) {
+                return Some(token);
+            }
+            let sent_at = self.clock.wall();
+            let token = hand_fetch::try_with_reqwest(client, target).await.ok()?;
+            return Some(cached.store(token, sent_at));
+        }
+        let cached = self.fresh(&self.lock());
+        if cached.is_some() {
+            return cached;
         }
         let sent_at = self.clock.wall();
         let token = hand_fetch::try_with_reqwest(client, target).await.ok()?;
-        Some(self.store(token, sent_at))
+        Some(self.lock().store(token, sent_at))
     }
 }
 
@@ -223,14 +316,18 @@ impl Setup {
         }
     }
 
-    /// Moves the clocks to `moment` in the life of the naive cache's token (fetched just now),
+    /// Moves the clocks to `moment` in the life of a simple cache's token (fetched just now),
     /// and forgets the hit count.
-    fn move_naive_to(&self, moment: Moment) {
+    fn move_simple_to(&self, moment: Moment) {
         match moment {
             Moment::Expired => self.expire_everything(),
-            // The naive cache has no refresh-ahead: the same moment is still a hit for it.
+            // 1 s into keycard's refresh margin (inside every keycard token's window, whose
+            // jitter only widens it): a refetch for a cache that refreshes ahead, a hit for the
+            // others.
             Moment::RefreshDue => {
-                self.clock.advance(Duration::from_secs(900 - 135));
+                let lifetime = Duration::from_secs(seed::VOUCHERIFY_TOKEN_LIFETIME_SECS);
+                self.clock
+                    .advance(lifetime - keycard_margin() + Duration::from_secs(1));
                 self.emulator.reset_hits();
             }
         }
@@ -423,21 +520,18 @@ fn async_rounds(
         .collect()
 }
 
-fn naive_ureq_rounds(setup: &Setup, moment: Moment) -> Vec<Round> {
+fn simple_ureq_rounds(setup: &Setup, moment: Moment, simple: Simple) -> Vec<Round> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .max_idle_connections(CALLERS)
         .max_idle_connections_per_host(CALLERS)
         .build()
         .into();
-    let naive = Naive {
-        cached: Mutex::new(None),
-        clock: setup.clock.clone(),
-    };
+    let cache = SimpleCache::new(simple, setup.clock.clone());
     (0..setup.rounds)
         .map(|_| {
-            naive.token_ureq(&agent, &setup.target).expect("a token");
-            setup.move_naive_to(moment);
-            let outcomes = thread_storm(&|| naive.token_ureq(&agent, &setup.target).is_some());
+            cache.token_ureq(&agent, &setup.target).expect("a token");
+            setup.move_simple_to(moment);
+            let outcomes = thread_storm(&|| cache.token_ureq(&agent, &setup.target).is_some());
             let round = Round::new(setup.upstream(), &outcomes, None);
             setup.expire_everything();
             round
@@ -445,27 +539,25 @@ fn naive_ureq_rounds(setup: &Setup, moment: Moment) -> Vec<Round> {
         .collect()
 }
 
-fn naive_reqwest_rounds(
+fn simple_reqwest_rounds(
     setup: &Setup,
     moment: Moment,
+    simple: Simple,
     runtime: &tokio::runtime::Runtime,
 ) -> Vec<Round> {
     let client = reqwest::Client::builder()
         .tls_backend_preconfigured(keycard_reqwest::default_tls_config())
         .build()
         .expect("a reqwest client");
-    let naive = Arc::new(Naive {
-        cached: Mutex::new(None),
-        clock: setup.clock.clone(),
-    });
+    let cache = Arc::new(SimpleCache::new(simple, setup.clock.clone()));
     let target = Arc::new(setup.target.clone());
     (0..setup.rounds)
         .map(|_| {
             runtime
-                .block_on(naive.token_reqwest(&client, &target))
+                .block_on(cache.token_reqwest(&client, &target))
                 .expect("a token");
-            setup.move_naive_to(moment);
-            let (n, c, t) = (naive.clone(), client.clone(), target.clone());
+            setup.move_simple_to(moment);
+            let (n, c, t) = (cache.clone(), client.clone(), target.clone());
             let outcomes = task_storm(runtime, move || {
                 let (n, c, t) = (n.clone(), c.clone(), t.clone());
                 async move { n.token_reqwest(&c, &t).await.is_some() }
@@ -542,10 +634,13 @@ fn main() {
                 &blocking_rounds(&setup, moment, refresh),
             );
         }
-        print(
-            &format!("naive Mutex<Option<..>> + ureq, 1000 threads, {at}"),
-            &naive_ureq_rounds(&setup, moment),
-        );
+        for simple in Simple::ALL {
+            let (cache, refetch) = simple.label(false);
+            print(
+                &format!("{cache} + ureq{refetch}, 1000 threads, {at}"),
+                &simple_ureq_rounds(&setup, moment, simple),
+            );
+        }
         for refresh in [Refresh::Background, Refresh::Inline] {
             let how = match refresh {
                 Refresh::Background => "background refresh (spawner)",
@@ -556,9 +651,12 @@ fn main() {
                 &async_rounds(&setup, moment, refresh, &runtime),
             );
         }
-        print(
-            &format!("naive Mutex<Option<..>> + reqwest, 1000 tasks, {at}"),
-            &naive_reqwest_rounds(&setup, moment, &runtime),
-        );
+        for simple in Simple::ALL {
+            let (cache, refetch) = simple.label(true);
+            print(
+                &format!("{cache} + reqwest{refetch}, 1000 tasks, {at}"),
+                &simple_reqwest_rounds(&setup, moment, simple, &runtime),
+            );
+        }
     }
 }
