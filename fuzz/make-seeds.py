@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import struct
+import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parent
 FIXTURES = ROOT.parent / "core" / "tests" / "fixtures" / "voucherify"
@@ -108,6 +109,149 @@ for seed in [(200, JSON_UTF8, [("x-total-count", "250")], LIST), (200, JSON, [],
 
 for seed in [(204, NONE, [], "")] + text_errors:
     write("exact_delete", encode(*seed))
+
+# Hostile servers: error bodies that echo the secrets each operation sent (as fuzz/src/lib.rs
+# names them), raw, JSON-escaped, percent-encoded and in a validation error with many issues;
+# secrets in a header name and in the content type; two conflicting content types (JSON, then
+# HTML); and a huge validation error.
+SECRET_KEY, API_KEY, PASSWORD, TOKEN = "fuzz-secret", "fuzz-key", "fuzz-password", "fuzz-token"
+
+
+def json_escaped(secret):
+    """`fuzz\u002dsecret`: what a JSON writer that escapes more than it must sends."""
+    return secret.replace("-", "\\u002d")
+
+
+def echoes(secrets):
+    """Each secret raw, percent-encoded (minimal, then every `-` too) and in a form body."""
+    out = []
+    for secret in secrets:
+        out += [secret, urllib.parse.quote(secret, safe=""), secret.replace("-", "%2D"),
+                f"access_token={urllib.parse.quote_plus(secret)}&x=1"]
+    out.append(" and ".join(secrets))
+    return out
+
+
+def json_echo_body(template, secrets):
+    """`template` (a dict whose string values may hold `{echo}`) as JSON, once with each secret
+    raw and once JSON-escaped (the escapes written into the text, so the JSON decodes them)."""
+    bodies = []
+    for echo in echoes(secrets):
+        bodies.append(json.dumps(fill(template, echo)))
+    marker = "ECHO"
+    text = json.dumps(fill(template, marker))
+    for secret in secrets:
+        bodies.append(text.replace(marker, json_escaped(secret)))
+    return bodies
+
+
+def fill(value, echo):
+    if isinstance(value, str):
+        return value.replace("{echo}", echo)
+    if isinstance(value, list):
+        return [fill(v, echo) for v in value]
+    if isinstance(value, dict):
+        return {k: fill(v, echo) for k, v in value.items()}
+    return value
+
+
+def hostile_headers(secrets, good_status, good_body):
+    """A documented success with a secret as a header name and in the content type, and with
+    two content types that disagree."""
+    seeds = [(good_status, JSON, [("content-type", "text/html")], good_body),
+             (good_status, NONE, [("content-type", "application/json"), ("content-type", "text/html")],
+              good_body)]
+    for secret in secrets:
+        seeds += [(good_status, JSON, [(secret, "1")], good_body),
+                  (good_status, NONE, [("content-type", f"text/html; {secret}")], good_body),
+                  (good_status, NONE, [("content-type", f"application/json; charset={secret}")],
+                   good_body)]
+    return seeds
+
+
+def zod(echo, count):
+    """A validation error with `count` issues, each echoing."""
+    issues = [{"code": "invalid_string", "path": ["password", i], "message": f"{echo} is weak",
+               "expected": echo, "received": echo} for i in range(count)]
+    issues.append({"code": echo, "path": [echo], "keys": [echo, "other"]})
+    return {"issues": issues, "name": echo}
+
+
+def huge_zod():
+    """Many issues, the first ten (the ones a `Display` shows) longer than a preview, in
+    characters of up to four bytes."""
+    issues = [{"code": "custom", "path": ["x" * 201, "é" * 10], "message": "𝄞" * 201}
+              for _ in range(10)]
+    issues += [{"code": "too_small", "path": ["permissions", i], "message": "Required"}
+               for i in range(100)]
+    return json.dumps({"issues": issues, "name": "ZodError"}, ensure_ascii=False)
+
+
+VOUCHERIFY_ERROR = {"code": 401, "key": "{echo}", "message": "Unauthorized: {echo}",
+                    "details": "X-App-Token {echo} is not valid", "request_id": "{echo}",
+                    "resource_id": "{echo}", "resource_type": "{echo}", "error": {"message": "{echo}"}}
+VOUCHERIFY_TOKEN = {"access_token": "issued-token", "client_id": "{echo}", "expires_at": 1738945086,
+                    "expires_in": 900, "scope": "vouchers {echo}", "token_type": "{echo}"}
+for target, secrets in [("voucherify_generate", [SECRET_KEY]),
+                        ("voucherify_introspect", [SECRET_KEY, TOKEN]),
+                        ("voucherify_revoke", [SECRET_KEY, TOKEN])]:
+    for status in [400, 401, 404, 429]:
+        for body in json_echo_body(VOUCHERIFY_ERROR, secrets):
+            write(target, encode(status, JSON, [], body))
+    for body in json_echo_body(VOUCHERIFY_TOKEN, secrets)[:2]:
+        write(target, encode(200, JSON, [], body))
+    write(target, encode(200, JSON, [], json.dumps(dict(VOUCHERIFY_TOKEN, access_token=TOKEN,
+                                                         client_id="c", scope="api", active=True))))
+    for secret in secrets:
+        write(target, encode(401, TEXT, [], f"bad X-App-Token {secret}"))
+    for seed in hostile_headers(secrets, 200, fixture("generate_200.json")):
+        write(target, encode(*seed))
+
+ORDER_ERROR = {"code": "{echo}", "message": "Authorization {echo} is not valid", "type": "{echo}",
+               "requestId": "{echo}",
+               "metadata": {"message": {"messages": ["{echo}"] * 12 + ["Order does not exist."]}}}
+for status in [403, 404, 500, 503]:
+    for body in json_echo_body(ORDER_ERROR, [API_KEY]):
+        write("exact_order", encode(status, JSON, [], body))
+for seed in hostile_headers([API_KEY], 201, ORDER_TOKEN):
+    write("exact_order", encode(*seed))
+
+APP_TOKEN_ECHO = {"id": "{echo}", "label": "{echo}", "type": "{echo}", "token": "new-token",
+                  "allowedPermissions": ["{echo}"], "allowedAccounts": ["{echo}"]}
+USER_TOKEN_ECHO = {"token": "user-token", "user": "{echo}", "application": "{echo}", "account": "{echo}",
+                   "mode": "{echo}", "accountType": "{echo}", "apiVersion": "{echo}",
+                   "allowedAccounts": ["{echo}"], "allowedPermissions": ["{echo}"]}
+LIST_ECHO = [{"id": "{echo}", "label": "{echo}", "type": "{echo}", "allowedPermissions": ["{echo}"],
+              "createdAt": "{echo}"}]
+for target, secret, success in [
+    ("exact_user_token", PASSWORD, (201, USER_TOKEN_ECHO, USER_TOKEN)),
+    ("exact_application_token", API_KEY, (201, APP_TOKEN_ECHO, APP_TOKEN)),
+    ("exact_list", API_KEY, (200, LIST_ECHO, LIST)),
+    ("exact_delete", API_KEY, None),
+]:
+    statuses = [401, 403, 404, 423, 500, 503] if target == "exact_user_token" else [401, 404, 500, 503]
+    for status in statuses:
+        for echo in echoes([secret]) + [json_escaped(secret)]:
+            write(target, encode(status, TEXT, [], f"denied: {echo}"))
+        if target == "exact_list":
+            write(target, encode(status, HTML, [], f"<p>denied: {secret}</p>"))
+    if target in ("exact_user_token", "exact_application_token"):
+        for body in json_echo_body(zod("{echo}", 12), [secret]):
+            write(target, encode(400, JSON, [], body))
+        write(target, encode(400, JSON, [], json.dumps(zod(secret, 12)["issues"])))
+        write(target, encode(400, JSON, [], huge_zod()))
+    if target == "exact_user_token":
+        sent = json.dumps({"email": "fuzz@example.com", "password": secret, "application": "app_fuzz"})
+        write(target, encode(401, TEXT, [], f"bad login {sent}"))
+    if success:
+        status, template, good = success
+        for body in json_echo_body(template, [secret])[:2]:
+            write(target, encode(status, JSON, [], body))
+        for seed in hostile_headers([secret], status, good):
+            write(target, encode(*seed))
+    else:
+        for seed in hostile_headers([secret], 204, ""):
+            write(target, encode(*seed))
 
 # Scope sets: a mode byte (bit 0: JSON instead of wire strings, bit 1: Exact permissions), then
 # two inputs separated by a NUL.

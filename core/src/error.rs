@@ -1,6 +1,7 @@
 //! The two ways an operation can fail in core: it could not be built, or its response could not
 //! be read.
 
+use crate::preview::Preview;
 use crate::response::RawResponse;
 
 /// An operation could not be built from what the caller gave. Nothing was sent.
@@ -61,8 +62,13 @@ pub struct ParseError {
 pub enum ParseErrorKind {
     /// The body is not valid JSON, or does not match the documented model.
     ///
-    /// `message` never quotes string values from the body (they may be secrets).
-    #[error("malformed JSON at `{path}` (line {line}, column {column}): {message}")]
+    /// `message` never quotes string values from the body (they may be secrets). Its `Display`
+    /// cuts the path and the message to 200 characters each, like every server text.
+    #[error(
+        "malformed JSON at `{}` (line {line}, column {column}): {}",
+        Preview(.path),
+        Preview(.message)
+    )]
     Json {
         /// Where in the document it broke, e.g. `accessToken.expiresAt`; `.` for the root.
         path: String,
@@ -103,4 +109,29 @@ pub enum FieldProblem {
     /// A header holding a value that is not what the API documents.
     #[error("not a valid value")]
     Invalid,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ParseErrorKind;
+
+    /// The path and message are serde's text about the server's: the bound on `Display` does not
+    /// rest on how long serde makes them.
+    #[test]
+    fn a_json_error_shows_its_path_and_message_cut_short() {
+        let kind = ParseErrorKind::Json {
+            path: "[0]".repeat(100),
+            line: 1,
+            column: 2,
+            message: "m".repeat(1000),
+        };
+        assert_eq!(
+            kind.to_string(),
+            format!(
+                "malformed JSON at `{}… (300 chars)` (line 1, column 2): {}… (1000 chars)",
+                &"[0]".repeat(67)[..200],
+                "m".repeat(200)
+            )
+        );
+    }
 }

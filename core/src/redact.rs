@@ -4,9 +4,9 @@
 //! a `404` the token being revoked. keycard knows every secret it put in a request, so each
 //! operation's [`Prepared`](crate::request::Prepared) carries them as [`Secrets`], and the one
 //! parse helper every operation goes through ([`parse_with`](crate::request::parse_with))
-//! scrubs the typed body and the parse error with them before anyone sees either. Every
-//! occurrence of a secret, as sent or in an encoding a server may echo it in, becomes
-//! [`REDACTED`].
+//! scrubs the typed body and the parse error with them before anyone sees either, and what the
+//! raw response shows of its headers (a header name, the content type). Every occurrence of a
+//! secret, as sent or in an encoding a server may echo it in, becomes [`REDACTED`].
 //!
 //! Secret values themselves (`AccessToken` fields of a success model) are left alone: they are
 //! the result, never printed, and the token an introspection answers about is the one sent.

@@ -149,14 +149,16 @@ pub(crate) fn fail(kind: ParseErrorKind, raw: RawResponse) -> ParseError {
 
 /// Parses the response to `prepared` with `read`, keeping the raw response in the result or the
 /// error. This is where every operation's response is scrubbed: whatever `read` gives, the typed
-/// body or the parse error, has every secret `prepared` sent replaced with
-/// [`REDACTED`](crate::REDACTED) before it leaves (see [`crate::redact`]).
+/// body or the parse error, and what the raw response shows of its headers, has every secret
+/// `prepared` sent replaced with [`REDACTED`](crate::REDACTED) before it leaves (see
+/// [`crate::redact`]).
 pub(crate) fn parse_with<T: Scrub, E: Scrub>(
     prepared: &Prepared,
     response: http::Response<Vec<u8>>,
     read: impl FnOnce(&RawResponse) -> Result<crate::Parsed<T, E>, ParseErrorKind>,
 ) -> Result<crate::Outcome<T, E>, ParseError> {
-    let raw = RawResponse::new(response);
+    let mut raw = RawResponse::new(response);
+    raw.scrub_shown(&prepared.secrets);
     match read(&raw) {
         Ok(mut typed) => {
             typed.scrub(&prepared.secrets);

@@ -1,16 +1,29 @@
 //! What every operation gives back: the raw response, and at most one typed body.
 
+use crate::preview::Preview;
+use crate::redact::Secrets;
 use http::{header, HeaderMap, StatusCode};
 
 /// A response exactly as received: status, headers and body.
 ///
-/// Its `Debug` shows the status, the header names and the body's length, never header values or
-/// body bytes (they may hold secrets).
+/// Its `Debug` shows the status, the content type, the header names and the body's length, never
+/// other header values or body bytes (they may hold secrets). A header name or content type that
+/// echoes a secret of the request shows scrubbed (see [`crate::REDACTED`]).
 #[derive(Clone)]
 pub struct RawResponse {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
+    /// What `Debug` and `Display` show of the headers, when a header name or the content type
+    /// echoes a secret: scrubbed copies. `None` (the usual case) shows them as received.
+    shown: Option<Box<ShownHeaders>>,
+}
+
+/// The header names and content type of a response, scrubbed of the request's secrets.
+#[derive(Clone)]
+struct ShownHeaders {
+    content_type: Option<String>,
+    names: Vec<String>,
 }
 
 impl RawResponse {
@@ -21,6 +34,37 @@ impl RawResponse {
             status: parts.status,
             headers: parts.headers,
             body,
+            shown: None,
+        }
+    }
+
+    /// Scrubs what `Debug` and `Display` show of the headers (their names, the content type) of
+    /// `secrets`. The headers themselves stay as received.
+    pub(crate) fn scrub_shown(&mut self, secrets: &Secrets) {
+        let echoes = self
+            .headers
+            .keys()
+            .any(|name| secrets.found_in(name.as_str()))
+            || self.content_type().is_some_and(|ct| secrets.found_in(ct));
+        if !echoes {
+            return;
+        }
+        let scrubbed = |text: &str| {
+            let mut text = text.to_owned();
+            secrets.scrub(&mut text);
+            text
+        };
+        self.shown = Some(Box::new(ShownHeaders {
+            content_type: self.content_type().map(scrubbed),
+            names: self.headers.keys().map(|n| scrubbed(n.as_str())).collect(),
+        }));
+    }
+
+    /// The content type as `Debug` and `Display` show it.
+    fn shown_content_type(&self) -> Option<&str> {
+        match &self.shown {
+            Some(shown) => shown.content_type.as_deref(),
+            None => self.content_type(),
         }
     }
 
@@ -81,16 +125,19 @@ impl RawResponse {
 
 impl std::fmt::Debug for RawResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        struct Names<'a>(&'a HeaderMap);
+        struct Names<'a>(&'a RawResponse);
         impl std::fmt::Debug for Names<'_> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_list().entries(self.0.keys()).finish()
+                match &self.0.shown {
+                    Some(shown) => f.debug_list().entries(&shown.names).finish(),
+                    None => f.debug_list().entries(self.0.headers.keys()).finish(),
+                }
             }
         }
         f.debug_struct("RawResponse")
             .field("status", &self.status)
-            .field("content_type", &self.content_type())
-            .field("header_names", &Names(&self.headers))
+            .field("content_type", &self.shown_content_type())
+            .field("header_names", &Names(self))
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .finish()
     }
@@ -223,17 +270,19 @@ impl<E: std::fmt::Display> std::fmt::Display for ApiError<E> {
         let status = self.raw.status;
         match (&self.error, self.untyped) {
             (Some(error), _) => write!(f, "HTTP {status}: {error}"),
-            (None, Some(Unrecognized::UnexpectedContentType { expected })) => write!(
-                f,
-                "HTTP {status} with content type {:?} instead of {expected}",
-                match self.raw.content_type() {
-                    Some(content_type) => content_type,
+            (None, Some(Unrecognized::UnexpectedContentType { expected })) => {
+                write!(f, "HTTP {status} with content type ")?;
+                match self.raw.shown_content_type() {
+                    Some(ct) if ct.trim().is_empty() => f.write_str("\"\"")?,
+                    // The server's text: cut short like any other.
+                    Some(ct) => write!(f, "\"{}\"", Preview(ct))?,
                     None if self.raw.headers.contains_key(header::CONTENT_TYPE) => {
-                        "(ambiguous or unreadable)"
+                        f.write_str("\"(ambiguous or unreadable)\"")?
                     }
-                    None => "(none)",
+                    None => f.write_str("\"(none)\"")?,
                 }
-            ),
+                write!(f, " instead of {expected}")
+            }
             (None, _) => write!(f, "HTTP {status}, which the API does not document here"),
         }
     }

@@ -7,17 +7,24 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 
 static OPERATION: LazyLock<CreateOrderAccessToken> = LazyLock::new(|| {
-    Api::new(Environment::Sandbox.base_url(), ApiKey::new("fuzz-key"))
-        .unwrap()
-        .create_order_access_token("ord_fuzz")
-        .unwrap()
+    Api::new(
+        Environment::Sandbox.base_url(),
+        ApiKey::new(keycard_fuzz::API_KEY),
+    )
+    .unwrap()
+    .create_order_access_token("ord_fuzz")
+    .unwrap()
 });
 
 fuzz_target!(|data: &[u8]| {
     let Some(input) = keycard_fuzz::response(data) else {
         return;
     };
-    let typed = keycard_fuzz::checked(OPERATION.parse(input.response), &input.body);
+    let typed = keycard_fuzz::checked(
+        OPERATION.parse(input.response),
+        &input.body,
+        &[keycard_fuzz::API_KEY],
+    );
     if let Some(Parsed::Success(token)) = typed {
         keycard_fuzz::assert_header_safe(&token.token);
     }

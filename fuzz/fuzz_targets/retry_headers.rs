@@ -85,7 +85,9 @@ fuzz_target!(|data: &[u8]| {
         .complete(id, IoResult::Sent(Ok(response)), start, wall)
         .is_none());
     for event in machine.drain_events() {
-        let _ = event.to_string();
+        let secrets = [keycard_fuzz::SECRET_KEY];
+        keycard_fuzz::assert_no_secret("Display of an event", &event.to_string(), &secrets);
+        keycard_fuzz::assert_no_secret("Debug of an event", &format!("{event:?}"), &secrets);
         if let Event::RetryScheduled { after, .. } = event {
             if let Some(server) = server_wait {
                 assert!(
@@ -100,14 +102,17 @@ fuzz_target!(|data: &[u8]| {
             assert!(until >= start, "a retry is never scheduled in the past");
         }
         Step::Failed(error) => {
-            let _ = error.to_string();
+            let secrets = [keycard_fuzz::SECRET_KEY];
+            keycard_fuzz::assert_no_secret("Display of an error", &error.to_string(), &secrets);
+            keycard_fuzz::assert_no_secret("Debug of an error", &format!("{error:?}"), &secrets);
         }
         other => panic!("after a 429: {other:?}"),
     }
 });
 
 fn generate_token() -> GenerateToken {
-    let credentials = Credentials::new("fuzz-app", SecretKey::new("fuzz-secret")).unwrap();
+    let credentials =
+        Credentials::new("fuzz-app", SecretKey::new(keycard_fuzz::SECRET_KEY)).unwrap();
     Api::new(Region::Europe.base_url(), credentials)
         .generate_token(&Scopes::from([Scope::Vouchers]))
         .unwrap()

@@ -11,10 +11,13 @@ use std::time::UNIX_EPOCH;
 use time::format_description::well_known::Rfc3339;
 
 static OPERATION: LazyLock<CreateOrderAccessToken> = LazyLock::new(|| {
-    Api::new(Environment::Sandbox.base_url(), ApiKey::new("fuzz-key"))
-        .unwrap()
-        .create_order_access_token("ord_fuzz")
-        .unwrap()
+    Api::new(
+        Environment::Sandbox.base_url(),
+        ApiKey::new(keycard_fuzz::API_KEY),
+    )
+    .unwrap()
+    .create_order_access_token("ord_fuzz")
+    .unwrap()
 });
 
 fuzz_target!(|data: &[u8]| {

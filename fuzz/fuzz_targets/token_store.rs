@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again, stored);
     let _ = format!("{stored:?}");
 
-    let credentials = Credentials::new("fuzz-app", SecretKey::new("fuzz-secret")).unwrap();
+    let credentials =
+        Credentials::new("fuzz-app", SecretKey::new(keycard_fuzz::SECRET_KEY)).unwrap();
     let endpoint = Api::new(Region::Europe.base_url(), credentials)
         .generate_token(&Scopes::from([Scope::Vouchers]))
         .unwrap();

@@ -2,13 +2,14 @@
 #![no_main]
 
 use keycard_core::voucherify::{Api, Credentials, GenerateToken, Region, Scope, Scopes};
-use keycard_core::{Operation, SecretKey, Parsed};
+use keycard_core::{Operation, Parsed, SecretKey};
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 static OPERATION: LazyLock<GenerateToken> = LazyLock::new(|| {
-    let credentials = Credentials::new("fuzz-app", SecretKey::new("fuzz-secret")).unwrap();
+    let credentials =
+        Credentials::new("fuzz-app", SecretKey::new(keycard_fuzz::SECRET_KEY)).unwrap();
     Api::new(Region::Europe.base_url(), credentials)
         .generate_token(&Scopes::from([Scope::Vouchers]))
         .unwrap()
@@ -18,7 +19,11 @@ fuzz_target!(|data: &[u8]| {
     let Some(input) = keycard_fuzz::response(data) else {
         return;
     };
-    let typed = keycard_fuzz::checked(OPERATION.parse(input.response), &input.body);
+    let typed = keycard_fuzz::checked(
+        OPERATION.parse(input.response),
+        &input.body,
+        &[keycard_fuzz::SECRET_KEY],
+    );
     if let Some(Parsed::Success(token)) = typed {
         keycard_fuzz::assert_header_safe(&token.access_token);
         // A deadline from any receive time up to year 9999 never overflows.

@@ -19,7 +19,17 @@
 //! seed corpora are made with it, from the test fixtures).
 
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
-use keycard_core::{ParseError, Outcome, Parsed};
+use keycard_core::{Outcome, ParseError, Parsed};
+
+/// Voucherify's secret key. This and the three below are the secrets the targets' operations
+/// send: [`check`] asserts none is ever printed, `make-seeds.py` and `keycard.dict` echo them.
+pub const SECRET_KEY: &str = "fuzz-secret";
+/// Exact Payments' API key.
+pub const API_KEY: &str = "fuzz-key";
+/// A user's password (Exact Payments' login).
+pub const PASSWORD: &str = "fuzz-password";
+/// The access token introspected or revoked.
+pub const TOKEN: &str = "fuzz-token";
 
 /// Statuses picked when the two status bytes are not a valid code.
 pub const STATUSES: &[u16] = &[
@@ -107,61 +117,102 @@ pub fn seed(status: u16, content_type: u8, headers: &[(&str, &str)], body: &[u8]
     out
 }
 
+/// The most characters of one server text an error's `Display` prints (core's `preview.rs`).
+const PREVIEW_CHARS: usize = 200;
+/// The most items of one list an error's `Display` prints (core's `preview.rs`).
+const LIST_ITEMS: usize = 10;
+/// The most digits of a `usize` (a length, a count, a line or a column).
+const DIGITS: usize = 20;
+/// One previewed text: 200 chars of at most 4 bytes, then `… (N chars)` (3 + 2 + 20 + 7 bytes).
+const PREVIEW: usize = PREVIEW_CHARS * 4 + 3 + 2 + DIGITS + 7;
+/// The end of a cut list: `; … and M more`.
+const LIST_TAIL: usize = 2 + 3 + 5 + DIGITS + 5;
+/// `HTTP 511 Network Authentication Required: `, the longest prefix an `ApiError` adds.
+const API_ERROR_PREFIX: usize = "HTTP 511 Network Authentication Required: ".len();
+/// The longest error `Display` the previews allow, over every error type of core:
+///
+/// - `ValidationError` (the longest): `invalid request`, then 10 issues, each `; ` + a
+///   previewed path + `: ` + a previewed message, then the list's tail: 16 730 bytes;
+/// - `OrderError`: message + ` (` + code + `)` + 10 previewed details + tail: 10 042 bytes;
+/// - voucherify `Error`, the text errors of Exact Payments: one or two previews and a word;
+/// - `ParseError`: a previewed path and message, two numbers and a few words (1 754 bytes), or a
+///   fixed sentence;
+/// - `ApiError`: its typed error after [`API_ERROR_PREFIX`], or a previewed content type.
+const WORST_DISPLAY: usize = API_ERROR_PREFIX
+    + "invalid request".len()
+    + LIST_ITEMS * (2 + PREVIEW + 2 + PREVIEW)
+    + LIST_TAIL;
+
+/// The most bytes any error's `Display` may print, whatever the response (16 772 by the
+/// derivation of [`WORST_DISPLAY`], rounded up): a log line, not a copy of the body.
+pub const MAX_DISPLAY_BYTES: usize = 17 * 1024;
+const _: () = assert!(WORST_DISPLAY <= MAX_DISPLAY_BYTES);
+
+/// Asserts `text`, something keycard printed, holds none of `secrets`. The message never shows
+/// the text (it may hold one).
+pub fn assert_no_secret(what: &str, text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(!text.contains(secret), "a secret leaked in {what}");
+    }
+}
+
+/// Asserts an error's `Display` holds no secret and is within [`MAX_DISPLAY_BYTES`].
+fn assert_display(what: &str, shown: &str, secrets: &[&str]) {
+    assert_no_secret(what, shown, secrets);
+    assert!(
+        shown.len() <= MAX_DISPLAY_BYTES,
+        "{what} is {} bytes, over the bound",
+        shown.len()
+    );
+}
+
 /// The checks every operation's parse result must pass, whatever the input:
 ///
 /// - the raw response is kept whole, in the outcome and in the error;
 /// - `Debug` and `Display` run (they have their own code: previews, elision) and never show
-///   the body when it is longer than a preview could be;
-/// - a success or error model is only ever typed from a response with a body the model reads.
+///   any of `secrets`, the secrets the operation sent, however the response echoes them;
+/// - every error's `Display` is at most [`MAX_DISPLAY_BYTES`].
+///
+/// The raw body itself is not output: it is kept byte-exact on purpose.
 pub fn check<T: std::fmt::Debug, E: std::fmt::Debug + std::fmt::Display>(
     result: Result<Outcome<T, E>, ParseError>,
     body: &[u8],
-) -> Option<Outcome<T, E>> {
+    secrets: &[&str],
+) {
     match result {
         Ok(outcome) => {
             assert_eq!(outcome.raw().body(), body, "the raw body is kept");
-            let _ = format!("{outcome:?}");
+            assert_no_secret("Debug of the outcome", &format!("{outcome:?}"), secrets);
             if let Parsed::Error(error) = outcome.parsed() {
-                let _ = error.to_string();
+                assert_display("Display of the typed error", &error.to_string(), secrets);
+                assert_no_secret("Debug of the typed error", &format!("{error:?}"), secrets);
             }
             let status = outcome.status();
             let kept = outcome.raw().clone();
-            match outcome.into_result() {
-                Ok(_) => None,
-                Err(api_error) => {
-                    assert_eq!(api_error.status(), status);
-                    let _ = api_error.to_string();
-                    let _ = format!("{api_error:?}");
-                    assert_eq!(api_error.raw.body(), kept.body());
-                    None
-                }
+            if let Err(api_error) = outcome.into_result() {
+                assert_eq!(api_error.status(), status);
+                assert_display("Display of the ApiError", &api_error.to_string(), secrets);
+                assert_no_secret("Debug of the ApiError", &format!("{api_error:?}"), secrets);
+                assert_eq!(api_error.raw.body(), kept.body());
             }
         }
         Err(error) => {
             assert_eq!(error.raw.body(), body, "the raw body is kept in the error");
-            let _ = error.to_string();
-            let _ = format!("{error:?}");
-            None
+            assert_display("Display of the ParseError", &error.to_string(), secrets);
+            assert_no_secret("Debug of the ParseError", &format!("{error:?}"), secrets);
         }
     }
 }
 
-/// Like [`check`], but gives back the outcome for target-specific checks.
+/// Like [`check`], but gives back the typed body for target-specific checks.
 pub fn checked<T: std::fmt::Debug + Clone, E: std::fmt::Debug + std::fmt::Display + Clone>(
     result: Result<Outcome<T, E>, ParseError>,
     body: &[u8],
+    secrets: &[&str],
 ) -> Option<Parsed<T, E>> {
-    match result {
-        Ok(outcome) => {
-            let typed = outcome.parsed().clone();
-            check(Ok(outcome), body);
-            Some(typed)
-        }
-        Err(error) => {
-            check::<T, E>(Err(error), body);
-            None
-        }
-    }
+    let typed = result.as_ref().ok().map(|outcome| outcome.parsed().clone());
+    check(result, body, secrets);
+    typed
 }
 
 /// Asserts a token parsed from a response can go in a header as is, and after `Bearer `.
