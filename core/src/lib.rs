@@ -39,6 +39,7 @@ mod error;
 pub mod exact;
 mod json;
 pub mod lifecycle;
+pub mod limits;
 mod operation;
 mod preview;
 mod redact;
