@@ -53,7 +53,7 @@ mod transport_error;
 pub mod voucherify;
 
 pub use base_url::BaseUrl;
-pub use capped_body::{unreadable_transfer_coding, BodyTooLarge, CappedBody};
+pub use capped_body::{headers_past_limits, unreadable_transfer_coding, BodyTooLarge, CappedBody};
 pub use error::{BuildError, FieldProblem, ParseError, ParseErrorKind};
 pub use operation::{AsyncTransport, Operation, RunError, Transport};
 pub use redact::REDACTED;

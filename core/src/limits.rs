@@ -54,3 +54,19 @@ pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(60 * 60);
 /// [`ParseErrorKind::Json`](crate::ParseErrorKind::Json) error, never a stack overflow. A value
 /// the model ignores is skipped without recursion, at any depth.
 pub const MAX_JSON_DEPTH: usize = 127;
+
+/// The most header fields a response may have through a keycard transport: 100. More is a
+/// [`TransportErrorKind::Protocol`](crate::TransportErrorKind::Protocol) error (see
+/// [`headers_past_limits`](crate::headers_past_limits)).
+pub const MAX_RESPONSE_HEADERS: usize = 100;
+
+/// The most bytes a response's header fields may take through a keycard transport, each counted
+/// as on the wire (`name: value` and a line break): 64 KiB. More is a
+/// [`TransportErrorKind::Protocol`](crate::TransportErrorKind::Protocol) error (see
+/// [`headers_past_limits`](crate::headers_past_limits)).
+pub const MAX_RESPONSE_HEADER_BYTES: usize = 64 * 1024;
+
+/// The longest [`TransportError::detail`](crate::TransportError::detail), in bytes: 512. An HTTP
+/// library's message may quote what the server sent; a longer detail is cut at a character
+/// boundary and ends with `…`.
+pub const MAX_ERROR_DETAIL_LEN: usize = 512;

@@ -1,5 +1,6 @@
 //! What every operation gives back: the raw response, and at most one typed body.
 
+use crate::preview::Preview;
 use http::{header, HeaderMap, StatusCode};
 
 /// A response exactly as received: status, headers and body.
@@ -223,17 +224,22 @@ impl<E: std::fmt::Display> std::fmt::Display for ApiError<E> {
         let status = self.raw.status;
         match (&self.error, self.untyped) {
             (Some(error), _) => write!(f, "HTTP {status}: {error}"),
-            (None, Some(Unrecognized::UnexpectedContentType { expected })) => write!(
-                f,
-                "HTTP {status} with content type {:?} instead of {expected}",
-                match self.raw.content_type() {
+            (None, Some(Unrecognized::UnexpectedContentType { expected })) => {
+                let shown = match self.raw.content_type() {
+                    Some(content_type) if content_type.trim().is_empty() => "(empty)",
                     Some(content_type) => content_type,
                     None if self.raw.headers.contains_key(header::CONTENT_TYPE) => {
                         "(ambiguous or unreadable)"
                     }
                     None => "(none)",
-                }
-            ),
+                };
+                // The server's header, so cut like any text of its: the message stays short.
+                write!(
+                    f,
+                    "HTTP {status} with content type \"{}\" instead of {expected}",
+                    Preview(shown)
+                )
+            }
             (None, _) => write!(f, "HTTP {status}, which the API does not document here"),
         }
     }

@@ -265,6 +265,25 @@ fn x_rate_limit_retry_past_year_9999_is_ignored() {
     );
 }
 
+#[test]
+fn an_api_errors_display_cuts_a_long_content_type() {
+    let content_type = format!("text/html; note={}", "n".repeat(100_000));
+    let error = generate()
+        .parse(response(500, &content_type, &[], b"<html>"))
+        .unwrap()
+        .into_result()
+        .unwrap_err();
+    let shown = error.to_string();
+    assert!(shown.len() < 1_000, "{} bytes", shown.len());
+    assert!(
+        shown.starts_with("HTTP 500 Internal Server Error with content type \"text/html; note=nnn"),
+        "{shown}"
+    );
+    assert!(shown.contains("… (100016 chars)"), "{shown}");
+    // The header itself is kept whole.
+    assert_eq!(error.raw.content_type(), Some(content_type.as_str()));
+}
+
 // ---- token sources ----------------------------------------------------------------------------
 
 /// Ten years, in seconds: far past any wait a source honours.
