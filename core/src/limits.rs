@@ -1,5 +1,7 @@
 //! The bounds keycard puts on sizes and times it reads from outside that no other setting
-//! covers.
+//! covers. The crate docs' [Limits](crate#limits) section lists them with every other bound (the
+//! transports' timeouts and body cap, the retry policy), what each applies to, and what happens
+//! past it.
 
 use std::time::Duration;
 
