@@ -1,6 +1,8 @@
-//! For transport authors: a response body read under a cap, and the `Transfer-Encoding` check
-//! every keycard transport makes, so that all of them behave the same.
+//! For transport authors: a response body read under a cap, and the checks of the headers every
+//! keycard transport makes (their number and size, `Transfer-Encoding`), so that all of them
+//! behave the same.
 
+use crate::limits::{MAX_RESPONSE_HEADERS, MAX_RESPONSE_HEADER_BYTES};
 use http::HeaderMap;
 
 /// How much a body buffer starts with when the body's length is not known in advance.
@@ -111,9 +113,57 @@ pub fn unreadable_transfer_coding(headers: &HeaderMap) -> Option<String> {
     }
 }
 
+/// Why the response's headers are refused, if they are: more than [`MAX_RESPONSE_HEADERS`]
+/// fields, or more than [`MAX_RESPONSE_HEADER_BYTES`] bytes, each field counted as on the wire
+/// (`name: value` and a line break).
+///
+/// HTTP libraries bound the header section themselves, each differently (ureq at 64 KiB and 128
+/// fields, hyper at about 400 KiB and 100 fields) and a client the caller configured as it was
+/// told: checking the headers received makes every transport refuse the same responses.
+pub fn headers_past_limits(headers: &HeaderMap) -> Option<String> {
+    if headers.len() > MAX_RESPONSE_HEADERS {
+        return Some(format!(
+            "the response has {} header fields, more than the {MAX_RESPONSE_HEADERS} read",
+            headers.len()
+        ));
+    }
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    (bytes > MAX_RESPONSE_HEADER_BYTES).then(|| {
+        format!(
+            "the response's header fields take {bytes} bytes, more than the \
+             {MAX_RESPONSE_HEADER_BYTES} read"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_are_refused_past_their_number_or_size() {
+        let name = |i: usize| http::HeaderName::try_from(format!("x-{i}")).unwrap();
+        let mut headers = HeaderMap::new();
+        for i in 0..MAX_RESPONSE_HEADERS {
+            headers.insert(name(i), http::HeaderValue::from_static("v"));
+        }
+        assert_eq!(headers_past_limits(&headers), None);
+        // A repeated field counts once per value.
+        headers.append(name(0), http::HeaderValue::from_static("w"));
+        assert!(headers_past_limits(&headers).is_some());
+
+        let mut headers = HeaderMap::new();
+        // `x-a: <value>` and a line break: exactly the limit, then one byte over.
+        let value = "v".repeat(MAX_RESPONSE_HEADER_BYTES - "x-a".len() - 4);
+        headers.insert("x-a", http::HeaderValue::try_from(value.as_str()).unwrap());
+        assert_eq!(headers_past_limits(&headers), None);
+        headers.insert("x-b", http::HeaderValue::from_static(""));
+        let refused = headers_past_limits(&headers).expect("over the limit");
+        assert!(!refused.contains("vvv"), "{refused}");
+    }
 
     #[test]
     fn the_buffer_never_outgrows_the_cap_and_refuses_past_it() {

@@ -103,6 +103,12 @@ pub enum FieldProblem {
     /// A number out of the range that makes sense for the field.
     #[error("out of range")]
     OutOfRange,
+    /// A value longer than keycard reads (see [`crate::limits`]).
+    #[error("longer than the limit of {limit} bytes")]
+    TooLong {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A date-time that is not RFC 3339.
     #[error("not an RFC 3339 date-time")]
     NotRfc3339,

@@ -24,9 +24,24 @@ pub(crate) fn header_value(
     Ok(header)
 }
 
-/// Whether a token could be sent in a header as is: non-empty visible ASCII, no spaces.
+/// Whether a token could be sent in a header as is: non-empty visible ASCII, no spaces, at most
+/// [`MAX_TOKEN_LEN`](crate::limits::MAX_TOKEN_LEN) bytes.
 pub(crate) fn is_header_safe_token(token: &str) -> bool {
-    !token.is_empty() && is_visible_ascii(token.as_bytes())
+    token_problem(token).is_none()
+}
+
+/// What keeps a token from being sent in a header, if anything.
+fn token_problem(token: &str) -> Option<FieldProblem> {
+    if token.len() > crate::limits::MAX_TOKEN_LEN {
+        // Checked first: the length is known without reading the token.
+        Some(FieldProblem::TooLong {
+            limit: crate::limits::MAX_TOKEN_LEN,
+        })
+    } else if token.is_empty() || !is_visible_ascii(token.as_bytes()) {
+        Some(FieldProblem::NotHeaderSafe)
+    } else {
+        None
+    }
 }
 
 /// Whether every byte is visible ASCII (`!` to `~`), eight bytes at a time: tokens are checked
@@ -53,13 +68,9 @@ pub(crate) fn token_field(
     field: &'static str,
     token: &str,
 ) -> Result<crate::AccessToken, ParseErrorKind> {
-    if is_header_safe_token(token) {
-        Ok(crate::AccessToken::new(token))
-    } else {
-        Err(ParseErrorKind::InvalidField {
-            field,
-            problem: FieldProblem::NotHeaderSafe,
-        })
+    match token_problem(token) {
+        None => Ok(crate::AccessToken::new(token)),
+        Some(problem) => Err(ParseErrorKind::InvalidField { field, problem }),
     }
 }
 

@@ -7,8 +7,9 @@
 //!
 //! It adds only what a network needs: a connect timeout and an overall timeout, no automatic
 //! redirects, gzip decompression, a cap on the body counted *after* decompression and enforced
-//! chunk by chunk (so a gzip bomb stops at the cap), and HTTPS through rustls with *ring* (no
-//! OpenSSL). Failures to exchange a request are a
+//! chunk by chunk (so a gzip bomb stops at the cap), bounds on the response's headers, and HTTPS
+//! through rustls with *ring* (no OpenSSL). keycard-core's crate docs list every limit (the
+//! *Limits* section). Failures to exchange a request are a
 //! [`TransportError`](keycard_core::TransportError), keycard-core's one vocabulary for every
 //! transport, that says what the caller can do and holds no secret.
 //!

@@ -1,6 +1,7 @@
 //! [`ReqwestTransport`] and its [`Builder`].
 
 use crate::error;
+use keycard_core::limits::MAX_RESPONSE_HEADERS;
 use keycard_core::{AsyncTransport, TransportConfig, TransportError, TransportErrorKind};
 use std::future::Future;
 use std::io::Write;
@@ -18,8 +19,10 @@ pub const DEFAULT_MAX_BODY_SIZE: usize = TransportConfig::DEFAULT_MAX_BODY_SIZE;
 ///
 /// Built with [`new`](Self::new) or a [`Builder`], it sends every request with: no automatic
 /// redirects (a `3xx` is handed to the parser like any other response), gzip decompression, a
-/// connect and an overall timeout, and a cap on the body counted after decompression, read
-/// chunk by chunk so that no more than the cap is ever buffered. HTTPS uses rustls (with the
+/// connect and an overall timeout, a cap on the body counted after decompression, read chunk by
+/// chunk so that no more than the cap is ever buffered, and at most
+/// [`MAX_RESPONSE_HEADERS`](keycard_core::limits::MAX_RESPONSE_HEADERS) header fields in
+/// [`MAX_RESPONSE_HEADER_BYTES`](keycard_core::limits::MAX_RESPONSE_HEADER_BYTES). HTTPS uses rustls (with the
 /// *ring* crypto provider) and the Mozilla root certificates (`webpki-roots`). Responses of every
 /// status reach the parser with their body.
 ///
@@ -114,7 +117,9 @@ impl ReqwestTransport {
         }
         let protocol =
             |detail: String| TransportError::new(TransportErrorKind::Protocol, &uri, detail);
-        if let Some(detail) = keycard_core::unreadable_transfer_coding(response.headers()) {
+        if let Some(detail) = keycard_core::headers_past_limits(response.headers())
+            .or_else(|| keycard_core::unreadable_transfer_coding(response.headers()))
+        {
             return Err(protocol(detail));
         }
         let cap = self.max_body_size;
@@ -236,6 +241,9 @@ impl Builder {
             .tls_backend_preconfigured(tls)
             .no_gzip()
             .redirect(reqwest::redirect::Policy::none())
+            // hyper reads up to about 400 KiB of headers; `headers_past_limits` then holds them
+            // to keycard's bytes.
+            .http1_max_headers(MAX_RESPONSE_HEADERS)
             .connect_timeout(self.config.connect_timeout)
             .timeout(self.config.timeout)
             .user_agent(user_agent)

@@ -1,6 +1,7 @@
 //! [`UreqTransport`] and its [`Builder`].
 
 use crate::{error, resolver};
+use keycard_core::limits::MAX_RESPONSE_HEADER_BYTES;
 use keycard_core::{Transport, TransportConfig, TransportError, TransportErrorKind};
 use std::io::Read;
 use std::time::Duration;
@@ -17,8 +18,10 @@ pub const DEFAULT_MAX_BODY_SIZE: usize = TransportConfig::DEFAULT_MAX_BODY_SIZE;
 ///
 /// Every request is sent with: no automatic redirects (a `3xx` is handed to the parser like any
 /// other response), non-2xx statuses returned as responses with their body, gzip decompression,
-/// and a cap on the body counted after decompression. HTTPS uses rustls with the Mozilla root
-/// certificates (`webpki-roots`).
+/// a cap on the body counted after decompression, and at most
+/// [`MAX_RESPONSE_HEADERS`](keycard_core::limits::MAX_RESPONSE_HEADERS) header fields in
+/// [`MAX_RESPONSE_HEADER_BYTES`](keycard_core::limits::MAX_RESPONSE_HEADER_BYTES). HTTPS uses
+/// rustls with the Mozilla root certificates (`webpki-roots`).
 ///
 /// Built with [`new`](Self::new) or a [`Builder`], its agent resolves host names without
 /// starting a thread per request (ureq's own resolver does, whenever a timeout is set): an IP
@@ -89,7 +92,9 @@ impl Transport for UreqTransport {
             .run(request)
             .map_err(|e| error::from_ureq(&uri, e))?;
         let (parts, body) = response.into_parts();
-        if let Some(detail) = keycard_core::unreadable_transfer_coding(&parts.headers) {
+        if let Some(detail) = keycard_core::headers_past_limits(&parts.headers)
+            .or_else(|| keycard_core::unreadable_transfer_coding(&parts.headers))
+        {
             return Err(TransportError::new(
                 TransportErrorKind::Protocol,
                 &uri,
@@ -125,6 +130,11 @@ impl Transport for UreqTransport {
         Ok(http::Response::from_parts(parts, bytes))
     }
 }
+
+/// Room in ureq's bound on the response head for the status line and the blank line: ureq
+/// counts them, [`headers_past_limits`](keycard_core::headers_past_limits) does not, and it is
+/// the one that decides (as in every keycard transport).
+const STATUS_LINE_ROOM: usize = 4 * 1024;
 
 /// Configures a [`UreqTransport`].
 ///
@@ -164,6 +174,7 @@ impl Builder {
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
+            .max_response_header_size(MAX_RESPONSE_HEADER_BYTES + STATUS_LINE_ROOM)
             .user_agent(user_agent)
             .build();
         // ureq's default resolver starts a thread on every request once a timeout is set; this

@@ -21,3 +21,41 @@ fn a_users_default_agent_still_returns_statuses_and_does_not_follow_redirects() 
         UreqTransport::with_agent(ureq::Agent::new_with_defaults())
     });
 }
+
+/// The header bounds of keycard-core's Limits: a response with as many header fields as allowed,
+/// or fields taking as many bytes, comes back; one more field or byte is a protocol error.
+#[test]
+fn headers_are_read_up_to_their_limits_and_refused_past_them() {
+    use keycard_core::limits::{MAX_RESPONSE_HEADERS, MAX_RESPONSE_HEADER_BYTES};
+    use keycard_core::{Transport, TransportErrorKind};
+    use keycard_testkit::server::response;
+    use keycard_testkit::OneShot;
+
+    let send = |headers: &[(&str, &str)]| {
+        let server = OneShot::start(response("200 OK", headers, b""), Duration::ZERO);
+        transport(wire::TIMEOUT, wire::CAP).send(wire::request(&server.url))
+    };
+    // `response` adds `content-length: 0` and `connection: close`: 19 bytes each, as counted.
+    let added = 2;
+    let names: Vec<String> = (0..MAX_RESPONSE_HEADERS)
+        .map(|i| format!("x-{i}"))
+        .collect();
+    let fields = |n: usize| -> Vec<(&str, &str)> {
+        names[..n - added]
+            .iter()
+            .map(|name| (name.as_str(), "v"))
+            .collect()
+    };
+    let answer = send(&fields(MAX_RESPONSE_HEADERS)).expect("as many fields as allowed");
+    assert_eq!(answer.headers().len(), MAX_RESPONSE_HEADERS);
+    let error = send(&fields(MAX_RESPONSE_HEADERS + 1)).expect_err("one field too many");
+    assert_eq!(error.kind(), TransportErrorKind::Protocol, "{error:?}");
+
+    let big = |bytes: usize| "b".repeat(bytes - 2 * 19 - "x-big".len() - 4);
+    let value = big(MAX_RESPONSE_HEADER_BYTES);
+    send(&[("x-big", &value)]).expect("as many bytes as allowed");
+    let value = big(MAX_RESPONSE_HEADER_BYTES + 1);
+    let error = send(&[("x-big", &value)]).expect_err("one byte too many");
+    assert_eq!(error.kind(), TransportErrorKind::Protocol, "{error:?}");
+    assert!(!error.detail().contains("bbb"), "{error:?}");
+}

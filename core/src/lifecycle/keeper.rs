@@ -280,7 +280,11 @@ impl<E: TokenEndpoint> Keeper<E> {
             Decision::Stop(error) => error,
         };
         self.failures = 0;
-        let server_wait = server_wait.unwrap_or_default();
+        // Honoured after the fetch has ended, but not for ever: a broken or hostile header must
+        // not stop the source for years.
+        let server_wait = server_wait
+            .unwrap_or_default()
+            .min(crate::limits::MAX_SERVER_WAIT);
         match self.valid(now).map(|t| t.expires_at()) {
             Some(until) => {
                 // Let the next round wait a while (but not past expiry), or as long as the

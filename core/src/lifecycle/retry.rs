@@ -24,7 +24,9 @@ pub struct RetryPolicy {
     /// The largest fraction of each delay taken off at random, in `[0, 1]` (0: no jitter).
     pub jitter: f64,
     /// The longest wait the server may impose: a `Retry-After` further away than this ends the
-    /// fetch with [`FetchError::RetryTooFar`] instead of leaving the caller waiting.
+    /// fetch with [`FetchError::RetryTooFar`] instead of leaving the caller waiting. The source
+    /// then sends nothing before the server's time, for at most
+    /// [`MAX_SERVER_WAIT`](crate::limits::MAX_SERVER_WAIT).
     pub max_wait: Duration,
 }
 

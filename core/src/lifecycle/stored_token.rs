@@ -1,6 +1,7 @@
 //! A token in the form a store keeps, secret included, and why one could not be read back.
 
 use super::{AuthScheme, LiveToken, StoreKey};
+use crate::limits::{MAX_STORED_TOKEN_LEN, MAX_UNIX_SECONDS};
 use crate::AccessToken;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -8,7 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// writes the access token in clear; keep what you write owner-only. Its `Debug` is redacted.
 ///
 /// Times are Unix milliseconds by the wall clock of the process that obtained the token: a
-/// store is read by other processes, and only wall time means the same to all of them.
+/// store is read by other processes, and only wall time means the same to all of them. They are
+/// read up to the end of year 9999 ([`MAX_UNIX_SECONDS`]); a later time is malformed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredToken {
     format: u32,
@@ -106,9 +108,14 @@ impl StoredToken {
     }
 
     /// Reads what [`to_json`](Self::to_json) wrote for `key`, checked like a restore. Corrupted
-    /// bytes, or bytes written for another key, are an error, never a panic; the error never
-    /// quotes the secret.
+    /// bytes, bytes written for another key, or more than [`MAX_STORED_TOKEN_LEN`] bytes are an
+    /// error, never a panic; the error never quotes the secret.
     pub fn from_json(key: &StoreKey, bytes: &[u8]) -> Result<Self, DecodeError> {
+        if bytes.len() > MAX_STORED_TOKEN_LEN {
+            return Err(DecodeError::TooLarge {
+                limit: MAX_STORED_TOKEN_LEN,
+            });
+        }
         let envelope: EnvelopeIn =
             crate::json::from_slice(bytes).map_err(|kind| DecodeError::Malformed {
                 reason: kind.to_string(),
@@ -135,6 +142,12 @@ pub enum DecodeError {
     /// A stored token, but written for another key (a file copied or renamed by hand).
     #[error("the stored token was written for another key")]
     OtherKey,
+    /// More bytes than a stored token takes ([`MAX_STORED_TOKEN_LEN`]): not read at all.
+    #[error("larger than a stored token may be ({limit} bytes)")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A stored token that cannot be used.
     #[error(transparent)]
     Restore(RestoreError),
@@ -149,9 +162,9 @@ impl<G: serde::Serialize> LiveToken<G> {
             scheme: self.scheme(),
             // A grant is plain data (a scope set, an id): serializing it cannot fail.
             grant: serde_json::to_value(self.grant()).unwrap_or_default(),
-            obtained_at: self.wall_obtained_at(),
-            expires_at: self.wall_expires_at(),
-            server_expires_at: self.server_expires_at(),
+            obtained_at: storable(self.wall_obtained_at()),
+            expires_at: storable(self.wall_expires_at()),
+            server_expires_at: self.server_expires_at().map(storable),
         }
     }
 }
@@ -167,7 +180,8 @@ pub enum RestoreError {
         /// The format number found.
         format: u32,
     },
-    /// The stored token cannot be sent in a header: the store is corrupted.
+    /// The stored token cannot be sent in a header (empty, with spaces or control characters,
+    /// or longer than [`MAX_TOKEN_LEN`](crate::limits::MAX_TOKEN_LEN)): the store is corrupted.
     #[error("the stored token cannot be sent in a header: the store is corrupted")]
     UnsendableToken,
     /// The stored grant is not one this endpoint's tokens have (another kind of token was
@@ -195,8 +209,22 @@ fn to_ms(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
+/// The last millisecond a stored time may be.
+const MAX_MS: u64 = MAX_UNIX_SECONDS * 1000 + 999;
+
+/// A stored time, if it is at most [`MAX_MS`].
 fn from_ms(ms: u64) -> Option<SystemTime> {
-    UNIX_EPOCH.checked_add(Duration::from_millis(ms))
+    (ms <= MAX_MS)
+        .then(|| UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
+        .flatten()
+}
+
+/// `t`, or the last time a store can hold if it is later (a lifetime of millennia), so that
+/// what is written reads back the same.
+fn storable(t: SystemTime) -> SystemTime {
+    UNIX_EPOCH
+        .checked_add(Duration::from_millis(MAX_MS))
+        .map_or(t, |last| t.min(last))
 }
 
 mod unix_ms {

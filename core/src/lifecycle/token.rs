@@ -38,9 +38,12 @@ pub struct LiveToken<G> {
     server_expires_at: Option<SystemTime>,
 }
 
-/// A token that cannot be sent in a header: empty, or with spaces or control characters.
+/// A token that cannot be sent in a header: empty, with spaces or control characters, or longer
+/// than [`MAX_TOKEN_LEN`](crate::limits::MAX_TOKEN_LEN).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the token cannot be sent in a header (empty, or has spaces or control characters)")]
+#[error(
+    "the token cannot be sent in a header (empty, has spaces or control characters, or is too long)"
+)]
 pub struct UnsendableToken;
 
 /// When a token arrived and how long it lives, on both clocks.

@@ -136,7 +136,8 @@ pub struct RateLimit {
     pub limit: Option<u64>,
     /// `X-Rate-Limit-Remaining`: requests left in the window.
     pub remaining: Option<u64>,
-    /// `X-Rate-Limit-Retry`: when the next request may be made (sent as Unix seconds).
+    /// `X-Rate-Limit-Retry`: when the next request may be made (sent as Unix seconds, read up
+    /// to the end of year 9999: [`MAX_UNIX_SECONDS`](crate::limits::MAX_UNIX_SECONDS)).
     pub retry_at: Option<SystemTime>,
     /// `Retry-After`: how long to wait.
     pub retry_after: Option<RetryAfter>,
@@ -154,7 +155,9 @@ impl RateLimit {
         Self {
             limit: number("x-rate-limit-limit"),
             remaining: number("x-rate-limit-remaining"),
+            // Bounded so that it means the same on every platform.
             retry_at: number("x-rate-limit-retry")
+                .filter(|&secs| secs <= crate::limits::MAX_UNIX_SECONDS)
                 .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs))),
             retry_after: headers
                 .get(http::header::RETRY_AFTER)

@@ -2,15 +2,13 @@
 
 use super::{Token, TokenType};
 use crate::error::{FieldProblem, ParseErrorKind};
+use crate::limits::{MAX_SCOPES_LEN, MAX_UNIX_SECONDS};
 use crate::request::token_field;
 use crate::voucherify::generate::Requested;
 use crate::voucherify::Scopes;
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::time::{Duration, UNIX_EPOCH};
-
-/// The largest `expires_at` and `expires_in` accepted: 9999-12-31T23:59:59Z in Unix seconds.
-const MAX_SECONDS: u64 = 253_402_300_799;
 
 /// The token fields as they are on the wire.
 #[derive(Deserialize)]
@@ -49,12 +47,20 @@ impl TokenWire<'_> {
         let seconds = |field, value: i64| {
             u64::try_from(value)
                 .ok()
-                .filter(|secs| *secs <= MAX_SECONDS)
+                .filter(|secs| *secs <= MAX_UNIX_SECONDS)
                 .map(Duration::from_secs)
                 .ok_or_else(|| out_of_range(field))
         };
         let expires_at = UNIX_EPOCH + seconds("expires_at", self.expires_at)?;
         let expires_in = seconds("expires_in", self.expires_in)?;
+        if self.scope.len() > MAX_SCOPES_LEN {
+            return Err(ParseErrorKind::InvalidField {
+                field: "scope",
+                problem: FieldProblem::TooLong {
+                    limit: MAX_SCOPES_LEN,
+                },
+            });
+        }
         Ok(Token {
             access_token: token_field("access_token", &self.access_token)?,
             client_id: self.client_id.into_owned(),
