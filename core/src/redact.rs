@@ -24,6 +24,8 @@ pub const REDACTED: &str = "<redacted>";
 pub(crate) struct Secrets {
     /// The forms to look for, longest first, without duplicates or empty strings.
     needles: Vec<SecretString>,
+    /// Whether a form holds a space, which a `Display` may show in place of a control character.
+    spaced: bool,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -44,6 +46,7 @@ impl Secrets {
         });
         forms.sort();
         forms.dedup();
+        self.spaced |= forms.iter().any(|form| form.contains(' '));
         self.needles
             .extend(forms.into_iter().map(SecretString::from));
         self.needles
@@ -62,7 +65,26 @@ impl Secrets {
     /// formed across a marker), the whole text becomes [`REDACTED`]. A secret that is part of
     /// the marker itself (`a`, `red`) is replaced where the server sent it; what the marker
     /// spells is keycard's own text.
+    ///
+    /// An error's `Display` shows a server's text on one line, each control character as a space
+    /// ([`Preview`](crate::preview::Preview)): where that would spell a secret (a tab echoed for
+    /// its space), the control characters become spaces here, and the secret is replaced.
     pub(crate) fn scrub(&self, text: &mut String) {
+        self.scrub_as_received(text);
+        if self.spaced && text.contains(char::is_control) {
+            let shown: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            if self.found_in(&shown) {
+                *text = shown;
+                self.scrub_as_received(text);
+            }
+        }
+    }
+
+    /// [`scrub`](Self::scrub) of the text as it came.
+    fn scrub_as_received(&self, text: &mut String) {
         if !self.found_in(text) {
             return;
         }

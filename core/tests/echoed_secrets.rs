@@ -412,6 +412,47 @@ fn a_login_body_echoed_whole_shows_no_password() {
     );
 }
 
+/// A password echoed with a tab (or a line break) where it has a space: `Display` shows control
+/// characters as spaces, so the password must not appear there either.
+#[test]
+fn a_password_echoed_with_a_control_character_for_its_space_shows_no_password() {
+    for control in ["\t", "\n", "\r", "\u{7}"] {
+        let echoed = PASSWORD.replace(' ', control);
+        assert_ne!(echoed, PASSWORD);
+        let text = assert_clean(
+            "user token 401, control character",
+            &[PASSWORD],
+            login().parse(response(401, "text/plain", format!("bad login {echoed}"))),
+        );
+        assert!(text.contains("<redacted>"), "{control:?}: {text}");
+        assert_clean(
+            "user token 400, control character",
+            &[PASSWORD],
+            login().parse(json_response(400, validation_error(&echoed))),
+        );
+    }
+}
+
+/// A password with a dot echoed as a validation path split at that dot: `Display` joins the
+/// path with dots.
+#[test]
+fn a_password_split_across_a_validation_path_shows_no_password() {
+    let secret = "pw with.dots";
+    let login = CreateUserToken::new(
+        &Environment::Sandbox.base_url(),
+        &UserCredentials::new("jon@example.com", Password::new(secret)),
+    )
+    .unwrap();
+    let body = json!({"name": "ZodError", "issues": [
+        {"code": "custom", "path": ["pw with", "dots"], "message": "no"},
+    ]});
+    assert_clean(
+        "user token 400, split path",
+        &[secret],
+        login.parse(json_response(400, body)),
+    );
+}
+
 /// The form body of a revoke echoed whole: the token as form-encoded in it.
 #[test]
 fn a_revoke_form_echoed_whole_shows_no_token() {

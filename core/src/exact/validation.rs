@@ -134,6 +134,10 @@ impl Scrub for ValidationIssue {
         } = self;
         code.scrub(secrets);
         path.scrub(secrets);
+        // `Display` joins the path with dots: a secret split across its parts must not form.
+        if path.len() > 1 && secrets.found_in(&path.join(".")) {
+            *path = vec![crate::REDACTED.to_owned()];
+        }
         message.scrub(secrets);
         expected.scrub(secrets);
         received.scrub(secrets);
