@@ -306,6 +306,42 @@ pub fn https_to_a_server_that_does_not_speak_tls_is_a_tls_error<T: Transport>(
     fails_with(&make(TIMEOUT, CAP), &url, Kind::Tls);
 }
 
+/// The header bounds of keycard-core's Limits: a response with as many header fields as allowed,
+/// or fields taking as many bytes, comes back; one more field or byte is a protocol error.
+pub fn headers_are_read_up_to_their_limits_and_refused_past_them<T: Transport>(
+    make: impl Fn(Duration, usize) -> T,
+) {
+    use keycard_core::limits::{MAX_RESPONSE_HEADERS, MAX_RESPONSE_HEADER_BYTES};
+
+    let send = |headers: &[(&str, &str)]| {
+        let server = OneShot::start(response("200 OK", headers, b""), Duration::ZERO);
+        make(TIMEOUT, CAP).send(request(&server.url))
+    };
+    // `response` adds `content-length: 0` and `connection: close`: 19 bytes each, as counted.
+    let added = 2;
+    let names: Vec<String> = (0..MAX_RESPONSE_HEADERS)
+        .map(|i| format!("x-{i}"))
+        .collect();
+    let fields = |n: usize| -> Vec<(&str, &str)> {
+        names[..n - added]
+            .iter()
+            .map(|name| (name.as_str(), "v"))
+            .collect()
+    };
+    let answer = send(&fields(MAX_RESPONSE_HEADERS)).expect("as many fields as allowed");
+    assert_eq!(answer.headers().len(), MAX_RESPONSE_HEADERS);
+    let error = send(&fields(MAX_RESPONSE_HEADERS + 1)).expect_err("one field too many");
+    assert_eq!(error.kind(), Kind::Protocol, "{error:?}");
+
+    let big = |bytes: usize| "b".repeat(bytes - 2 * 19 - "x-big".len() - 4);
+    let value = big(MAX_RESPONSE_HEADER_BYTES);
+    send(&[("x-big", &value)]).expect("as many bytes as allowed");
+    let value = big(MAX_RESPONSE_HEADER_BYTES + 1);
+    let error = send(&[("x-big", &value)]).expect_err("one byte too many");
+    assert_eq!(error.kind(), Kind::Protocol, "{error:?}");
+    assert!(!error.detail().contains("bbb"), "{error:?}");
+}
+
 /// Makes a `#[test]` of each check of the wire suite, for the transport that `make` builds
 /// (`fn(timeout: Duration, cap: usize) -> impl Transport`; wrap an `AsyncTransport` in
 /// [`BlockOn`](crate::BlockOn)) and whose default `User-Agent` starts with `user_agent`.
@@ -335,6 +371,7 @@ macro_rules! wire_suite {
             errors_name_the_url_without_user_info_query_or_secrets,
             stalled_server_times_out,
             https_to_a_server_that_does_not_speak_tls_is_a_tls_error,
+            headers_are_read_up_to_their_limits_and_refused_past_them,
         );
     };
     (@each $make:expr; $($check:ident),* $(,)?) => {
