@@ -26,6 +26,8 @@ pub(crate) struct Secrets {
     needles: Vec<SecretString>,
     /// Whether a form holds a space, which a `Display` may show in place of a control character.
     spaced: bool,
+    /// The forms that could be (part of) a header name, lower-cased as `http` stores names.
+    in_names: Vec<SecretString>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -47,6 +49,14 @@ impl Secrets {
         forms.sort();
         forms.dedup();
         self.spaced |= forms.iter().any(|form| form.contains(' '));
+        for form in &forms {
+            let lower = form.to_ascii_lowercase();
+            if http::HeaderName::from_bytes(lower.as_bytes()).is_ok()
+                && !self.in_names.iter().any(|n| n.expose_secret() == lower)
+            {
+                self.in_names.push(SecretString::from(lower));
+            }
+        }
         self.needles
             .extend(forms.into_iter().map(SecretString::from));
         self.needles
@@ -55,9 +65,27 @@ impl Secrets {
 
     /// Whether `text` holds any form of any secret.
     pub(crate) fn found_in(&self, text: &str) -> bool {
-        self.needles
-            .iter()
-            .any(|n| text.contains(n.expose_secret()))
+        self.needles.iter().any(|n| {
+            let n = n.expose_secret();
+            n.len() <= text.len() && text.contains(n)
+        })
+    }
+
+    /// Whether `text` holds a secret as received, or as a `Display` would show it (control
+    /// characters as spaces, see [`scrub`](Self::scrub)): whether it needs scrubbing.
+    pub(crate) fn shows_in(&self, text: &str) -> bool {
+        self.found_in(text)
+            || (self.spaced
+                && text.contains(char::is_control)
+                && self.found_in(&text.replace(char::is_control, " ")))
+    }
+
+    /// Whether a header name (lower case, as `http` keeps it) holds a secret, in any case.
+    pub(crate) fn found_in_header_name(&self, name: &str) -> bool {
+        self.in_names.iter().any(|n| {
+            let n = n.expose_secret();
+            n.len() <= name.len() && name.contains(n)
+        })
     }
 
     /// Replaces every occurrence of every form of every secret in `text` with [`REDACTED`]
@@ -72,10 +100,7 @@ impl Secrets {
     pub(crate) fn scrub(&self, text: &mut String) {
         self.scrub_as_received(text);
         if self.spaced && text.contains(char::is_control) {
-            let shown: String = text
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
+            let shown = text.replace(char::is_control, " ");
             if self.found_in(&shown) {
                 *text = shown;
                 self.scrub_as_received(text);
@@ -276,21 +301,32 @@ impl Scrub for crate::ParseErrorKind {
 }
 
 impl<V: crate::Vocabulary> Scrub for crate::ScopeSet<V> {
-    /// An unknown value that holds a secret is replaced by its scrubbed form.
+    /// An unknown value that holds a secret is replaced by its scrubbed form. `Display` joins
+    /// the values with spaces: should that spell a secret across values, every unknown value
+    /// goes, for one [`REDACTED`].
     fn scrub(&mut self, secrets: &Secrets) {
-        if !self.unknown().any(|u| secrets.found_in(u)) {
-            return;
+        let keep_known = |set: &Self| {
+            let mut out = Self::new();
+            for known in set.known() {
+                out.insert(known);
+            }
+            out
+        };
+        if self.unknown().any(|u| secrets.shows_in(u)) {
+            let mut scrubbed = keep_known(self);
+            for unknown in self.unknown() {
+                let mut unknown = unknown.to_owned();
+                secrets.scrub(&mut unknown);
+                scrubbed.insert_wire(&unknown);
+            }
+            *self = scrubbed;
         }
-        let mut scrubbed = Self::new();
-        for known in self.known() {
-            scrubbed.insert(known);
+        if secrets.spaced && self.unknown().nth(1).is_some() && secrets.found_in(&self.to_string())
+        {
+            let mut scrubbed = keep_known(self);
+            scrubbed.insert_wire(REDACTED);
+            *self = scrubbed;
         }
-        for unknown in self.unknown() {
-            let mut unknown = unknown.to_owned();
-            secrets.scrub(&mut unknown);
-            scrubbed.insert_wire(&unknown);
-        }
-        *self = scrubbed;
     }
 }
 

@@ -55,7 +55,8 @@ fn is_visible_ascii(b: &[u8]) -> bool {
     let mut chunks = b.chunks_exact(8);
     let mut bad = 0;
     for chunk in &mut chunks {
-        bad |= outside(chunk.try_into().map_or(0, u64::from_le_bytes));
+        // Eight bytes always convert; were it not so, the chunk would count as outside.
+        bad |= outside(chunk.try_into().map_or(HIGH, u64::from_le_bytes));
     }
     for &byte in chunks.remainder() {
         bad |= u64::from(!byte.is_ascii_graphic());

@@ -44,19 +44,24 @@ impl RawResponse {
         let echoes = self
             .headers
             .keys()
-            .any(|name| secrets.found_in(name.as_str()))
-            || self.content_type().is_some_and(|ct| secrets.found_in(ct));
+            .any(|name| secrets.found_in_header_name(name.as_str()))
+            || self.content_type().is_some_and(|ct| secrets.shows_in(ct));
         if !echoes {
             return;
         }
-        let scrubbed = |text: &str| {
-            let mut text = text.to_owned();
-            secrets.scrub(&mut text);
-            text
+        let content_type = self.content_type().map(|ct| {
+            let mut ct = ct.to_owned();
+            secrets.scrub(&mut ct);
+            ct
+        });
+        // A name is lower case whatever case the secret has: it goes whole.
+        let name = |name: &http::HeaderName| match secrets.found_in_header_name(name.as_str()) {
+            true => crate::REDACTED.to_owned(),
+            false => name.as_str().to_owned(),
         };
         self.shown = Some(Box::new(ShownHeaders {
-            content_type: self.content_type().map(scrubbed),
-            names: self.headers.keys().map(|n| scrubbed(n.as_str())).collect(),
+            content_type,
+            names: self.headers.keys().map(name).collect(),
         }));
     }
 
@@ -90,28 +95,32 @@ impl RawResponse {
     /// like no content type at all, so no parser reads such a body as its documented model.
     /// The headers themselves stay as received in [`headers`](Self::headers).
     pub fn content_type(&self) -> Option<&str> {
+        self.single_content_type()?.to_str().ok()
+    }
+
+    /// The `Content-Type` header's value, if it is present and unambiguous.
+    fn single_content_type(&self) -> Option<&http::HeaderValue> {
         let mut values = self.headers.get_all(header::CONTENT_TYPE).iter();
         let first = values.next()?;
         if values.any(|other| other != first) {
             return None;
         }
-        first.to_str().ok()
+        Some(first)
     }
 
     /// Whether the content type is `media_type` (compared as a media type: ignoring case,
     /// parameters such as `charset`, and surrounding spaces). An ambiguous content type (see
     /// [`content_type`](Self::content_type)) is not.
     pub fn has_media_type(&self, media_type: &str) -> bool {
-        let mut values = self.headers.get_all(header::CONTENT_TYPE).iter();
-        let Some(first) = values.next() else {
+        let Some(value) = self.single_content_type() else {
             return false;
         };
-        if values.any(|other| other != first) {
-            return false;
-        }
-        // Most servers send exactly the media type: no need to read it as text and split it.
-        first.as_bytes().eq_ignore_ascii_case(media_type.as_bytes())
-            || first.to_str().is_ok_and(|ct| media_type_is(ct, media_type))
+        // Most servers send exactly the media type: then there is no need to read it as text
+        // and split it. (Only for a plain `type/subtype`: the full comparison would refuse one
+        // with a `;`, spaces or other than visible ASCII, whatever the header says.)
+        let plain = |m: &str| m.bytes().all(|b| b.is_ascii_graphic() && b != b';');
+        (value.as_bytes().eq_ignore_ascii_case(media_type.as_bytes()) && plain(media_type))
+            || value.to_str().is_ok_and(|ct| media_type_is(ct, media_type))
     }
 
     /// Back into an `http::Response`.
@@ -302,6 +311,38 @@ mod tests {
                 .append(header::CONTENT_TYPE, http::HeaderValue::from_static(value));
         }
         RawResponse::new(response)
+    }
+
+    #[test]
+    fn the_exact_match_answers_as_the_media_type_comparison() {
+        let values = [
+            "application/json",
+            "APPLICATION/JSON",
+            "application/json; charset=utf-8",
+            " application/json ",
+            "application/json;",
+            "text/html",
+            "application/jsonx",
+        ];
+        let asked = [
+            "application/json",
+            "Application/Json",
+            "application/json; charset=utf-8",
+            " application/json",
+            "application/json;",
+            "",
+            "application/jsoné",
+        ];
+        for value in values {
+            let raw = with_content_types(&[value]);
+            for media_type in asked {
+                assert_eq!(
+                    raw.has_media_type(media_type),
+                    media_type_is(value, media_type),
+                    "{value:?} as {media_type:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -172,3 +172,73 @@ fn an_unexpected_content_type_is_shown_cut_short() {
         r#"HTTP 201 Created with content type "" instead of application/json"#
     );
 }
+
+/// A secret in capitals echoed as a header name: `http` keeps names in lower case, so the name
+/// holds the secret in another case, and goes whole.
+#[test]
+fn a_secret_in_capitals_as_a_header_name_never_prints() {
+    let key = "AK-CANARY-7";
+    let outcome = exact::Api::new(Environment::Sandbox.base_url(), ApiKey::new(key))
+        .unwrap()
+        .create_order_access_token("ord_1")
+        .unwrap()
+        .parse(response(
+            201,
+            &[("content-type", "application/json"), (key, "1")],
+            ORDER_TOKEN,
+        ));
+    let shown = format!("{outcome:?}");
+    assert!(
+        !shown
+            .to_ascii_lowercase()
+            .contains(&key.to_ascii_lowercase()),
+        "a secret leaked in the outcome's Debug"
+    );
+    assert!(shown.contains(REDACTED), "{shown}");
+}
+
+/// A secret with a space echoed in the content type with a tab for the space: `Display` shows
+/// the tab as a space.
+#[test]
+fn a_secret_in_the_content_type_with_a_tab_for_its_space_never_prints() {
+    let password = "pw secret";
+    let login = exact::CreateUserToken::new(
+        &Environment::Sandbox.base_url(),
+        &exact::UserCredentials::new("jon@example.com", keycard_core::Password::new(password)),
+    )
+    .unwrap();
+    let result = login.parse(response(
+        401,
+        &[("content-type", "text/html; pw\tsecret")],
+        "no",
+    ));
+    printed("the content type, tab for space", &[password], result);
+}
+
+/// A generate operation keeps the first scope string answered that differs from the one sent:
+/// its `Debug` must not show it, whatever it echoes.
+#[test]
+fn a_generate_operation_never_prints_an_answer_it_keeps() {
+    let operation = voucherify_api()
+        .generate_token(&Scopes::from([Scope::Vouchers]))
+        .unwrap();
+    let body = VOUCHERIFY_TOKEN.replace(
+        r#""scope":"vouchers""#,
+        &format!(r#""scope":"vouchers {SECRET_KEY}""#),
+    );
+    let outcome = operation
+        .parse(response(
+            200,
+            &[("content-type", "application/json")],
+            &body,
+        ))
+        .unwrap();
+    assert!(
+        !format!("{outcome:?}").contains(SECRET_KEY),
+        "a secret leaked in the outcome"
+    );
+    assert!(
+        !format!("{operation:?}").contains(SECRET_KEY),
+        "a secret leaked in the operation"
+    );
+}

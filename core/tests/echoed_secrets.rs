@@ -453,6 +453,44 @@ fn a_password_split_across_a_validation_path_shows_no_password() {
     );
 }
 
+/// A password with a space and a dot, echoed as a validation path split at the dot with a tab
+/// for the space.
+#[test]
+fn a_password_split_across_a_path_with_a_tab_shows_no_password() {
+    let secret = "pw secret.x";
+    let login = CreateUserToken::new(
+        &Environment::Sandbox.base_url(),
+        &UserCredentials::new("jon@example.com", Password::new(secret)),
+    )
+    .unwrap();
+    let body = json!({"name": "ZodError", "issues": [
+        {"code": "custom", "path": ["pw\tsecret", "x"], "message": "no"},
+    ]});
+    assert_clean(
+        "user token 400, split path with a tab",
+        &[secret],
+        login.parse(json_response(400, body)),
+    );
+}
+
+/// Unknown scope values that spell a secret with a space only when `Display` joins them.
+#[test]
+fn a_secret_spelled_across_unknown_scopes_shows_no_secret() {
+    let secret = "SKcanary split";
+    let credentials = Credentials::new("app", keycard_core::SecretKey::new(secret)).unwrap();
+    let operation = voucherify::Api::new(Region::Europe.base_url(), credentials)
+        .generate_token(&Scopes::from([Scope::Vouchers]))
+        .unwrap();
+    let body = json!({"access_token": "t", "client_id": "c", "expires_at": 1738945086,
+        "expires_in": 900, "scope": "vouchers SKcanary split", "token_type": "Bearer"});
+    let printed = assert_clean(
+        "generate 200, secret across scopes",
+        &[secret],
+        operation.parse(json_response(200, body)),
+    );
+    assert!(printed.contains("<redacted>"), "{printed}");
+}
+
 /// The form body of a revoke echoed whole: the token as form-encoded in it.
 #[test]
 fn a_revoke_form_echoed_whole_shows_no_token() {

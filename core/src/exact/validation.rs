@@ -135,7 +135,7 @@ impl Scrub for ValidationIssue {
         code.scrub(secrets);
         path.scrub(secrets);
         // `Display` joins the path with dots: a secret split across its parts must not form.
-        if path.len() > 1 && secrets.found_in(&path.join(".")) {
+        if path.len() > 1 && secrets.shows_in(&path.join(".")) {
             *path = vec![crate::REDACTED.to_owned()];
         }
         message.scrub(secrets);

@@ -8,8 +8,9 @@ use crate::{BuildError, Operation, Outcome, ParseError, Parsed, RawResponse};
 use std::sync::OnceLock;
 
 /// The scopes a generate request asked for: the exact string sent, and the set that string
-/// parses to; and the first other scope string a response carried, with its set.
-#[derive(Debug, Clone)]
+/// parses to; and the first other scope string a response carried, with its set. Its `Debug`
+/// leaves that answer out: it is the server's text, never scrubbed.
+#[derive(Clone)]
 pub(super) struct Requested {
     pub(super) wire: String,
     pub(super) scopes: Scopes,
@@ -21,6 +22,15 @@ pub(super) struct Requested {
 
 /// The longest answered scope string [`Requested`] keeps (all 42 Voucherify scopes take 560).
 const MAX_ANSWER_KEPT: usize = 4096;
+
+impl std::fmt::Debug for Requested {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Requested")
+            .field("wire", &self.wire)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Requested {
     fn new(wire: String) -> Self {
