@@ -77,7 +77,7 @@
 //! | a stored token's bytes ([`StoredToken::from_json`](lifecycle::StoredToken::from_json)) | 64 KiB ([`limits::MAX_STORED_TOKEN_LEN`]) | [`DecodeError::TooLarge`](lifecycle::DecodeError::TooLarge), not parsed |
 //! | a stored token's times, in Unix milliseconds | the last millisecond of 9999-12-31T23:59:59Z ([`limits::MAX_UNIX_SECONDS`]) | [`DecodeError::Malformed`](lifecycle::DecodeError::Malformed) |
 //! | a stored token | 16 KiB ([`limits::MAX_TOKEN_LEN`]) of visible ASCII | [`RestoreError::UnsendableToken`](lifecycle::RestoreError::UnsendableToken) |
-//! | a stored grant | 4 MiB ([`limits::MAX_SCOPES_LEN`]) of scopes, nested at most 127 levels ([`limits::MAX_JSON_DEPTH`]) | [`RestoreError::OtherGrant`](lifecycle::RestoreError::OtherGrant) |
+//! | a stored grant | nested at most 127 levels ([`limits::MAX_JSON_DEPTH`]); within the 64 KiB of the whole stored token, or 4 MiB ([`limits::MAX_SCOPES_LEN`]) of scopes for a store that deserializes a `StoredToken` itself | deeper: [`DecodeError::Malformed`](lifecycle::DecodeError::Malformed); a grant of another shape or too many scopes: [`RestoreError::OtherGrant`](lifecycle::RestoreError::OtherGrant) |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -241,8 +241,9 @@ impl Builder {
             .tls_backend_preconfigured(tls)
             .no_gzip()
             .redirect(reqwest::redirect::Policy::none())
-            // hyper reads up to about 400 KiB of headers; `headers_past_limits` then holds them
-            // to keycard's bytes.
+            // The field count keycard allows (hyper's default is the same 100); the bytes are
+            // held to keycard's bound by `headers_past_limits` after hyper has read them (it
+            // reads up to about 400 KiB).
             .http1_max_headers(MAX_RESPONSE_HEADERS)
             .connect_timeout(self.config.connect_timeout)
             .timeout(self.config.timeout)

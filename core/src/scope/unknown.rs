@@ -4,9 +4,14 @@
 //! A response's scope string is outside input. A broken or hostile server can send hundreds of
 //! thousands of distinct values; searching a list on every insert made reading such a string
 //! quadratic (about a minute for 100 000 values), and so were equality and the set operations.
-//! Past a few values, a hash index (with a randomly keyed hasher, so that colliding values
-//! cannot be chosen in advance: foldhash's quality variant, seeded per process and per set)
-//! answers every lookup.
+//! Past a few values, a hash index answers every lookup. Its hasher is foldhash's quality
+//! variant, with a random seed per process and per set: no list of values collides under every
+//! seed, and nothing keycard shows reveals a seed (values come back in insertion order), so a
+//! server sending one scope string cannot aim at the table. foldhash does not claim resistance
+//! to an attacker who can watch the hashes (by timing, say) and adapt; what such a worst case
+//! could cost is bounded by the scope string's size ([`MAX_SCOPES_LEN`]).
+//!
+//! [`MAX_SCOPES_LEN`]: crate::limits::MAX_SCOPES_LEN
 //!
 //! The values live in one string buffer, each found by its end offset (no allocation per value),
 //! and the index is an open-addressing table of value numbers (4 bytes a slot, at most half
