@@ -19,9 +19,17 @@ fuzz_target!(|data: &[u8]| {
     let Some(input) = keycard_fuzz::response(data) else {
         return;
     };
+    // A fresh clone each run: the operation keeps the first answer it has not sent (so each
+    // input is judged alone), and its `Debug` must not show it.
+    let operation = OPERATION.clone();
     let typed = keycard_fuzz::checked(
-        OPERATION.parse(input.response),
+        operation.parse(input.response),
         &input.body,
+        &[keycard_fuzz::SECRET_KEY],
+    );
+    keycard_fuzz::assert_no_secret(
+        "the operation's Debug",
+        &format!("{operation:?}"),
         &[keycard_fuzz::SECRET_KEY],
     );
     if let Some(Parsed::Success(token)) = typed {
