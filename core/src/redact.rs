@@ -12,6 +12,7 @@
 //! the result, never printed, and the token an introspection answers about is the one sent.
 
 use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
 
 /// What replaces a secret that keycard sent wherever a response echoes it back: in error
 /// messages, details, validation issues, plain-text error bodies, and so in every `Display` and
@@ -19,9 +20,13 @@ use secrecy::{ExposeSecret, SecretString};
 pub const REDACTED: &str = "<redacted>";
 
 /// The secrets one request carries, each in every form a response may echo it in. Zeroed on
-/// drop; its `Debug` says how many there are, nothing else.
+/// drop; its `Debug` says how many there are, nothing else. Shared, not copied, by a clone: every
+/// response parsed keeps one for what its headers show.
 #[derive(Clone, Default)]
-pub(crate) struct Secrets {
+pub(crate) struct Secrets(Arc<Forms>);
+
+#[derive(Clone, Default)]
+struct Forms {
     /// The forms to look for, longest first, without duplicates or empty strings.
     needles: Vec<SecretString>,
     /// Whether a form holds a space, which a `Display` may show in place of a control character.
@@ -32,16 +37,12 @@ pub(crate) struct Secrets {
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Secrets(<{} forms>)", self.needles.len())
+        write!(f, "Secrets(<{} forms>)", self.0.needles.len())
     }
 }
 
-impl Secrets {
-    /// Adds a secret that goes into the request (a header value, a form or JSON field).
-    pub(crate) fn add(&mut self, secret: &str) {
-        if secret.is_empty() {
-            return;
-        }
+impl Forms {
+    fn add(&mut self, secret: &str) {
         let mut forms = encodings(secret);
         forms.retain(|form| {
             !form.is_empty() && !self.needles.iter().any(|n| n.expose_secret() == form)
@@ -62,10 +63,21 @@ impl Secrets {
         self.needles
             .sort_by_key(|n| std::cmp::Reverse(n.expose_secret().len()));
     }
+}
+
+impl Secrets {
+    /// Adds a secret that goes into the request (a header value, a form or JSON field).
+    pub(crate) fn add(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        let forms = Arc::make_mut(&mut self.0);
+        forms.add(secret);
+    }
 
     /// Whether `text` holds any form of any secret.
     pub(crate) fn found_in(&self, text: &str) -> bool {
-        self.needles.iter().any(|n| {
+        self.0.needles.iter().any(|n| {
             let n = n.expose_secret();
             n.len() <= text.len() && text.contains(n)
         })
@@ -75,14 +87,14 @@ impl Secrets {
     /// characters as spaces, see [`scrub`](Self::scrub)): whether it needs scrubbing.
     pub(crate) fn shows_in(&self, text: &str) -> bool {
         self.found_in(text)
-            || (self.spaced
+            || (self.0.spaced
                 && text.contains(char::is_control)
                 && self.found_in(&text.replace(char::is_control, " ")))
     }
 
     /// Whether a header name (lower case, as `http` keeps it) holds a secret, in any case.
     pub(crate) fn found_in_header_name(&self, name: &str) -> bool {
-        self.in_names.iter().any(|n| {
+        self.0.in_names.iter().any(|n| {
             let n = n.expose_secret();
             n.len() <= name.len() && name.contains(n)
         })
@@ -99,7 +111,7 @@ impl Secrets {
     /// its space), the control characters become spaces here, and the secret is replaced.
     pub(crate) fn scrub(&self, text: &mut String) {
         self.scrub_as_received(text);
-        if self.spaced && text.contains(char::is_control) {
+        if self.0.spaced && text.contains(char::is_control) {
             let shown = text.replace(char::is_control, " ");
             if self.found_in(&shown) {
                 *text = shown;
@@ -117,6 +129,7 @@ impl Secrets {
         let mut rest = text.as_str();
         while let Some(c) = rest.chars().next() {
             match self
+                .0
                 .needles
                 .iter()
                 .map(|n| n.expose_secret())
@@ -133,6 +146,7 @@ impl Secrets {
             }
         }
         let left = self
+            .0
             .needles
             .iter()
             .map(|n| n.expose_secret())
@@ -321,7 +335,9 @@ impl<V: crate::Vocabulary> Scrub for crate::ScopeSet<V> {
             }
             *self = scrubbed;
         }
-        if secrets.spaced && self.unknown().nth(1).is_some() && secrets.found_in(&self.to_string())
+        if secrets.0.spaced
+            && self.unknown().nth(1).is_some()
+            && secrets.found_in(&self.to_string())
         {
             let mut scrubbed = keep_known(self);
             scrubbed.insert_wire(REDACTED);

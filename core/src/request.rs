@@ -189,7 +189,7 @@ pub(crate) fn with_media_type<T, E>(
     expected: &'static str,
     read: impl FnOnce(&RawResponse) -> Result<crate::Parsed<T, E>, ParseErrorKind>,
 ) -> Result<crate::Parsed<T, E>, ParseErrorKind> {
-    if raw.has_media_type(expected) {
+    if raw.has_plain_media_type(expected) {
         read(raw)
     } else {
         Ok(crate::Parsed::Unrecognized(

@@ -3,6 +3,7 @@
 use crate::preview::Preview;
 use crate::redact::Secrets;
 use http::{header, HeaderMap, StatusCode};
+use std::borrow::Cow;
 
 /// A response exactly as received: status, headers and body.
 ///
@@ -14,16 +15,10 @@ pub struct RawResponse {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
-    /// What `Debug` and `Display` show of the headers, when a header name or the content type
-    /// echoes a secret: scrubbed copies. `None` (the usual case) shows them as received.
-    shown: Option<Box<ShownHeaders>>,
-}
-
-/// The header names and content type of a response, scrubbed of the request's secrets.
-#[derive(Clone)]
-struct ShownHeaders {
-    content_type: Option<String>,
-    names: Vec<String>,
+    /// The secrets of the request this answers, when keycard parsed it: what `Debug` and
+    /// `Display` show of the headers (names, content type) is scrubbed of them when shown, so
+    /// parsing pays nothing for it.
+    secrets: Option<Secrets>,
 }
 
 impl RawResponse {
@@ -34,42 +29,35 @@ impl RawResponse {
             status: parts.status,
             headers: parts.headers,
             body,
-            shown: None,
+            secrets: None,
         }
     }
 
     /// Scrubs what `Debug` and `Display` show of the headers (their names, the content type) of
-    /// `secrets`. The headers themselves stay as received.
+    /// `secrets`, when they show it. The headers themselves stay as received.
     pub(crate) fn scrub_shown(&mut self, secrets: &Secrets) {
-        let echoes = self
-            .headers
-            .keys()
-            .any(|name| secrets.found_in_header_name(name.as_str()))
-            || self.content_type().is_some_and(|ct| secrets.shows_in(ct));
-        if !echoes {
-            return;
-        }
-        let content_type = self.content_type().map(|ct| {
-            let mut ct = ct.to_owned();
-            secrets.scrub(&mut ct);
-            ct
-        });
-        // A name is lower case whatever case the secret has: it goes whole.
-        let name = |name: &http::HeaderName| match secrets.found_in_header_name(name.as_str()) {
-            true => crate::REDACTED.to_owned(),
-            false => name.as_str().to_owned(),
-        };
-        self.shown = Some(Box::new(ShownHeaders {
-            content_type,
-            names: self.headers.keys().map(name).collect(),
-        }));
+        self.secrets = Some(secrets.clone());
     }
 
     /// The content type as `Debug` and `Display` show it.
-    fn shown_content_type(&self) -> Option<&str> {
-        match &self.shown {
-            Some(shown) => shown.content_type.as_deref(),
-            None => self.content_type(),
+    fn shown_content_type(&self) -> Option<Cow<'_, str>> {
+        let content_type = self.content_type()?;
+        Some(match &self.secrets {
+            Some(secrets) if secrets.shows_in(content_type) => {
+                let mut scrubbed = content_type.to_owned();
+                secrets.scrub(&mut scrubbed);
+                Cow::Owned(scrubbed)
+            }
+            _ => Cow::Borrowed(content_type),
+        })
+    }
+
+    /// A header name as `Debug` shows it: whole, or [`REDACTED`](crate::REDACTED) if it holds a
+    /// secret (in any case: `http` keeps names in lower case).
+    fn shown_name<'a>(&self, name: &'a http::HeaderName) -> &'a str {
+        match &self.secrets {
+            Some(secrets) if secrets.found_in_header_name(name.as_str()) => crate::REDACTED,
+            _ => name.as_str(),
         }
     }
 
@@ -112,14 +100,27 @@ impl RawResponse {
     /// parameters such as `charset`, and surrounding spaces). An ambiguous content type (see
     /// [`content_type`](Self::content_type)) is not.
     pub fn has_media_type(&self, media_type: &str) -> bool {
+        // The shortcut only holds for a plain `type/subtype`: the full comparison refuses one
+        // with a `;`, spaces or other than visible ASCII, whatever the header says.
+        let plain = media_type
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b';');
+        self.has_media_type_with(media_type, plain)
+    }
+
+    /// [`has_media_type`](Self::has_media_type) for a documented media type: a plain
+    /// `type/subtype` (the operations' own constants).
+    pub(crate) fn has_plain_media_type(&self, media_type: &'static str) -> bool {
+        self.has_media_type_with(media_type, true)
+    }
+
+    fn has_media_type_with(&self, media_type: &str, plain: bool) -> bool {
         let Some(value) = self.single_content_type() else {
             return false;
         };
         // Most servers send exactly the media type: then there is no need to read it as text
-        // and split it. (Only for a plain `type/subtype`: the full comparison would refuse one
-        // with a `;`, spaces or other than visible ASCII, whatever the header says.)
-        let plain = |m: &str| m.bytes().all(|b| b.is_ascii_graphic() && b != b';');
-        (value.as_bytes().eq_ignore_ascii_case(media_type.as_bytes()) && plain(media_type))
+        // and split it.
+        (plain && value.as_bytes().eq_ignore_ascii_case(media_type.as_bytes()))
             || value.to_str().is_ok_and(|ct| media_type_is(ct, media_type))
     }
 
@@ -137,10 +138,9 @@ impl std::fmt::Debug for RawResponse {
         struct Names<'a>(&'a RawResponse);
         impl std::fmt::Debug for Names<'_> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                match &self.0.shown {
-                    Some(shown) => f.debug_list().entries(&shown.names).finish(),
-                    None => f.debug_list().entries(self.0.headers.keys()).finish(),
-                }
+                f.debug_list()
+                    .entries(self.0.headers.keys().map(|name| self.0.shown_name(name)))
+                    .finish()
             }
         }
         f.debug_struct("RawResponse")
@@ -284,7 +284,7 @@ impl<E: std::fmt::Display> std::fmt::Display for ApiError<E> {
                 match self.raw.shown_content_type() {
                     Some(ct) if ct.trim().is_empty() => f.write_str("\"\"")?,
                     // The server's text: cut short like any other.
-                    Some(ct) => write!(f, "\"{}\"", Preview(ct))?,
+                    Some(ct) => write!(f, "\"{}\"", Preview(&ct))?,
                     None if self.raw.headers.contains_key(header::CONTENT_TYPE) => {
                         f.write_str("\"(ambiguous or unreadable)\"")?
                     }
@@ -311,6 +311,16 @@ mod tests {
                 .append(header::CONTENT_TYPE, http::HeaderValue::from_static(value));
         }
         RawResponse::new(response)
+    }
+
+    #[test]
+    fn the_documented_media_types_are_plain() {
+        use crate::request::{FORM, JSON, TEXT};
+        for media_type in [JSON, FORM, TEXT] {
+            assert!(media_type
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b';'));
+        }
     }
 
     #[test]
