@@ -169,8 +169,7 @@ pub(crate) fn parse_with<T: Scrub, E: Scrub>(
     response: http::Response<Vec<u8>>,
     read: impl FnOnce(&RawResponse) -> Result<crate::Parsed<T, E>, ParseErrorKind>,
 ) -> Result<crate::Outcome<T, E>, ParseError> {
-    let mut raw = RawResponse::new(response);
-    raw.scrub_shown(&prepared.secrets);
+    let raw = RawResponse::answering(response, &prepared.secrets);
     match read(&raw) {
         Ok(mut typed) => {
             typed.scrub(&prepared.secrets);

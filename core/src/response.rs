@@ -24,19 +24,24 @@ pub struct RawResponse {
 impl RawResponse {
     /// Takes apart an `http::Response`.
     pub fn new(response: http::Response<Vec<u8>>) -> Self {
+        Self::with(response, None)
+    }
+
+    /// Takes apart the response to a request that carried `secrets`: what `Debug` and
+    /// `Display` show of its headers (their names, the content type) is scrubbed of them when
+    /// shown. The headers themselves stay as received.
+    pub(crate) fn answering(response: http::Response<Vec<u8>>, secrets: &Secrets) -> Self {
+        Self::with(response, Some(secrets.clone()))
+    }
+
+    fn with(response: http::Response<Vec<u8>>, secrets: Option<Secrets>) -> Self {
         let (parts, body) = response.into_parts();
         Self {
             status: parts.status,
             headers: parts.headers,
             body,
-            secrets: None,
+            secrets,
         }
-    }
-
-    /// Scrubs what `Debug` and `Display` show of the headers (their names, the content type) of
-    /// `secrets`, when they show it. The headers themselves stay as received.
-    pub(crate) fn scrub_shown(&mut self, secrets: &Secrets) {
-        self.secrets = Some(secrets.clone());
     }
 
     /// The content type as `Debug` and `Display` show it.
