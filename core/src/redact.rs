@@ -362,6 +362,14 @@ impl<V: crate::Vocabulary> Scrub for crate::ScopeSet<V> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// The in-place search answers as `str::contains`, short texts and long.
+        #[test]
+        fn holds_is_contains(text in "[ab\u{e9}-]{0,80}", needle in "[ab\u{e9}-]{0,6}") {
+            proptest::prop_assert_eq!(holds(&text, &needle), text.contains(needle.as_str()));
+        }
+    }
+
     fn secrets(values: &[&str]) -> Secrets {
         let mut secrets = Secrets::default();
         for value in values {
