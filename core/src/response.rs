@@ -285,7 +285,18 @@ impl<E: std::fmt::Display> std::fmt::Display for ApiError<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.raw.status;
         match (&self.error, self.untyped) {
-            (Some(error), _) => write!(f, "HTTP {status}: {error}"),
+            (Some(error), _) => match &self.raw.secrets {
+                // Each text of the error was scrubbed when read; its `Display` joins several
+                // (a path and a message, say), and a secret must not form across them either.
+                Some(secrets) => {
+                    let mut shown = error.to_string();
+                    if secrets.shows_in(&shown) {
+                        secrets.scrub(&mut shown);
+                    }
+                    write!(f, "HTTP {status}: {shown}")
+                }
+                None => write!(f, "HTTP {status}: {error}"),
+            },
             (None, Some(Unrecognized::UnexpectedContentType { expected })) => {
                 write!(f, "HTTP {status} with content type ")?;
                 match self.raw.shown_content_type() {

@@ -491,6 +491,29 @@ fn a_secret_spelled_across_unknown_scopes_shows_no_secret() {
     assert!(printed.contains("<redacted>"), "{printed}");
 }
 
+/// A password that an error's `Display` spells only by joining two of its texts (here a
+/// validation issue's path and message, `email: Required`): the `ApiError` does not show it.
+#[test]
+fn a_password_spelled_across_two_fields_of_an_error_shows_no_password() {
+    let secret = "email: Required";
+    let login = CreateUserToken::new(
+        &Environment::Sandbox.base_url(),
+        &UserCredentials::new("jon@example.com", Password::new(secret)),
+    )
+    .unwrap();
+    let body = json!({"name": "ZodError", "issues": [
+        {"code": "invalid_type", "path": ["email"], "message": "Required"},
+    ]});
+    let outcome = login.parse(json_response(400, body)).unwrap();
+    let api_error = outcome.into_result().unwrap_err();
+    let shown = api_error.to_string();
+    assert!(
+        !shown.contains(secret),
+        "a secret leaked in the ApiError's Display"
+    );
+    assert!(shown.contains("<redacted>"), "{shown}");
+}
+
 /// The form body of a revoke echoed whole: the token as form-encoded in it.
 #[test]
 fn a_revoke_form_echoed_whole_shows_no_token() {
