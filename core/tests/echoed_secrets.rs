@@ -242,9 +242,13 @@ fn exact_api() -> exact::Api {
 }
 
 fn login() -> CreateUserToken {
+    login_with(PASSWORD)
+}
+
+fn login_with(password: &str) -> CreateUserToken {
     CreateUserToken::new(
         &Environment::Sandbox.base_url(),
-        &UserCredentials::new("jon@example.com", Password::new(PASSWORD)),
+        &UserCredentials::new("jon@example.com", Password::new(password)),
     )
     .unwrap()
 }
@@ -438,11 +442,7 @@ fn a_password_echoed_with_a_control_character_for_its_space_shows_no_password() 
 #[test]
 fn a_password_split_across_a_validation_path_shows_no_password() {
     let secret = "pw with.dots";
-    let login = CreateUserToken::new(
-        &Environment::Sandbox.base_url(),
-        &UserCredentials::new("jon@example.com", Password::new(secret)),
-    )
-    .unwrap();
+    let login = login_with(secret);
     let body = json!({"name": "ZodError", "issues": [
         {"code": "custom", "path": ["pw with", "dots"], "message": "no"},
     ]});
@@ -458,11 +458,7 @@ fn a_password_split_across_a_validation_path_shows_no_password() {
 #[test]
 fn a_password_split_across_a_path_with_a_tab_shows_no_password() {
     let secret = "pw secret.x";
-    let login = CreateUserToken::new(
-        &Environment::Sandbox.base_url(),
-        &UserCredentials::new("jon@example.com", Password::new(secret)),
-    )
-    .unwrap();
+    let login = login_with(secret);
     let body = json!({"name": "ZodError", "issues": [
         {"code": "custom", "path": ["pw\tsecret", "x"], "message": "no"},
     ]});
@@ -496,11 +492,7 @@ fn a_secret_spelled_across_unknown_scopes_shows_no_secret() {
 #[test]
 fn a_password_spelled_across_two_fields_of_an_error_shows_no_password() {
     let secret = "email: Required";
-    let login = CreateUserToken::new(
-        &Environment::Sandbox.base_url(),
-        &UserCredentials::new("jon@example.com", Password::new(secret)),
-    )
-    .unwrap();
+    let login = login_with(secret);
     let body = json!({"name": "ZodError", "issues": [
         {"code": "invalid_type", "path": ["email"], "message": "Required"},
     ]});
