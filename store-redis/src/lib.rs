@@ -76,8 +76,8 @@
 //!
 //! | Redis key | value | expiry |
 //! |---|---|---|
-//! | `[<prefix>:]keycard:v1:<namespace>:<sha-256 hex>` | the token as JSON ([`StoredToken::to_json`]): **the access token in clear**, its scheme, scopes or order id, when it was obtained and expires | the token's own expiry |
-//! | the same, then `:lock` | a random owner id (no secret) | [`lock_ttl`](RedisConfig::lock_ttl) |
+//! | `[<prefix>:]keycard:v1:<namespace>:{<sha-256 hex>}` | the token as JSON ([`StoredToken::to_json`]): **the access token in clear**, its scheme, scopes or order id, when it was obtained and expires | the token's own expiry |
+//! | the same, then `:lock` (in the token's hash slot: the `{…}` hash tag keeps every key of a token on one Redis Cluster node) | a random owner id (no secret) | [`lock_ttl`](RedisConfig::lock_ttl) |
 //!
 //! The key is a SHA-256 digest of the mint request (base URL, credentials, scope set or order
 //! id): it holds no secret and can be logged. The value **is** a secret, for as long as the

@@ -57,7 +57,8 @@ impl RedisStore {
         self.plan.config()
     }
 
-    /// The Redis key a token is stored under: `[<prefix>:]keycard:v1:<namespace>:<hex>`. It
+    /// The Redis key a token is stored under: `[<prefix>:]keycard:v1:<namespace>:{<hex>}` (the
+    /// digest in a hash tag, so that a cluster keeps every key of the token in one slot). It
     /// holds no secret.
     pub fn token_key(&self, key: &StoreKey) -> String {
         self.plan.token_key(key)

@@ -73,7 +73,7 @@ fn a_token_is_stored_under_a_key_without_secrets_and_expires_with_the_token() {
     assert_eq!(store.load(&key).unwrap().as_ref(), Some(&stored));
 
     let name = store.token_key(&key);
-    assert!(name.starts_with("test:keycard:v1:voucherify:"), "{name}");
+    assert!(name.starts_with("test:keycard:v1:voucherify:{"), "{name}");
     let mut connection = redis.connection();
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut connection).unwrap();
     assert_eq!(keys, std::slice::from_ref(&name));
