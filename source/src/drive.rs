@@ -3,12 +3,14 @@
 //! place (see [`Driver`]).
 
 use crate::shared::Shared;
+use crate::trace::{self, Trigger};
 use event_listener::EventListener;
 use keycard_core::lifecycle::{Io, IoResult, LiveToken, SourceError, Step, StepId, TokenEndpoint};
 use keycard_core::TransportError;
 use std::future::Future;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
+use tracing::Instrument;
 
 /// What differs between the blocking and the async driver: how a request is sent and how a
 /// caller waits.
@@ -39,13 +41,24 @@ pub(crate) async fn obtain<E: TokenEndpoint, D: Driver>(
     inner: &Inner<E, D>,
 ) -> Result<Arc<LiveToken<E::Grant>>, SourceError> {
     let waiter = inner.shared.waiter();
+    // When this caller first had to wait (for another caller's fetch, or a backoff).
+    let mut waiting_since = None;
     loop {
         let listener = inner.shared.listen();
-        match inner.shared.poll(&waiter) {
+        let step = inner.shared.poll(&waiter);
+        if let (Step::Ready(_) | Step::Failed(_), Some(since)) = (&step, waiting_since) {
+            let waited = inner.shared.clock.now().saturating_duration_since(since);
+            trace::waited(inner.shared.key(), waited, matches!(step, Step::Ready(_)));
+        }
+        match step {
             Step::Ready(token) => return Ok(token),
             Step::Failed(error) => return Err(error),
-            Step::Wait(until) => D::sleep(listener, inner.shared.clock.now(), until).await,
-            Step::Io(io) => perform(inner, io).await,
+            Step::Wait(until) => {
+                let now = inner.shared.clock.now();
+                waiting_since.get_or_insert(now);
+                D::sleep(listener, now, until).await;
+            }
+            Step::Io(io) => perform(inner, io, Trigger::Caller).await,
         }
     }
 }
@@ -62,7 +75,7 @@ pub(crate) async fn refresh<E: TokenEndpoint, D: Driver>(inner: Weak<Inner<E, D>
         }
         let listener = strong.shared.listen();
         match strong.shared.poll_refresh() {
-            Step::Io(io) => perform(&strong, io).await,
+            Step::Io(io) => perform(&strong, io, Trigger::Background).await,
             Step::Wait(until) => {
                 let now = strong.shared.clock.now();
                 drop(strong);
@@ -78,8 +91,13 @@ pub(crate) async fn refresh<E: TokenEndpoint, D: Driver>(inner: Weak<Inner<E, D>
     }
 }
 
-/// Performs `io` and the steps of the same fetch that follow it.
-async fn perform<E: TokenEndpoint, D: Driver>(inner: &Inner<E, D>, io: Io) {
+/// Performs `io` and the steps of the same fetch that follow it, in a `keycard.fetch` span.
+async fn perform<E: TokenEndpoint, D: Driver>(inner: &Inner<E, D>, io: Io, trigger: Trigger) {
+    let span = trace::fetch_span(inner.shared.key(), trigger);
+    perform_steps(inner, io).instrument(span).await;
+}
+
+async fn perform_steps<E: TokenEndpoint, D: Driver>(inner: &Inner<E, D>, io: Io) {
     let mut next = Some(io);
     while let Some(io) = next {
         let id = io.id();
@@ -87,10 +105,17 @@ async fn perform<E: TokenEndpoint, D: Driver>(inner: &Inner<E, D>, io: Io) {
             shared: &inner.shared,
             id: Some(id),
         };
-        let result = match io {
-            Io::Send(_, request) => IoResult::Sent(inner.driver.send(request).await),
-            Io::Store(_, call) => inner.shared.store.perform(call).await,
-        };
+        let span = trace::step_span(&io);
+        let result = async {
+            match io {
+                Io::Send(_, request) => IoResult::Sent(inner.driver.send(request).await),
+                Io::Store(_, call) => inner.shared.store.perform(call).await,
+            }
+        }
+        .instrument(span.clone())
+        .await;
+        trace::step_done(&span, &result);
+        drop(span);
         guard.id = None;
         next = inner.shared.complete(id, result);
     }

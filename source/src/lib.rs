@@ -18,6 +18,48 @@
 //! It depends on no HTTP client, TLS library or async runtime: bring your own transport
 //! (`keycard::ureq`, `keycard::reqwest`, or a few lines over anything).
 //!
+//! ## Tracing and metrics
+//!
+//! A source reports what it does to [`tracing`](https://docs.rs/tracing) (target `keycard`),
+//! as it happens, for both drivers alike; install any subscriber to see it. No span or event
+//! holds a secret: requests and responses are described by method, URL (scheme, host, port
+//! and path: no user info, no query), status and kind of failure, never by their headers or
+//! bodies, and the texts of errors are scrubbed of every secret a server echoes.
+//!
+//! - Span `keycard.fetch` (INFO): one run of a fetch's steps; fields `keycard.store_key` (a
+//!   digest: which token, no secret) and `keycard.trigger` (`caller`, or `background` for the
+//!   refresher).
+//! - Span `keycard.request` (INFO) inside it: the token request, an HTTP client span after
+//!   OpenTelemetry's conventions: `http.request.method`, `url.full`, `server.address`,
+//!   `server.port`, `http.response.status_code`, `error.type` (the status code of an error
+//!   response, or the transport's kind of failure: `connect`, `timeout`, `tls`, …).
+//! - Span `keycard.store` (DEBUG): a call to the token store; `keycard.store.action`,
+//!   `error.type`.
+//! - Events, each with a message in words and a `keycard.event` field: `issued` (INFO;
+//!   `keycard.refresh`, `keycard.token.lifetime_s`, and `keycard.token.replaced_age_s` for a
+//!   refresh), `restored` (INFO), `retry_scheduled` (WARN; `keycard.attempt`,
+//!   `keycard.retry_after_s`, `error.type`), `refresh_failed` (WARN: the old token is still
+//!   served), `gave_up` (ERROR: no token), `clock_skew` (WARN; `keycard.clock_skew_s`),
+//!   `store_failed` (WARN; `keycard.store.action`), `stored_token_rejected`, `minting_alone`,
+//!   `step_timed_out` (WARN), and `waited` (DEBUG; `keycard.wait_s`: a caller waited for a
+//!   token).
+//!
+//! With the feature `metrics`, the same goes to the [`metrics`](https://docs.rs/metrics)
+//! facade; install any recorder (Prometheus, StatsD, …). Every metric has the label `token`,
+//! the kind of token (`voucherify`, `exact-order`, …); no label holds a secret.
+//!
+//! | metric | kind | labels |
+//! |---|---|---|
+//! | `keycard_tokens_minted_total` | counter | |
+//! | `keycard_tokens_restored_total` | counter | (taken from the store) |
+//! | `keycard_retries_total` | counter | |
+//! | `keycard_refreshes_failed_total` | counter | `outcome`: `serving_old_token` or `no_token` |
+//! | `keycard_store_failures_total` | counter | `action`: `load`, `save`, `remove`, `claim`, `release` |
+//! | `keycard_minting_alone_total` | counter | (a fleet store failed or was slow) |
+//! | `keycard_waits_total`, `keycard_wait_seconds` | counter, histogram | `outcome`: `token` or `error` |
+//! | `keycard_token_age_at_refresh_seconds` | histogram | (the age of the token a new one replaced) |
+//! | `keycard_clock_skew_seconds` | gauge | (the last skew seen beyond the tolerance) |
+//!
 //! ```
 //! use keycard_core::lifecycle::SourceConfig;
 //! use keycard_core::voucherify::{self, Credentials, Region, Scope, Scopes};
@@ -58,6 +100,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod block_on;
 mod blocking;
@@ -68,6 +111,7 @@ mod nonblocking;
 mod shared;
 mod store;
 mod token_source;
+mod trace;
 
 pub use blocking::{Blocking, BlockingSource};
 pub use clock::{Clock, SystemClock};

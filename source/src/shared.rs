@@ -2,18 +2,28 @@
 //! hot path, the wake-ups, the clock and the store.
 
 use crate::store::DynStore;
+use crate::trace;
 use crate::Clock;
 use arc_swap::ArcSwapOption;
 use event_listener::{Event as Notify, EventListener};
 use keycard_core::lifecycle::{
     Event, Io, IoResult, LiveToken, SourceMachine, Step, StepId, TokenEndpoint, Waiter,
 };
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
+/// How many events [`Shared::drain_events`] keeps.
+const EVENT_CAPACITY: usize = 64;
+
 pub(crate) struct Shared<E: TokenEndpoint> {
     machine: Mutex<SourceMachine<E>>,
+    /// The machine's key, as text, for traces.
+    key: String,
+    /// The machine's last events, taken from it as they happen (and traced), for
+    /// [`drain_events`](Self::drain_events).
+    events: Mutex<VecDeque<Event>>,
     /// The machine's current token, for readers that take no lock.
     published: ArcSwapOption<LiveToken<E::Grant>>,
     /// [`SourceMachine::serves_valid`], for readers that take no lock.
@@ -32,6 +42,8 @@ impl<E: TokenEndpoint> Shared<E> {
     ) -> Self {
         Self {
             serves_valid: AtomicBool::new(machine.serves_valid()),
+            key: machine.store_key().as_str().to_owned(),
+            events: Mutex::new(VecDeque::new()),
             machine: Mutex::new(machine),
             published: ArcSwapOption::empty(),
             changed: Notify::new(),
@@ -117,7 +129,13 @@ impl<E: TokenEndpoint> Shared<E> {
     }
 
     pub(crate) fn drain_events(&self) -> Vec<Event> {
-        self.lock().drain_events().collect()
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        events.drain(..).collect()
+    }
+
+    /// The store key, as text: names the source in traces (it holds no secret).
+    pub(crate) fn key(&self) -> &str {
+        &self.key
     }
 
     /// Asks a background refresher to stop (its source was dropped).
@@ -135,10 +153,33 @@ impl<E: TokenEndpoint> Shared<E> {
         self.machine.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` on the machine at the current time, then publishes its token.
+    /// Runs `f` on the machine at the current time, then publishes its token and reports what
+    /// happened (after releasing the lock).
     fn with_machine<R>(&self, f: impl FnOnce(&mut SourceMachine<E>, Instant) -> R) -> R {
         let mut machine = self.lock();
-        let result = f(&mut machine, self.clock.now());
+        let now = self.clock.now();
+        let held = machine.current().map(|token| token.obtained_at());
+        let result = f(&mut machine, now);
+        let happened: Vec<Event> = machine.drain_events().collect();
+        self.publish(&machine);
+        if !happened.is_empty() {
+            let mut kept = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+            for event in &happened {
+                if kept.len() == EVENT_CAPACITY {
+                    kept.pop_front();
+                }
+                kept.push_back(event.clone());
+            }
+        }
+        drop(machine);
+        for event in &happened {
+            trace::event(event, &self.key, held, now);
+        }
+        result
+    }
+
+    /// Publishes the machine's token for the lock-free hot path.
+    fn publish(&self, machine: &SourceMachine<E>) {
         let current = machine.current();
         let published = self.published.load();
         let same = match (current, published.as_ref()) {
@@ -151,6 +192,5 @@ impl<E: TokenEndpoint> Shared<E> {
         }
         self.serves_valid
             .store(machine.serves_valid(), Ordering::Release);
-        result
     }
 }

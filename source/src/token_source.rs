@@ -138,7 +138,10 @@ impl<E: TokenEndpoint, D> TokenSource<E, D> {
         self.inner.shared.invalidate(used)
     }
 
-    /// Takes the events since the last drain, oldest first (at most the last 64).
+    /// Takes the events since the last drain, oldest first (at most the last 64), as typed
+    /// values: for a test that asserts what happened, or a program that reacts to an event.
+    /// To log or count them, there is no need to poll: each is also reported to `tracing` as
+    /// it happens (and to `metrics`, with that feature; see the crate docs).
     pub fn drain_events(&self) -> Vec<Event> {
         self.inner.shared.drain_events()
     }
