@@ -345,6 +345,13 @@ fn perform(store: &impl TokenStore, call: StoreCall) -> IoResult {
         StoreCall::Claim(key) => IoResult::Claimed(store.claim_mint(&key).map_err(boxed)),
         StoreCall::Save(key, token) => IoResult::Saved(store.save(&key, &token).map_err(boxed)),
         StoreCall::Release(lock) => IoResult::Released(store.release_mint(&lock).map_err(boxed)),
+        StoreCall::HoldOff(key, wait) => {
+            IoResult::HeldOff(store.hold_off(&key, wait).map_err(boxed))
+        }
+        StoreCall::Count(budget) => IoResult::Counted(store.count_live(&budget).map_err(boxed)),
+        StoreCall::Record(budget, token) => {
+            IoResult::Recorded(store.record_mint(&budget, &token).map_err(boxed))
+        }
     }
 }
 

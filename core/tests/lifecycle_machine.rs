@@ -15,7 +15,10 @@ use lifecycle_common::*;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-fn machine(config: SourceConfig) -> SourceMachine<GenerateToken> {
+/// The fleet-store protocol here runs without the ledger of live tokens (`lifecycle_fleet.rs`
+/// drives that).
+fn machine(mut config: SourceConfig) -> SourceMachine<GenerateToken> {
+    config.budget = None;
     SourceMachine::new(generate(), config)
 }
 
@@ -600,7 +603,9 @@ fn invalidate_from_many_callers_invalidates_once_and_sends_once() {
 #[test]
 fn a_revoked_token_found_in_the_store_is_removed_not_adopted() {
     let clock = Clock::fixed();
-    let mut m = with_token(&clock, exact_config());
+    let mut config = exact_config();
+    config.budget = None;
+    let mut m = with_token(&clock, config);
     m.set_store(true);
     let used = m.current().unwrap().clone();
     let stored = used.to_stored();

@@ -27,6 +27,15 @@ impl<S: AsyncTokenStore> DynStore for S {
                 StoreCall::Release(lock) => {
                     IoResult::Released(self.release_mint(&lock).await.map_err(boxed))
                 }
+                StoreCall::HoldOff(key, wait) => {
+                    IoResult::HeldOff(self.hold_off(&key, wait).await.map_err(boxed))
+                }
+                StoreCall::Count(budget) => {
+                    IoResult::Counted(self.count_live(&budget).await.map_err(boxed))
+                }
+                StoreCall::Record(budget, token) => {
+                    IoResult::Recorded(self.record_mint(&budget, &token).await.map_err(boxed))
+                }
             }
         })
     }

@@ -1,6 +1,6 @@
 //! How a token source refreshes, retries and waits.
 
-use super::RetryPolicy;
+use super::{RetryPolicy, TokenBudget};
 use std::time::Duration;
 
 /// How a token source refreshes, retries and waits. Start from [`Default`] and change fields.
@@ -26,6 +26,10 @@ pub struct SourceConfig {
     /// server asked for) before it gives up with
     /// [`SourceError::TimedOut`](super::SourceError::TimedOut).
     pub wait_limit: Duration,
+    /// What to do as the fleet's count of live tokens nears the API's limit (for endpoints
+    /// whose tokens count against one, with a store that keeps a ledger, e.g.
+    /// `keycard::redis`). `None`: no ledger calls at all.
+    pub budget: Option<TokenBudget>,
     /// The jitter seed. 0 (the default) asks the driver for a random one, so that processes do
     /// not refresh in lockstep.
     pub seed: u64,
@@ -34,7 +38,8 @@ pub struct SourceConfig {
 impl Default for SourceConfig {
     /// For 900-second tokens: refresh 120–150 s before expiry (room for a whole round of
     /// retries while the old token is still served); clock skew reported beyond 5 s; a step
-    /// abandoned after 60 s; a call waits at most 60 s; the default [`RetryPolicy`].
+    /// abandoned after 60 s; a call waits at most 60 s; the default [`RetryPolicy`] and
+    /// [`TokenBudget`].
     fn default() -> Self {
         Self {
             refresh_margin: Duration::from_secs(120),
@@ -43,6 +48,7 @@ impl Default for SourceConfig {
             skew_tolerance: Duration::from_secs(5),
             fetch_timeout: Duration::from_secs(60),
             wait_limit: Duration::from_secs(60),
+            budget: Some(TokenBudget::default()),
             seed: 0,
         }
     }

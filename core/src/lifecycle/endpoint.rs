@@ -54,6 +54,13 @@ pub trait TokenEndpoint {
         }
     }
 
+    /// The key of the budget of live tokens this endpoint's tokens count against, for the
+    /// fleet's ledger ([`TokenBudget`](super::TokenBudget)): it identifies the API and the
+    /// credentials (hashed, never in clear), not the scopes. The default is `None`: no budget.
+    fn budget_key(&self) -> Option<StoreKey> {
+        None
+    }
+
     /// When a token of this endpoint may be replaced. The default is [`Renewal::Ahead`].
     fn renewal(&self) -> Renewal {
         Renewal::Ahead

@@ -91,6 +91,25 @@ pub enum FetchError {
     /// off. Fix the clock.
     #[error("the token had already expired when it arrived: check the local clock")]
     ExpiredOnArrival,
+    /// The server told another process of the fleet to wait (it rate-limited it), for longer
+    /// than the retry policy's [`max_wait`](super::RetryPolicy::max_wait): this process sends
+    /// nothing before then either. Try again later.
+    #[error("the fleet was told to wait {retry_in:?} by a rate limit")]
+    HeldOff {
+        /// How long the wait had left.
+        retry_in: Duration,
+    },
+    /// The fleet already holds `live` tokens against this API's limit, at or past the budget
+    /// ([`TokenBudget::max_live`](super::TokenBudget::max_live)): no token was minted. Wait for
+    /// some to expire, raise the budget, or find what mints so many (a crash loop, a scale-out,
+    /// a store that is not shared).
+    #[error("the fleet holds {live} live tokens, at or past its budget of {max_live}")]
+    BudgetSpent {
+        /// How many live tokens the fleet's ledger counted.
+        live: u32,
+        /// The budget.
+        max_live: u32,
+    },
 }
 
 impl FetchError {

@@ -74,6 +74,31 @@ pub enum Event {
         /// Why.
         reason: AloneReason,
     },
+    /// The server rate-limited a request (this process's or another's of the fleet) and named
+    /// when to come back: no process sharing the store sends before then.
+    HeldOff {
+        /// How long the wait has left.
+        retry_in: Duration,
+        /// Whether this process told the fleet (it got the 429) or was told by it.
+        published: bool,
+    },
+    /// The fleet's count of live tokens against the API's limit is at or past the warning
+    /// threshold ([`TokenBudget::warn_at`](super::TokenBudget::warn_at)).
+    NearTokenLimit {
+        /// How many live tokens the fleet's ledger counted.
+        live: u32,
+        /// The API's limit ([`TokenBudget::limit`](super::TokenBudget::limit)).
+        limit: u32,
+    },
+    /// The fleet's budget of live tokens is spent: this process did not mint.
+    BudgetSpent {
+        /// How many live tokens the fleet's ledger counted.
+        live: u32,
+        /// The budget ([`TokenBudget::max_live`](super::TokenBudget::max_live)).
+        max_live: u32,
+        /// How long until the source counts again.
+        retry_in: Duration,
+    },
 }
 
 /// A difference between the server's clock and the local wall clock, seen in one response.
@@ -130,6 +155,12 @@ pub enum StoreAction {
     Claim,
     /// Releasing the fleet's lock after minting.
     Release,
+    /// Telling the fleet to wait, as the server said.
+    HoldOff,
+    /// Counting the fleet's live tokens (before minting).
+    Count,
+    /// Recording a new token in the fleet's ledger.
+    Record,
 }
 
 impl fmt::Display for AloneReason {
@@ -152,6 +183,9 @@ impl fmt::Display for StoreAction {
             Self::Remove => "remove",
             Self::Claim => "take the fleet's lock",
             Self::Release => "release the fleet's lock",
+            Self::HoldOff => "tell the fleet to wait",
+            Self::Count => "count the fleet's live tokens",
+            Self::Record => "record the token in the fleet's ledger",
         })
     }
 }
@@ -190,6 +224,25 @@ impl fmt::Display for Event {
             Self::MintingAlone { reason } => {
                 write!(f, "minting without the fleet's lock: {reason}")
             }
+            Self::HeldOff {
+                retry_in,
+                published: true,
+            } => write!(f, "rate-limited: told the fleet to wait {retry_in:?}"),
+            Self::HeldOff {
+                retry_in,
+                published: false,
+            } => write!(f, "the fleet was told to wait {retry_in:?}: not minting before"),
+            Self::NearTokenLimit { live, limit } => {
+                write!(f, "the fleet holds {live} live tokens; the limit is {limit}")
+            }
+            Self::BudgetSpent {
+                live,
+                max_live,
+                retry_in,
+            } => write!(
+                f,
+                "the fleet holds {live} live tokens, at or past its budget of {max_live}: not minting; counting again in {retry_in:?}"
+            ),
         }
     }
 }

@@ -21,6 +21,9 @@ use std::time::Duration;
 ///    - [`MintClaim::HeldElsewhere`]: another process is minting. Look in the store again every
 ///      `poll_every`; claim again when the lock is gone (its holder died: the lock expires on
 ///      its own); after `wait_at_most` in all, mint alone.
+///    - [`MintClaim::HeldOff`]: the server rate-limited a process of the fleet and named a
+///      time ([`hold_off`](super::TokenStore::hold_off)): send nothing before `retry_in` has
+///      passed.
 /// 3. Any store error on the way: mint alone, and say so. The next refresh tries the store
 ///    again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +43,13 @@ pub enum MintClaim {
         /// How long to wait in all for the other process's token, from the first
         /// `HeldElsewhere`.
         wait_at_most: Duration,
+    },
+    /// The server told a process of the fleet to wait (a 429 with `Retry-After` or
+    /// `X-Rate-Limit-Retry`), and that wait is not over: send no request for this key before
+    /// `retry_in` has passed (measured by the store: a shared one on its own clock).
+    HeldOff {
+        /// How long the wait has left.
+        retry_in: Duration,
     },
 }
 

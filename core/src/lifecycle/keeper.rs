@@ -89,19 +89,31 @@ impl<E: TokenEndpoint> Keeper<E> {
         wall: SystemTime,
         events: &mut Events,
     ) -> Outcome {
-        let date = response
-            .headers()
-            .get(http::header::DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| httpdate::parse_http_date(v).ok());
-        let server_wait = self
-            .endpoint
-            .retry_not_before(response.headers(), date.unwrap_or(wall))
-            .map(|at| at.duration_since(date.unwrap_or(wall)).unwrap_or_default());
+        let date = server_date(response.headers());
+        let server_wait = self.server_wait(response.headers(), wall);
         match self.endpoint.read(response) {
             Ok(issued) => self.install(issued, now, wall, date, events),
             Err(failure) => self.fail(failure, now, server_wait, events),
         }
+    }
+
+    /// How long the server asked to wait before the next request, by the response's
+    /// `headers` (received at `wall`): measured on the server's clock when it sent a `Date`.
+    pub(crate) fn server_wait(
+        &self,
+        headers: &http::HeaderMap,
+        wall: SystemTime,
+    ) -> Option<Duration> {
+        let reference = server_date(headers).unwrap_or(wall);
+        self.endpoint
+            .retry_not_before(headers, reference)
+            .map(|at| at.duration_since(reference).unwrap_or_default())
+    }
+
+    /// Sends nothing before `at` (the fleet was told to wait, or its budget is spent); a later
+    /// time already set is kept. A valid token is still served meanwhile.
+    pub(crate) fn hold_until(&mut self, at: Instant) {
+        self.not_before = Some(self.not_before.map_or(at, |t| t.max(at)));
     }
 
     /// Takes a transport failure of the fetch in flight, noticed at `now`.
@@ -313,6 +325,14 @@ impl<E: TokenEndpoint> Keeper<E> {
             }
         }
     }
+}
+
+/// The server's `Date`, if it sent a readable one.
+fn server_date(headers: &http::HeaderMap) -> Option<SystemTime> {
+    headers
+        .get(http::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok())
 }
 
 fn nanos(t: SystemTime) -> u64 {

@@ -3,9 +3,10 @@
 
 use super::keeper::{Keeper, Outcome, Want};
 use super::{
-    AloneReason, Event, FetchError, LiveToken, MintClaim, MintLock, SourceConfig, SourceError,
-    StoreAction, StoreKey, StoredToken, TokenEndpoint,
+    AloneReason, Event, FetchError, LiveCount, LiveToken, MintClaim, MintLock, SourceConfig,
+    SourceError, StoreAction, StoreKey, StoredToken, TokenEndpoint, WhenSpent,
 };
+use crate::limits::MAX_SERVER_WAIT;
 use crate::{AccessToken, TransportError};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -41,6 +42,13 @@ pub enum StoreCall {
     Save(StoreKey, StoredToken),
     /// Release the fleet's lock: [`IoResult::Released`].
     Release(MintLock),
+    /// Tell every process sharing the store to send nothing for this key for this long (the
+    /// server rate-limited this one): [`IoResult::HeldOff`].
+    HoldOff(StoreKey, Duration),
+    /// Count the fleet's live tokens for this budget: [`IoResult::Counted`].
+    Count(StoreKey),
+    /// Record this new token in the fleet's ledger for this budget: [`IoResult::Recorded`].
+    Record(StoreKey, StoredToken),
 }
 
 impl Io {
@@ -67,6 +75,12 @@ pub enum IoResult {
     Saved(Result<(), StoreError>),
     /// How [`StoreCall::Release`] went.
     Released(Result<(), StoreError>),
+    /// How [`StoreCall::HoldOff`] went.
+    HeldOff(Result<(), StoreError>),
+    /// What [`StoreCall::Count`] counted (`None`: the store keeps no ledger).
+    Counted(Result<Option<LiveCount>, StoreError>),
+    /// How [`StoreCall::Record`] went, and the count after it (`None`: no ledger).
+    Recorded(Result<Option<LiveCount>, StoreError>),
 }
 
 impl std::fmt::Debug for IoResult {
@@ -93,6 +107,9 @@ impl std::fmt::Debug for IoResult {
             Self::Claimed(claimed) => f.debug_tuple("Claimed").field(claimed).finish(),
             Self::Saved(saved) => f.debug_tuple("Saved").field(saved).finish(),
             Self::Released(released) => f.debug_tuple("Released").field(released).finish(),
+            Self::HeldOff(held) => f.debug_tuple("HeldOff").field(held).finish(),
+            Self::Counted(counted) => f.debug_tuple("Counted").field(counted).finish(),
+            Self::Recorded(recorded) => f.debug_tuple("Recorded").field(recorded).finish(),
         }
     }
 }
@@ -153,6 +170,12 @@ enum Stage {
     Save(StoredToken),
     /// Release the fleet's lock.
     Release(MintLock),
+    /// Tell the fleet to wait this long, as the server said.
+    HoldOff(Duration),
+    /// Count the fleet's live tokens before minting.
+    Count,
+    /// Record the new token in the fleet's ledger.
+    Record(StoredToken),
 }
 
 #[derive(Debug)]
@@ -165,6 +188,8 @@ struct Round {
     /// Since when another process has held the fleet's lock.
     held_elsewhere_since: Option<Instant>,
     lock: Option<MintLock>,
+    /// Whether the fleet's live tokens were counted (once per round) or need not be.
+    counted: bool,
 }
 
 /// The whole life of one token source as a sans-IO state machine: when to use the token, when
@@ -240,6 +265,8 @@ struct Round {
 pub struct SourceMachine<E: TokenEndpoint> {
     keeper: Keeper<E>,
     key: StoreKey,
+    /// The budget of live tokens this endpoint's tokens count against, if any.
+    budget_key: Option<StoreKey>,
     has_store: bool,
     background: bool,
     round: Option<Round>,
@@ -259,9 +286,11 @@ impl<E: TokenEndpoint> SourceMachine<E> {
     /// background refresh.
     pub fn new(endpoint: E, config: SourceConfig) -> Self {
         let key = endpoint.store_key();
+        let budget_key = endpoint.budget_key();
         Self {
             keeper: Keeper::new(endpoint, config),
             key,
+            budget_key,
             has_store: false,
             background: false,
             round: None,
@@ -395,11 +424,35 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             }
             IoResult::Saved(result) => {
                 self.store_result(StoreAction::Save, result);
-                self.release_or_end();
+                match self
+                    .round
+                    .as_mut()
+                    .map(|r| std::mem::replace(&mut r.stage, Stage::Send))
+                {
+                    Some(Stage::Save(token)) if self.keeps_ledger() => {
+                        self.set_stage(Stage::Record(token))
+                    }
+                    _ => self.release_or_end(),
+                }
             }
             IoResult::Released(result) => {
                 self.store_result(StoreAction::Release, result);
                 self.end_round();
+            }
+            IoResult::HeldOff(result) => {
+                self.store_result(StoreAction::HoldOff, result);
+                self.release_or_end();
+            }
+            IoResult::Counted(counted) => self.on_counted(counted, now),
+            IoResult::Recorded(recorded) => {
+                match recorded {
+                    Ok(count) => self.warn_near_limit(count),
+                    Err(error) => self.events.push(Event::StoreFailed {
+                        action: StoreAction::Record,
+                        error,
+                    }),
+                }
+                self.release_or_end();
             }
         }
         match &self.round {
@@ -475,6 +528,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                     resume_at: None,
                     held_elsewhere_since: None,
                     lock: None,
+                    counted: !self.keeps_ledger(),
                 });
                 match self.hand_out(now) {
                     Some(io) => Next::Io(io),
@@ -502,6 +556,18 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             Stage::Claim => StoreCall::Claim(key()),
             Stage::Save(token) => StoreCall::Save(key(), token.clone()),
             Stage::Release(lock) => StoreCall::Release(lock.clone()),
+            Stage::HoldOff(wait) => StoreCall::HoldOff(key(), *wait),
+            Stage::Count | Stage::Record(_) => {
+                let Some(budget) = self.budget_key.clone() else {
+                    // Never staged without a budget key (see `keeps_ledger`).
+                    round.stage = Stage::Send;
+                    return Some(Io::Send(id, self.keeper.endpoint.request()));
+                };
+                match &round.stage {
+                    Stage::Record(token) => StoreCall::Record(budget, token.clone()),
+                    _ => StoreCall::Count(budget),
+                }
+            }
         };
         Some(Io::Store(id, call))
     }
@@ -532,6 +598,15 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         now: Instant,
         wall: SystemTime,
     ) {
+        // A refusal that names a time to come back: the whole fleet waits for it.
+        let hold = match &response {
+            Ok(response) if !response.status().is_success() => self
+                .keeper
+                .server_wait(response.headers(), wall)
+                .map(|wait| wait.min(MAX_SERVER_WAIT))
+                .filter(|wait| !wait.is_zero()),
+            _ => None,
+        };
         let outcome = match response {
             Ok(response) => self
                 .keeper
@@ -549,11 +624,113 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                     _ => self.release_or_end(),
                 }
             }
-            Outcome::Again => self.release_or_end(),
+            Outcome::Again => self.hold_off_or_release(hold),
             Outcome::Failed(error) => {
                 self.last_error = Some(error);
                 self.failed_rounds = self.failed_rounds.wrapping_add(1);
-                self.release_or_end();
+                self.hold_off_or_release(hold);
+            }
+        }
+    }
+
+    /// After a refused mint: tell the fleet to wait as the server said (with a store), then
+    /// release the fleet's lock.
+    fn hold_off_or_release(&mut self, hold: Option<Duration>) {
+        match hold.filter(|_| self.has_store) {
+            Some(wait) => {
+                self.events.push(Event::HeldOff {
+                    retry_in: wait,
+                    published: true,
+                });
+                self.set_stage(Stage::HoldOff(wait));
+            }
+            None => self.release_or_end(),
+        }
+    }
+
+    /// Whether this source counts the fleet's live tokens: a store, an endpoint whose tokens
+    /// count against a budget, and a budget configured.
+    fn keeps_ledger(&self) -> bool {
+        self.has_store && self.budget_key.is_some() && self.keeper.config.budget.is_some()
+    }
+
+    /// The stage that mints: counting the fleet's live tokens first, once per round.
+    fn mint_stage(&self) -> Stage {
+        match &self.round {
+            Some(round) if !round.counted => Stage::Count,
+            _ => Stage::Send,
+        }
+    }
+
+    fn on_counted(&mut self, counted: Result<Option<LiveCount>, StoreError>, now: Instant) {
+        if let Some(round) = self.round.as_mut() {
+            round.counted = true;
+        }
+        let count = match counted {
+            Ok(count) => count,
+            Err(error) => {
+                // A ledger that cannot be read never stops issuance.
+                self.events.push(Event::StoreFailed {
+                    action: StoreAction::Count,
+                    error,
+                });
+                return self.set_stage(Stage::Send);
+            }
+        };
+        self.warn_near_limit(count);
+        let (Some(count), Some(budget)) = (count, self.keeper.config.budget) else {
+            return self.set_stage(Stage::Send);
+        };
+        if count.live < budget.max_live {
+            return self.set_stage(Stage::Send);
+        }
+        let retry = &self.keeper.config.retry;
+        let (retry_in, fail) = match budget.when_spent {
+            WhenSpent::Wait => {
+                let retry_in = count
+                    .next_expiry_in
+                    .unwrap_or(retry.max_backoff)
+                    .clamp(MIN_POLL, MAX_SERVER_WAIT);
+                (retry_in, retry_in > retry.max_wait)
+            }
+            WhenSpent::Fail => (retry.max_backoff.max(MIN_POLL), true),
+        };
+        self.events.push(Event::BudgetSpent {
+            live: count.live,
+            max_live: budget.max_live,
+            retry_in,
+        });
+        let error = FetchError::BudgetSpent {
+            live: count.live,
+            max_live: budget.max_live,
+        };
+        self.stand_down(now, retry_in, fail.then_some(error));
+    }
+
+    /// Mints nothing for `retry_in` (the fleet was told to wait, or its budget is spent), and
+    /// ends the round. With no valid token left, `error` (if any) ends the callers' wait at
+    /// once; without one, they wait within their wait limit.
+    fn stand_down(&mut self, now: Instant, retry_in: Duration, error: Option<FetchError>) {
+        self.keeper
+            .hold_until(now.checked_add(retry_in).unwrap_or(now));
+        if let Some(error) = error.filter(|_| self.keeper.valid(now).is_none()) {
+            self.events.push(Event::GaveUp {
+                error: error.clone(),
+            });
+            self.last_error = Some(error);
+            self.failed_rounds = self.failed_rounds.wrapping_add(1);
+        }
+        self.release_or_end();
+    }
+
+    /// Reports a count at or past the warning threshold.
+    fn warn_near_limit(&mut self, count: Option<LiveCount>) {
+        if let (Some(count), Some(budget)) = (count, self.keeper.config.budget) {
+            if count.live >= budget.warn_at {
+                self.events.push(Event::NearTokenLimit {
+                    live: count.live,
+                    limit: budget.limit,
+                });
             }
         }
     }
@@ -620,6 +797,17 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                 return self.set_stage(Stage::Send);
             }
         };
+        if let MintClaim::HeldOff { retry_in } = claim {
+            let retry_in = retry_in.clamp(MIN_POLL, MAX_SERVER_WAIT);
+            self.events.push(Event::HeldOff {
+                retry_in,
+                published: false,
+            });
+            let too_far = retry_in > self.keeper.config.retry.max_wait;
+            let error = too_far.then_some(FetchError::HeldOff { retry_in });
+            return self.stand_down(now, retry_in, error);
+        }
+        let mint = self.mint_stage();
         let Some(round) = self.round.as_mut() else {
             return;
         };
@@ -636,7 +824,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                 let since = *round.held_elsewhere_since.get_or_insert(now);
                 let waited = now.saturating_duration_since(since);
                 if waited >= wait_at_most {
-                    round.stage = Stage::Send;
+                    round.stage = mint;
                     self.events.push(Event::MintingAlone {
                         reason: AloneReason::WaitedTooLong { waited },
                     });
@@ -646,7 +834,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                     round.stage = Stage::Load;
                 }
             }
-            _ => round.stage = Stage::Send,
+            _ => round.stage = mint,
         }
     }
 
@@ -654,7 +842,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
     /// fleet's lock, else ask for it.
     fn after_look(&self) -> Stage {
         match self.round.as_ref().and_then(|r| r.lock.as_ref()) {
-            Some(_) => Stage::Send,
+            Some(_) => self.mint_stage(),
             None => Stage::Claim,
         }
     }

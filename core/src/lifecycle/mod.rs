@@ -18,7 +18,9 @@
 //! - **Stores**: a [`TokenStore`] (or [`AsyncTokenStore`]) keyed by a [`StoreKey`] that holds
 //!   no secret; [`MemoryStore`] here, a file store in `keycard-source`, Redis in
 //!   `keycard-redis`. A shared store lets one process of a fleet mint while the others wait
-//!   for its token ([`MintClaim`], [`MintLock`]).
+//!   for its token ([`MintClaim`], [`MintLock`]), makes the whole fleet honour a rate limit
+//!   one process was told of ([`TokenStore::hold_off`]), and keeps a ledger of the fleet's live
+//!   tokens against the API's limit ([`TokenBudget`], [`LiveCount`]).
 //!
 //! Nothing here reads a clock, does I/O or starts a thread.
 
@@ -29,6 +31,7 @@ mod event;
 mod fleet;
 mod jitter;
 mod keeper;
+mod ledger;
 mod machine;
 mod retry;
 mod source_error;
@@ -46,6 +49,7 @@ pub use endpoint::{Expiry, Issued, Renewal, TokenEndpoint};
 pub use error::{Failure, FetchError};
 pub use event::{AloneReason, ClockSkew, Event, StoreAction};
 pub use fleet::{MintClaim, MintLock};
+pub use ledger::{LiveCount, TokenBudget, WhenSpent};
 pub use machine::{Io, IoResult, SourceMachine, Step, StepId, StoreCall, StoreError, Waiter};
 pub use retry::RetryPolicy;
 pub use source_error::SourceError;

@@ -4,10 +4,11 @@
 //! A restarted process that reuses a live token instead of minting another spares the API's
 //! budget (Voucherify allows at most 1000 live tokens per project).
 
-use super::{MintClaim, MintLock, StoreKey, StoredToken};
+use super::{LiveCount, MintClaim, MintLock, StoreKey, StoredToken};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
 
 /// Where tokens outlive the process: load a live token at start, save each new one.
 ///
@@ -42,6 +43,43 @@ pub trait TokenStore {
     /// does nothing.
     fn release_mint(&self, lock: &MintLock) -> Result<(), Self::Error> {
         let _ = lock;
+        Ok(())
+    }
+
+    /// Tells every process sharing this store to send no request for the token under `key`
+    /// for `wait` (the server rate-limited one and named when to come back): until then,
+    /// [`claim_mint`](Self::claim_mint) answers [`MintClaim::HeldOff`]. A longer wait already
+    /// there is kept. The wait is a duration, measured by the store (Redis on its own clock),
+    /// so that processes whose clocks differ wait alike. The default does nothing.
+    fn hold_off(&self, key: &StoreKey, wait: Duration) -> Result<(), Self::Error> {
+        let _ = (key, wait);
+        Ok(())
+    }
+
+    /// Records `token`, just minted, in the fleet's ledger of live tokens for the budget
+    /// `budget` ([`TokenEndpoint::budget_key`](super::TokenEndpoint::budget_key)) until it
+    /// expires, under its [fingerprint](StoredToken::fingerprint) (never the token); answers
+    /// the count after it. The default keeps no ledger: `None`.
+    fn record_mint(
+        &self,
+        budget: &StoreKey,
+        token: &StoredToken,
+    ) -> Result<Option<LiveCount>, Self::Error> {
+        let _ = (budget, token);
+        Ok(None)
+    }
+
+    /// How many live tokens the fleet's ledger holds for `budget` (expired entries are
+    /// dropped first). The default keeps no ledger: `None`.
+    fn count_live(&self, budget: &StoreKey) -> Result<Option<LiveCount>, Self::Error> {
+        let _ = budget;
+        Ok(None)
+    }
+
+    /// Takes the token with this [fingerprint](StoredToken::fingerprint) out of the ledger
+    /// for `budget` (it was revoked). Absent is not an error. The default does nothing.
+    fn forget_mint(&self, budget: &StoreKey, fingerprint: &str) -> Result<(), Self::Error> {
+        let _ = (budget, fingerprint);
         Ok(())
     }
 }
@@ -88,19 +126,78 @@ pub trait AsyncTokenStore: Send + Sync {
         let _ = lock;
         std::future::ready(Ok(()))
     }
+
+    /// See [`TokenStore::hold_off`]. The default does nothing.
+    fn hold_off(
+        &self,
+        key: &StoreKey,
+        wait: Duration,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        let _ = (key, wait);
+        std::future::ready(Ok(()))
+    }
+
+    /// See [`TokenStore::record_mint`]. The default keeps no ledger.
+    fn record_mint(
+        &self,
+        budget: &StoreKey,
+        token: &StoredToken,
+    ) -> impl Future<Output = Result<Option<LiveCount>, Self::Error>> + Send {
+        let _ = (budget, token);
+        std::future::ready(Ok(None))
+    }
+
+    /// See [`TokenStore::count_live`]. The default keeps no ledger.
+    fn count_live(
+        &self,
+        budget: &StoreKey,
+    ) -> impl Future<Output = Result<Option<LiveCount>, Self::Error>> + Send {
+        let _ = budget;
+        std::future::ready(Ok(None))
+    }
+
+    /// See [`TokenStore::forget_mint`]. The default does nothing.
+    fn forget_mint(
+        &self,
+        budget: &StoreKey,
+        fingerprint: &str,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        let _ = (budget, fingerprint);
+        std::future::ready(Ok(()))
+    }
 }
 
 /// A store in memory: shared by keepers in one process, gone at exit. Useful in tests and as a
 /// model for other stores.
-#[derive(Debug, Default)]
+///
+/// Given a wall clock ([`with_clock`](Self::with_clock)), it also keeps what a fleet shares
+/// besides tokens, for the sources of this process: a rate limit's wait
+/// ([`hold_off`](TokenStore::hold_off)) and the ledger of live tokens
+/// ([`record_mint`](TokenStore::record_mint)). Without one (core reads no clock) it keeps
+/// neither.
+#[derive(Default)]
 pub struct MemoryStore {
     tokens: Mutex<HashMap<StoreKey, StoredToken>>,
+    clock: Option<Box<dyn Fn() -> SystemTime + Send + Sync>>,
+    /// Per key, the end of a rate limit's wait.
+    holds: Mutex<HashMap<StoreKey, SystemTime>>,
+    /// Per budget, each live token's fingerprint and expiry.
+    ledger: Mutex<HashMap<StoreKey, HashMap<String, SystemTime>>>,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store that also keeps waits and the ledger, on the wall clock `now` (in
+    /// tests, a clock the test moves).
+    pub fn with_clock(now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        Self {
+            clock: Some(Box::new(now)),
+            ..Self::default()
+        }
     }
 
     /// How many tokens it holds.
@@ -114,9 +211,38 @@ impl MemoryStore {
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<StoreKey, StoredToken>> {
-        // A panic elsewhere while holding the lock leaves the map consistent: every operation
-        // below is a single insert, get or remove.
-        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.tokens)
+    }
+
+    /// The live entries of the ledger for `budget` at `now`, expired ones dropped.
+    fn count(
+        ledger: &mut HashMap<StoreKey, HashMap<String, SystemTime>>,
+        budget: &StoreKey,
+        now: SystemTime,
+    ) -> LiveCount {
+        let Some(entries) = ledger.get_mut(budget) else {
+            return LiveCount::new(0, None);
+        };
+        entries.retain(|_, expires| *expires > now);
+        let next = entries.values().min().copied();
+        let live = u32::try_from(entries.len()).unwrap_or(u32::MAX);
+        LiveCount::new(live, next.and_then(|at| at.duration_since(now).ok()))
+    }
+}
+
+/// Every operation on the maps is a single insert, get, retain or remove: a panic elsewhere
+/// while a lock was held leaves them consistent.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The tokens' own Debug is redacted.
+        f.debug_struct("MemoryStore")
+            .field("tokens", &self.tokens)
+            .field("clock", &self.clock.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -134,6 +260,65 @@ impl TokenStore for MemoryStore {
 
     fn remove(&self, key: &StoreKey) -> Result<(), Self::Error> {
         self.map().remove(key);
+        Ok(())
+    }
+
+    /// [`MintClaim::HeldOff`] while a wait for `key` is on, else [`MintClaim::NotShared`].
+    fn claim_mint(&self, key: &StoreKey) -> Result<MintClaim, Self::Error> {
+        let Some(now) = self.clock.as_ref().map(|clock| clock()) else {
+            return Ok(MintClaim::NotShared);
+        };
+        let mut holds = lock(&self.holds);
+        match holds.get(key).map(|until| until.duration_since(now)) {
+            Some(Ok(retry_in)) if !retry_in.is_zero() => Ok(MintClaim::HeldOff { retry_in }),
+            Some(_) => {
+                holds.remove(key);
+                Ok(MintClaim::NotShared)
+            }
+            None => Ok(MintClaim::NotShared),
+        }
+    }
+
+    fn hold_off(&self, key: &StoreKey, wait: Duration) -> Result<(), Self::Error> {
+        let Some(now) = self.clock.as_ref().map(|clock| clock()) else {
+            return Ok(());
+        };
+        let until = now.checked_add(wait).unwrap_or(now);
+        let mut holds = lock(&self.holds);
+        let entry = holds.entry(key.clone()).or_insert(until);
+        *entry = (*entry).max(until);
+        Ok(())
+    }
+
+    fn record_mint(
+        &self,
+        budget: &StoreKey,
+        token: &StoredToken,
+    ) -> Result<Option<LiveCount>, Self::Error> {
+        let Some(now) = self.clock.as_ref().map(|clock| clock()) else {
+            return Ok(None);
+        };
+        let mut ledger = lock(&self.ledger);
+        if token.expires_at() > now {
+            ledger
+                .entry(budget.clone())
+                .or_default()
+                .insert(token.fingerprint(), token.expires_at());
+        }
+        Ok(Some(Self::count(&mut ledger, budget, now)))
+    }
+
+    fn count_live(&self, budget: &StoreKey) -> Result<Option<LiveCount>, Self::Error> {
+        let Some(now) = self.clock.as_ref().map(|clock| clock()) else {
+            return Ok(None);
+        };
+        Ok(Some(Self::count(&mut lock(&self.ledger), budget, now)))
+    }
+
+    fn forget_mint(&self, budget: &StoreKey, fingerprint: &str) -> Result<(), Self::Error> {
+        if let Some(entries) = lock(&self.ledger).get_mut(budget) {
+            entries.remove(fingerprint);
+        }
         Ok(())
     }
 }
@@ -154,6 +339,22 @@ impl<S: TokenStore + ?Sized> TokenStore for std::sync::Arc<S> {
     }
     fn release_mint(&self, lock: &MintLock) -> Result<(), Self::Error> {
         (**self).release_mint(lock)
+    }
+    fn hold_off(&self, key: &StoreKey, wait: Duration) -> Result<(), Self::Error> {
+        (**self).hold_off(key, wait)
+    }
+    fn record_mint(
+        &self,
+        budget: &StoreKey,
+        token: &StoredToken,
+    ) -> Result<Option<LiveCount>, Self::Error> {
+        (**self).record_mint(budget, token)
+    }
+    fn count_live(&self, budget: &StoreKey) -> Result<Option<LiveCount>, Self::Error> {
+        (**self).count_live(budget)
+    }
+    fn forget_mint(&self, budget: &StoreKey, fingerprint: &str) -> Result<(), Self::Error> {
+        (**self).forget_mint(budget, fingerprint)
     }
 }
 
@@ -197,6 +398,37 @@ impl<S: TokenStore + Send + Sync> AsyncTokenStore for BlockingStore<S> {
     ) -> impl Future<Output = Result<(), Self::Error>> + Send {
         std::future::ready(self.0.release_mint(lock))
     }
+
+    fn hold_off(
+        &self,
+        key: &StoreKey,
+        wait: Duration,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        std::future::ready(self.0.hold_off(key, wait))
+    }
+
+    fn record_mint(
+        &self,
+        budget: &StoreKey,
+        token: &StoredToken,
+    ) -> impl Future<Output = Result<Option<LiveCount>, Self::Error>> + Send {
+        std::future::ready(self.0.record_mint(budget, token))
+    }
+
+    fn count_live(
+        &self,
+        budget: &StoreKey,
+    ) -> impl Future<Output = Result<Option<LiveCount>, Self::Error>> + Send {
+        std::future::ready(self.0.count_live(budget))
+    }
+
+    fn forget_mint(
+        &self,
+        budget: &StoreKey,
+        fingerprint: &str,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        std::future::ready(self.0.forget_mint(budget, fingerprint))
+    }
 }
 
 impl<S: AsyncTokenStore + ?Sized> AsyncTokenStore for std::sync::Arc<S> {
@@ -233,5 +465,36 @@ impl<S: AsyncTokenStore + ?Sized> AsyncTokenStore for std::sync::Arc<S> {
         lock: &MintLock,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send {
         (**self).release_mint(lock)
+    }
+
+    fn hold_off(
+        &self,
+        key: &StoreKey,
+        wait: Duration,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        (**self).hold_off(key, wait)
+    }
+
+    fn record_mint(
+        &self,
+        budget: &StoreKey,
+        token: &StoredToken,
+    ) -> impl Future<Output = Result<Option<LiveCount>, Self::Error>> + Send {
+        (**self).record_mint(budget, token)
+    }
+
+    fn count_live(
+        &self,
+        budget: &StoreKey,
+    ) -> impl Future<Output = Result<Option<LiveCount>, Self::Error>> + Send {
+        (**self).count_live(budget)
+    }
+
+    fn forget_mint(
+        &self,
+        budget: &StoreKey,
+        fingerprint: &str,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        (**self).forget_mint(budget, fingerprint)
     }
 }

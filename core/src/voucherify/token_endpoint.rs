@@ -52,6 +52,17 @@ impl TokenEndpoint for GenerateToken {
         StoreKey::for_request("voucherify", &Operation::request(self))
     }
 
+    /// A project's budget (1000 live tokens): the API's host and the application id.
+    fn budget_key(&self) -> Option<StoreKey> {
+        let request = Operation::request(self);
+        let host = request.uri().authority().map_or("", |a| a.as_str());
+        let app_id = request.headers().get("x-app-id")?;
+        Some(StoreKey::from_parts(
+            "voucherify-project",
+            &[host.as_bytes(), app_id.as_bytes()],
+        ))
+    }
+
     fn retry_not_before(&self, headers: &HeaderMap, received_at: SystemTime) -> Option<SystemTime> {
         RateLimit::from_headers(headers).retry_not_before(received_at)
     }
