@@ -182,7 +182,7 @@ fn main() {
         .build()
         .into();
     let client = reqwest::Client::builder()
-        .tls_backend_preconfigured(keycard_reqwest::default_tls_config())
+        .use_preconfigured_tls(keycard_reqwest::default_tls_config())
         .build()
         .expect("a client");
     for (framing, response) in [

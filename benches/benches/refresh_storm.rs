@@ -546,7 +546,7 @@ fn simple_reqwest_rounds(
     runtime: &tokio::runtime::Runtime,
 ) -> Vec<Round> {
     let client = reqwest::Client::builder()
-        .tls_backend_preconfigured(keycard_reqwest::default_tls_config())
+        .use_preconfigured_tls(keycard_reqwest::default_tls_config())
         .build()
         .expect("a reqwest client");
     let cache = Arc::new(SimpleCache::new(simple, setup.clock.clone()));

@@ -50,7 +50,7 @@ impl Live {
             generate.scope_string(),
         );
         let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(keycard_reqwest::default_tls_config())
+            .use_preconfigured_tls(keycard_reqwest::default_tls_config())
             .build()
             .expect("a reqwest client");
         let live = Self {

@@ -8,7 +8,7 @@
 //! It adds only what a network needs: a connect timeout and an overall timeout, no automatic
 //! redirects, gzip decompression, a cap on the body counted *after* decompression and enforced
 //! chunk by chunk (so a gzip bomb stops at the cap), bounds on the response's headers, and HTTPS
-//! through rustls with *ring* (no OpenSSL). keycard-core's crate docs list every limit (the
+//! through rustls with *ring* (no OpenSSL; see [TLS](#tls)). keycard-core's crate docs list every limit (the
 //! *Limits* section). Failures to exchange a request are a
 //! [`TransportError`](keycard_core::TransportError), keycard-core's one vocabulary for every
 //! transport, that says what the caller can do and holds no secret.
@@ -44,6 +44,44 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//!
+//! ## TLS
+//!
+//! HTTPS works out of the box, for [`ReqwestTransport`] and for any `reqwest::Client` you build
+//! through the re-export ([`reqwest`]; `reqwest::Client::new()` included): rustls with the
+//! *ring* crypto provider (the only one in the dependency tree; no OpenSSL, no set-up step)
+//! and the Mozilla root certificates. For a private root certificate (a corporate proxy, a
+//! staging server) or a client certificate (mutual TLS), give the transport a rustls
+//! configuration with [`Builder::tls_config`]:
+//!
+//! ```no_run
+//! use keycard_reqwest::rustls::pki_types::pem::PemObject;
+//! use keycard_reqwest::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+//! use keycard_reqwest::rustls::{crypto::ring, ClientConfig, RootCertStore};
+//! use keycard_reqwest::ReqwestTransport;
+//! use std::sync::Arc;
+//!
+//! // A private root certificate: trusted instead of the Mozilla roots.
+//! let mut roots = RootCertStore::empty();
+//! roots.add(CertificateDer::from_pem_file("ca.pem")?)?;
+//! // A client certificate and its key, for servers that ask for one (mutual TLS).
+//! let chain = vec![CertificateDer::from_pem_file("client.pem")?];
+//! let key = PrivateKeyDer::from_pem_file("client.key")?;
+//!
+//! let mut tls = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+//!     .with_safe_default_protocol_versions()?
+//!     .with_root_certificates(roots)
+//!     .with_client_auth_cert(chain, key)?; // or `.with_no_client_auth()`
+//! tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+//! let transport = ReqwestTransport::builder().tls_config(tls).build()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A `reqwest::Client` of your own takes the same from reqwest's builder:
+//! `add_root_certificate(reqwest::Certificate::from_pem(..)?)` and
+//! `identity(reqwest::Identity::from_pem(..)?)` (the certificate and key in one PEM); hand it
+//! to [`ReqwestTransport::with_client`].
 //!
 //! [reqwest]: https://docs.rs/reqwest
 #![forbid(unsafe_code)]

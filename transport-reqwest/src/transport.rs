@@ -1,7 +1,6 @@
 //! [`ReqwestTransport`] and its [`Builder`].
 
 use crate::error;
-use keycard_core::limits::MAX_RESPONSE_HEADERS;
 use keycard_core::{AsyncTransport, TransportConfig, TransportError, TransportErrorKind};
 use std::future::Future;
 use std::io::Write;
@@ -72,9 +71,8 @@ impl ReqwestTransport {
     /// last one are refused, as keycard-ureq does. A client that decodes gzip itself (reqwest's
     /// `gzip` feature, on by default in the `reqwest` crate) stops after the first member.
     ///
-    /// This crate builds reqwest without a default rustls crypto provider: give your client a
-    /// TLS configuration with `tls_backend_preconfigured` (for example
-    /// [`default_tls_config`](crate::default_tls_config)), or install a process-wide provider.
+    /// reqwest is built with rustls on *ring* and the webpki roots: a client of your own needs
+    /// no crypto-provider set-up (see the crate docs for custom roots and client certificates).
     pub fn with_client(client: reqwest::Client) -> Self {
         Self {
             client,
@@ -238,13 +236,9 @@ impl Builder {
             .user_agent
             .unwrap_or_else(|| concat!("keycard-reqwest/", env!("CARGO_PKG_VERSION")).to_owned());
         let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
+            .use_preconfigured_tls(tls)
             .no_gzip()
             .redirect(reqwest::redirect::Policy::none())
-            // The field count keycard allows (hyper's default is the same 100); the bytes are
-            // held to keycard's bound by `headers_past_limits` after hyper has read them (it
-            // reads up to about 400 KiB).
-            .http1_max_headers(MAX_RESPONSE_HEADERS)
             .connect_timeout(self.config.connect_timeout)
             .timeout(self.config.timeout)
             .user_agent(user_agent)
@@ -260,13 +254,13 @@ impl Builder {
 /// The TLS configuration [`ReqwestTransport::new`] uses: rustls with the *ring* crypto provider,
 /// TLS 1.2 and 1.3, the Mozilla root certificates (`webpki-roots`), HTTP/1.1 over ALPN.
 ///
-/// This crate enables reqwest's `rustls-no-provider` feature (to avoid building aws-lc), so a
-/// `reqwest::Client` of your own needs a TLS configuration: pass this one (or your own) to
-/// `tls_backend_preconfigured`.
+/// A `reqwest::Client` of your own works as it is (reqwest's rustls on *ring*, with the same
+/// roots); pass this configuration (or your own) to `use_preconfigured_tls` for exactly the
+/// transport's TLS settings.
 ///
 /// ```
 /// let client = keycard_reqwest::reqwest::Client::builder()
-///     .tls_backend_preconfigured(keycard_reqwest::default_tls_config())
+///     .use_preconfigured_tls(keycard_reqwest::default_tls_config())
 ///     .redirect(keycard_reqwest::reqwest::redirect::Policy::none())
 ///     .timeout(std::time::Duration::from_secs(30))
 ///     .build()?;

@@ -22,7 +22,7 @@ keycard_testkit::wire_suite!(make: transport, user_agent: "keycard-reqwest/");
 #[tokio::test]
 async fn a_users_client_that_follows_redirects_is_caught() {
     let client = reqwest::Client::builder()
-        .tls_backend_preconfigured(keycard_reqwest::default_tls_config())
+        .use_preconfigured_tls(keycard_reqwest::default_tls_config())
         .build()
         .unwrap();
     let target = OneShot::start(response("200 OK", &[], b"followed"), Duration::ZERO);

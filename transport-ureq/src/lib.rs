@@ -37,6 +37,32 @@
 //! ```
 //!
 //! [ureq]: https://docs.rs/ureq/3
+//!
+//! ## TLS
+//!
+//! HTTPS works out of the box, for [`UreqTransport`] and for any `ureq::Agent` you build through
+//! the re-export ([`ureq`]): rustls with the *ring* crypto provider (the only one in the
+//! dependency tree; no OpenSSL, no set-up step) and the Mozilla root certificates. For a private
+//! root certificate (a corporate proxy, a staging server) or a client certificate (mutual TLS),
+//! give the transport ureq's TLS settings with [`Builder::tls_config`]:
+//!
+//! ```no_run
+//! use keycard_ureq::ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
+//! use keycard_ureq::UreqTransport;
+//!
+//! // A private root certificate: trusted instead of the Mozilla roots.
+//! let root = Certificate::from_pem(&std::fs::read("ca.pem")?)?;
+//! // A client certificate and its key, for servers that ask for one (mutual TLS).
+//! let chain = [Certificate::from_pem(&std::fs::read("client.pem")?)?];
+//! let key = PrivateKey::from_pem(&std::fs::read("client.key")?)?;
+//!
+//! let tls = TlsConfig::builder()
+//!     .root_certs(RootCerts::new_with_certs(&[root]))
+//!     .client_cert(Some(ClientCert::new_with_certs(&chain, key)))
+//!     .build();
+//! let transport = UreqTransport::builder().tls_config(tls).build();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

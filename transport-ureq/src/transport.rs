@@ -152,6 +152,7 @@ const STATUS_LINE_ROOM: usize = 4 * 1024;
 #[must_use]
 pub struct Builder {
     config: TransportConfig,
+    tls: Option<ureq::tls::TlsConfig>,
 }
 
 impl Builder {
@@ -162,13 +163,25 @@ impl Builder {
 
     keycard_core::transport_config_setters!(config, "keycard-ureq/VERSION");
 
+    /// Your own TLS settings (a private root certificate, a client certificate for mutual
+    /// TLS, …) instead of ureq's default: rustls on *ring* with the Mozilla roots. The crate
+    /// docs show both.
+    pub fn tls_config(mut self, config: ureq::tls::TlsConfig) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
     /// The transport.
     pub fn build(self) -> UreqTransport {
         let user_agent = self
             .config
             .user_agent
             .unwrap_or_else(|| concat!("keycard-ureq/", env!("CARGO_PKG_VERSION")).to_owned());
-        let config = Agent::config_builder()
+        let mut config = Agent::config_builder();
+        if let Some(tls) = self.tls {
+            config = config.tls_config(tls);
+        }
+        let config = config
             .timeout_connect(Some(self.config.connect_timeout))
             .timeout_global(Some(self.config.timeout))
             .http_status_as_error(false)
