@@ -97,9 +97,11 @@ pub(crate) fn step_done(span: &Span, result: &IoResult) {
         }
         IoResult::Loaded(result) => result.is_err(),
         IoResult::Claimed(result) => result.is_err(),
-        IoResult::Removed(result) | IoResult::Saved(result) | IoResult::Released(result) => {
-            result.is_err()
-        }
+        IoResult::Removed(result)
+        | IoResult::Saved(result)
+        | IoResult::Released(result)
+        | IoResult::HeldOff(result) => result.is_err(),
+        IoResult::Counted(result) | IoResult::Recorded(result) => result.is_err(),
     };
     if failed {
         span.record("error.type", "store");
@@ -257,6 +259,57 @@ pub(crate) fn event(event: &Event, key: &str, replaced: Option<Instant>, now: In
             );
             metrics::minting_alone(key);
         }
+        Event::HeldOff {
+            retry_in,
+            published,
+        } => {
+            tracing::event!(
+                target: TARGET,
+                Level::WARN,
+                {
+                    keycard.event = "held_off",
+                    keycard.store_key = key,
+                    keycard.retry_after_s = retry_in.as_secs_f64(),
+                    keycard.published = published,
+                },
+                "{event}",
+            );
+            metrics::held_off(key);
+        }
+        Event::NearTokenLimit { live, limit } => {
+            tracing::event!(
+                target: TARGET,
+                Level::WARN,
+                {
+                    keycard.event = "near_token_limit",
+                    keycard.store_key = key,
+                    keycard.fleet.live_tokens = live,
+                    keycard.fleet.token_limit = limit,
+                },
+                "{event}",
+            );
+            metrics::live_tokens(key, *live);
+        }
+        Event::BudgetSpent {
+            live,
+            max_live,
+            retry_in,
+        } => {
+            tracing::event!(
+                target: TARGET,
+                Level::ERROR,
+                {
+                    keycard.event = "budget_spent",
+                    keycard.store_key = key,
+                    keycard.fleet.live_tokens = live,
+                    keycard.fleet.token_budget = max_live,
+                    keycard.retry_after_s = retry_in.as_secs_f64(),
+                },
+                "{event}",
+            );
+            metrics::live_tokens(key, *live);
+            metrics::failed(key, "budget_spent");
+        }
         // Events core adds later: their text, at least.
         _ => tracing::event!(target: TARGET, Level::INFO, { keycard.store_key = key }, "{event}"),
     }
@@ -314,6 +367,9 @@ fn call_action(call: &StoreCall) -> StoreAction {
         StoreCall::Claim(_) => StoreAction::Claim,
         StoreCall::Save(..) => StoreAction::Save,
         StoreCall::Release(_) => StoreAction::Release,
+        StoreCall::HoldOff(..) => StoreAction::HoldOff,
+        StoreCall::Count(_) => StoreAction::Count,
+        StoreCall::Record(..) => StoreAction::Record,
     }
 }
 
@@ -324,6 +380,9 @@ fn action_name(action: StoreAction) -> &'static str {
         StoreAction::Remove => "remove",
         StoreAction::Claim => "claim",
         StoreAction::Release => "release",
+        StoreAction::HoldOff => "hold_off",
+        StoreAction::Count => "count",
+        StoreAction::Record => "record",
         _ => "other",
     }
 }
@@ -424,6 +483,15 @@ mod metrics {
         ::metrics::counter!("keycard_minting_alone_total", "token" => kind(key)).increment(1);
     }
 
+    pub(super) fn held_off(key: &str) {
+        ::metrics::counter!("keycard_fleet_held_off_total", "token" => kind(key)).increment(1);
+    }
+
+    /// The fleet's count of live tokens, when it nears the limit (or the budget is spent).
+    pub(super) fn live_tokens(key: &str, live: u32) {
+        ::metrics::gauge!("keycard_fleet_live_tokens", "token" => kind(key)).set(f64::from(live));
+    }
+
     pub(super) fn waited(key: &str, waited: Duration, outcome: &'static str) {
         ::metrics::counter!("keycard_waits_total", "token" => kind(key), "outcome" => outcome)
             .increment(1);
@@ -445,6 +513,8 @@ mod metrics {
     pub(super) fn clock_skew(_: &str, _: Duration) {}
     pub(super) fn store_failed(_: &str, _: StoreAction) {}
     pub(super) fn minting_alone(_: &str) {}
+    pub(super) fn held_off(_: &str) {}
+    pub(super) fn live_tokens(_: &str, _: u32) {}
     pub(super) fn waited(_: &str, _: Duration, _: &'static str) {}
 }
 
