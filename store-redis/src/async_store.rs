@@ -4,11 +4,13 @@
 use crate::client;
 use crate::plan::{owner_id, Next, Operation, Plan};
 use crate::{RedisConfig, RedisStoreError};
-use keycard_core::lifecycle::{AsyncTokenStore, MintClaim, MintLock, StoreKey, StoredToken};
+use keycard_core::lifecycle::{
+    AsyncTokenStore, LiveCount, MintClaim, MintLock, StoreKey, StoredToken,
+};
 use redis::aio::MultiplexedConnection;
 use redis::AsyncConnectionConfig;
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// An [`AsyncTokenStore`] on Redis, for tokio programs (an `AsyncSource`'s
 /// `with_async_store`, e.g. over `keycard::reqwest`): the same keys, values, lock and fallback
@@ -143,6 +145,27 @@ impl AsyncTokenStore for AsyncRedisStore {
 
     async fn release_mint(&self, lock: &MintLock) -> Result<(), Self::Error> {
         self.run(self.plan.release(lock)).await
+    }
+
+    async fn hold_off(&self, key: &StoreKey, wait: Duration) -> Result<(), Self::Error> {
+        self.run(self.plan.hold_off(key, wait)).await
+    }
+
+    async fn record_mint(
+        &self,
+        budget: &StoreKey,
+        token: &StoredToken,
+    ) -> Result<Option<LiveCount>, Self::Error> {
+        let record = self.plan.record_mint(budget, token, SystemTime::now());
+        self.run(record).await.map(Some)
+    }
+
+    async fn count_live(&self, budget: &StoreKey) -> Result<Option<LiveCount>, Self::Error> {
+        self.run(self.plan.count_live(budget)).await.map(Some)
+    }
+
+    async fn forget_mint(&self, budget: &StoreKey, fingerprint: &str) -> Result<(), Self::Error> {
+        self.run(self.plan.forget_mint(budget, fingerprint)).await
     }
 }
 

@@ -78,6 +78,8 @@
 //! |---|---|---|
 //! | `[<prefix>:]keycard:v1:<namespace>:{<sha-256 hex>}` | the token as JSON ([`StoredToken::to_json`]): **the access token in clear**, its scheme, scopes or order id, when it was obtained and expires | the token's own expiry |
 //! | the same, then `:lock` (in the token's hash slot: the `{…}` hash tag keeps every key of a token on one Redis Cluster node) | a random owner id (no secret) | [`lock_ttl`](RedisConfig::lock_ttl) |
+//! | the same, then `:hold` | `1`: the fleet waits (a server answered 429 and named a time); claims answer [`MintClaim::HeldOff`](keycard_core::lifecycle::MintClaim::HeldOff) until it expires | the wait the server named (at most an hour) |
+//! | `[<prefix>:]keycard:v1:voucherify-project:{<sha-256 hex>}:ledger` (per project: host and application id, hashed) | a sorted set of token fingerprints (128 bits of a SHA-256: no token), scored by expiry on Redis's clock: the fleet's live tokens | its last entry's expiry |
 //!
 //! The key is a SHA-256 digest of the mint request (base URL, credentials, scope set or order
 //! id): it holds no secret and can be logged. The value **is** a secret, for as long as the
@@ -88,7 +90,7 @@
 //!   OpenSSL) whenever Redis is not on the same host.
 //! - **Restrict access with an ACL user** that may touch only keycard's keys and run only the
 //!   commands it needs, e.g. with the prefix `checkout`:
-//!   `ACL SETUSER keycard on >password ~checkout:keycard:* resetchannels -@all +get +set +del +pttl +eval +evalsha +script|load +ping`
+//!   `ACL SETUSER keycard on >password ~checkout:keycard:* resetchannels -@all +get +set +del +pttl +eval +evalsha +script|load +ping +zadd +zrem +zcard +zrange +zremrangebyscore +pexpire +time`
 //!   and connect as `rediss://keycard:password@host:6380/0`.
 //! - Don't persist or replicate the database somewhere less protected than Redis itself
 //!   (RDB/AOF files, backups hold the tokens until they expire).

@@ -3,11 +3,11 @@
 use crate::client;
 use crate::plan::{owner_id, Next, Operation, Plan};
 use crate::{RedisConfig, RedisStoreError};
-use keycard_core::lifecycle::{MintClaim, MintLock, StoreKey, StoredToken, TokenStore};
+use keycard_core::lifecycle::{LiveCount, MintClaim, MintLock, StoreKey, StoredToken, TokenStore};
 use redis::{Connection, RedisResult};
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// A [`TokenStore`] on Redis, shared by every process that uses the same Redis and the same
 /// [prefix](RedisConfig::prefix): one token per key across the fleet, and a fleet-wide lock so
@@ -148,6 +148,32 @@ impl TokenStore for RedisStore {
     /// Deletes the lock if it still holds this lock's owner id (a Lua compare-and-delete).
     fn release_mint(&self, lock: &MintLock) -> Result<(), Self::Error> {
         self.run(self.plan.release(lock))
+    }
+
+    /// Sets `<token key>:hold` to expire in `wait` (Redis's own expiry: processes whose clocks
+    /// differ wait alike), unless a longer wait is there; claims answer
+    /// [`MintClaim::HeldOff`] until it expires.
+    fn hold_off(&self, key: &StoreKey, wait: Duration) -> Result<(), Self::Error> {
+        self.run(self.plan.hold_off(key, wait))
+    }
+
+    /// Adds the token's fingerprint to the budget's ledger (a sorted set scored by expiry, on
+    /// Redis's clock), dropping expired entries; answers the count.
+    fn record_mint(
+        &self,
+        budget: &StoreKey,
+        token: &StoredToken,
+    ) -> Result<Option<LiveCount>, Self::Error> {
+        let record = self.plan.record_mint(budget, token, SystemTime::now());
+        self.run(record).map(Some)
+    }
+
+    fn count_live(&self, budget: &StoreKey) -> Result<Option<LiveCount>, Self::Error> {
+        self.run(self.plan.count_live(budget)).map(Some)
+    }
+
+    fn forget_mint(&self, budget: &StoreKey, fingerprint: &str) -> Result<(), Self::Error> {
+        self.run(self.plan.forget_mint(budget, fingerprint))
     }
 }
 

@@ -5,7 +5,7 @@ mod support;
 
 use keycard_core::lifecycle::{
     AsyncTokenStore, Io, IoResult, MintClaim, SourceConfig, SourceMachine, Step, StoreKey,
-    StoredToken, TokenStore,
+    StoredToken, TokenEndpoint, TokenStore,
 };
 use keycard_core::voucherify::{self, Credentials, Region, Scope, Scopes};
 use keycard_core::SecretKey;
@@ -305,7 +305,8 @@ fn the_documented_acl_user_is_enough() {
     let mut admin = redis.connection();
     // The ACL of the crate docs, with the prefix `test`.
     let rule = "on >keycard-password ~test:keycard:* resetchannels -@all +get +set +del +pttl \
-                +eval +evalsha +script|load +ping";
+                +eval +evalsha +script|load +ping +zadd +zrem +zcard +zrange +zremrangebyscore \
+                +pexpire +time";
     let _: () = redis::cmd("ACL")
         .arg("SETUSER")
         .arg("keycard")
@@ -321,11 +322,18 @@ fn the_documented_acl_user_is_enough() {
     store.ping().unwrap();
     assert!(store.load(&key).unwrap().is_none());
     store.save(&key, &stored).unwrap();
-    assert_eq!(store.load(&key).unwrap(), Some(stored));
+    assert_eq!(store.load(&key).unwrap(), Some(stored.clone()));
     let MintClaim::Acquired(lock) = store.claim_mint(&key).unwrap() else {
         panic!("the lock")
     };
     store.release_mint(&lock).unwrap();
+    store.hold_off(&key, Duration::from_secs(1)).unwrap();
+    let budget = endpoint().budget_key().unwrap();
+    assert_eq!(
+        store.record_mint(&budget, &stored).unwrap().unwrap().live,
+        1
+    );
+    store.forget_mint(&budget, &stored.fingerprint()).unwrap();
     store.remove(&key).unwrap();
 
     // Outside its prefix, the user is refused: an error, not an outage.
@@ -371,4 +379,88 @@ fn exact_order_tokens_are_shared_per_order() {
     assert_ne!(tokens[0].access_token(), tokens[2].access_token());
     assert_eq!(emu.hits(Route::ExactOrderAccessToken), 2, "one per order");
     assert_ne!(sources[0].store_key(), sources[2].store_key());
+}
+
+#[test]
+fn a_wait_one_store_sets_holds_off_every_store_until_redis_expires_it() {
+    let redis = RedisServer::start();
+    let a = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let b = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let (key, _) = token("token-one", SystemTime::now(), 900);
+    a.hold_off(&key, Duration::from_millis(600)).unwrap();
+    // A shorter wait does not cut a longer one short.
+    b.hold_off(&key, Duration::from_millis(10)).unwrap();
+    let MintClaim::HeldOff { retry_in } = b.claim_mint(&key).unwrap() else {
+        panic!("every store is held off")
+    };
+    assert!(
+        retry_in > Duration::from_millis(300) && retry_in <= Duration::from_millis(600),
+        "{retry_in:?}"
+    );
+    // The wait is a key of the token: in its hash slot, with Redis's own expiry.
+    let mut connection = redis.connection();
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(format!("{}:hold", a.token_key(&key)))
+        .query(&mut connection)
+        .unwrap();
+    assert!(ttl > 0 && ttl <= 600, "{ttl}");
+    std::thread::sleep(Duration::from_millis(650));
+    assert!(matches!(
+        b.claim_mint(&key).unwrap(),
+        MintClaim::Acquired(_)
+    ));
+}
+
+#[test]
+fn the_ledger_counts_live_tokens_across_sync_and_async_stores_on_redis_time() {
+    let redis = RedisServer::start();
+    let sync = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let budget = endpoint().budget_key().unwrap();
+    let now = SystemTime::now();
+    let (_, long) = token("token-long", now, 900);
+    let (_, other) = token("token-other", now, 900);
+    let (_, short) = token("token-short", now, 1);
+    assert_eq!(sync.count_live(&budget).unwrap().unwrap().live, 0);
+    sync.record_mint(&budget, &long).unwrap();
+    // Recording the same token twice counts it once.
+    sync.record_mint(&budget, &long).unwrap();
+    sync.record_mint(&budget, &short).unwrap();
+    let count = runtime.block_on(async {
+        let store = AsyncRedisStore::with_config(&redis.url(), config()).unwrap();
+        store.record_mint(&budget, &other).await.unwrap().unwrap()
+    });
+    assert_eq!(count.live, 3);
+    let first = count.next_expiry_in.unwrap();
+    assert!(first <= Duration::from_secs(1), "{first:?}");
+
+    // What Redis holds: fingerprints, no token, expiring with the last entry.
+    let mut connection = redis.connection();
+    let name = format!(
+        "test:keycard:v1:voucherify-project:{{{}}}:ledger",
+        budget.digest_hex()
+    );
+    let members: Vec<String> = redis::cmd("ZRANGE")
+        .arg(&name)
+        .arg(0)
+        .arg(-1)
+        .query(&mut connection)
+        .unwrap();
+    assert_eq!(members.len(), 3);
+    assert!(members.contains(&long.fingerprint()));
+    assert!(members.iter().all(|m| !m.contains("token-")));
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(&name)
+        .query(&mut connection)
+        .unwrap();
+    assert!(ttl > 850_000 && ttl <= 900_000, "{ttl}");
+
+    std::thread::sleep(first + Duration::from_millis(50));
+    let count = sync.count_live(&budget).unwrap().unwrap();
+    assert_eq!(count.live, 2, "the short one expired");
+    sync.forget_mint(&budget, &other.fingerprint()).unwrap();
+    assert_eq!(sync.count_live(&budget).unwrap().unwrap().live, 1);
 }

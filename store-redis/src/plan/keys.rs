@@ -10,13 +10,21 @@
 //! |---|---|
 //! | `[<prefix>:]keycard:v1:<namespace>:{<hex>}` | the token |
 //! | `[<prefix>:]keycard:v1:<namespace>:{<hex>}:lock` | the fleet's lock on minting it |
+//! | `[<prefix>:]keycard:v1:<namespace>:{<hex>}:hold` | the fleet's wait after a rate limit ([`hold_key`]) |
 //! | `[<prefix>:]keycard:v1:<namespace>:{<hex>}:<suffix>` | any other key of the same token ([`token_part_key`]) |
+//! | `[<prefix>:]keycard:v1:voucherify-project:{<hex>}:ledger` | the ledger of a budget's live tokens ([`ledger_key`]) |
 
 use crate::RedisConfig;
 use keycard_core::lifecycle::StoreKey;
 
 /// The suffix of the fleet's lock on minting a token.
 const LOCK: &str = "lock";
+
+/// The suffix of the fleet's wait after a rate limit.
+const HOLD: &str = "hold";
+
+/// The suffix of a budget's ledger.
+const LEDGER: &str = "ledger";
 
 /// The Redis key of the token stored under `key`: the store key with its digest in a hash tag,
 /// after the prefix.
@@ -49,6 +57,18 @@ pub(crate) fn token_part_key(config: &RedisConfig, key: &StoreKey, suffix: &str)
 /// The Redis key of the fleet's lock on minting the token under `key`.
 pub(crate) fn lock_key(config: &RedisConfig, key: &StoreKey) -> String {
     token_part_key(config, key, LOCK)
+}
+
+/// The Redis key of the fleet's wait before minting the token under `key` again (a rate
+/// limit): in the token's slot, so that the claim script reads it with the lock.
+pub(crate) fn hold_key(config: &RedisConfig, key: &StoreKey) -> String {
+    token_part_key(config, key, HOLD)
+}
+
+/// The Redis key of the ledger of live tokens for the budget `budget` (e.g. a Voucherify
+/// project): a key of its own, in its own slot.
+pub(crate) fn ledger_key(config: &RedisConfig, budget: &StoreKey) -> String {
+    token_part_key(config, budget, LEDGER)
 }
 
 #[cfg(test)]

@@ -1,58 +1,68 @@
-//! The fleet's lock on minting a token: `SET NX PX` with a random owner id to take it, a Lua
-//! compare-and-delete to release it.
+//! The fleet's lock on minting a token: a Lua script takes it (`SET NX PX` with a random owner
+//! id) unless the fleet was told to wait, another releases it (compare and delete).
 
-use super::operation::{answer, millis, parse, Operation, Step};
+use super::operation::{parse, Operation, Step};
 use super::script::{Lua, ScriptCall};
-use crate::RedisConfig;
+use crate::{RedisConfig, RedisStoreError};
 use keycard_core::lifecycle::{MintClaim, MintLock, StoreKey};
-use redis::{Cmd, RedisResult, Value};
+use redis::{Cmd, ErrorKind, RedisError, RedisResult, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-/// `SET <lock key> <owner id> NX PX <lock_ttl>`: [`MintClaim::Acquired`] if it was set,
-/// [`MintClaim::HeldElsewhere`] (with the configured poll interval and wait) if not. On a second
-/// try, after the connection broke, the first may have set it: then `GET` tells.
+/// The claim script (see [`script::CLAIM`](super::script::CLAIM)):
+/// [`MintClaim::HeldOff`] while the fleet's wait for the token is on, else
+/// [`MintClaim::Acquired`] if the lock was set for this owner, [`MintClaim::HeldElsewhere`]
+/// (with the configured poll interval and wait) if another holds it. A second try, after the
+/// connection broke, finds the lock the first set: the script tells by the owner id.
 pub(crate) struct ClaimMint<'p> {
     config: &'p RedisConfig,
     key: StoreKey,
-    name: String,
     owner: String,
-    retried: bool,
-    asked_holder: bool,
+    script: ScriptCall<'p, i64>,
 }
 
 impl<'p> ClaimMint<'p> {
-    /// Claims the lock on minting the token under `key` (lock key `name`) as `owner`.
+    /// Claims the lock on minting the token under `key` (lock key `lock`, the wait's key
+    /// `hold`) as `owner`.
     pub(crate) fn new(
         config: &'p RedisConfig,
+        script: &'p Lua,
         key: &StoreKey,
-        name: String,
+        [lock, hold]: [String; 2],
         owner: String,
     ) -> Self {
+        let ttl = super::operation::millis(config.lock_ttl);
+        let script = script.call_with(&[lock, hold], (&owner[..], ttl), parse::<i64>);
         Self {
             config,
             key: key.clone(),
-            name,
             owner,
-            retried: false,
-            asked_holder: false,
+            script,
         }
     }
 
-    /// What the claim comes to: whether this owner holds the lock.
-    fn claim(&self, acquired: bool) -> MintClaim {
-        if acquired {
-            MintClaim::Acquired(MintLock::new(
+    /// What the script's answer comes to.
+    fn claim(&self, answer: i64) -> Result<MintClaim, RedisStoreError> {
+        Ok(match answer {
+            0 => MintClaim::Acquired(MintLock::new(
                 self.key.clone(),
                 self.owner.clone(),
                 self.config.lock_ttl,
-            ))
-        } else {
-            MintClaim::HeldElsewhere {
+            )),
+            -1 => MintClaim::HeldElsewhere {
                 poll_every: self.config.poll_every,
                 wait_at_most: self.config.lock_wait,
-            }
-        }
+            },
+            // A wait in ms, as Redis measured it (the source bounds what it honours).
+            wait => MintClaim::HeldOff {
+                retry_in: Duration::from_millis(u64::try_from(wait).map_err(|_| {
+                    RedisError::from((
+                        ErrorKind::UnexpectedReturnType,
+                        "not an answer of the claim script",
+                    ))
+                })?),
+            },
+        })
     }
 }
 
@@ -60,33 +70,14 @@ impl Operation for ClaimMint<'_> {
     type Output = MintClaim;
 
     fn start(&mut self, retried: bool) -> Cmd {
-        self.retried = retried;
-        self.asked_holder = false;
-        let mut set = redis::cmd("SET");
-        set.arg(&self.name)
-            .arg(&self.owner)
-            .arg("NX")
-            .arg("PX")
-            .arg(millis(self.config.lock_ttl));
-        set
+        self.script.start(retried)
     }
 
     fn read(&mut self, reply: RedisResult<Value>) -> Step<MintClaim> {
-        // `SET` answers OK or nothing; `GET` the holder's owner id or nothing.
-        let reply = match answer(reply).and_then(parse::<Option<String>>) {
-            Ok(reply) => reply,
-            Err(error) => return Step::Done(Err(error)),
-        };
-        if self.asked_holder {
-            return Step::Done(Ok(self.claim(reply.as_ref() == Some(&self.owner))));
+        match self.script.read(reply) {
+            Step::Send(command) => Step::Send(command),
+            Step::Done(answer) => Step::Done(answer.and_then(|answer| self.claim(answer))),
         }
-        if reply.is_none() && self.retried {
-            self.asked_holder = true;
-            let mut get = redis::cmd("GET");
-            get.arg(&self.name);
-            return Step::Send(get);
-        }
-        Step::Done(Ok(self.claim(reply.is_some())))
     }
 }
 

@@ -24,6 +24,7 @@
 mod exchange;
 mod health;
 mod keys;
+mod ledger;
 mod lock;
 mod operation;
 mod script;
@@ -35,12 +36,12 @@ pub(crate) use operation::Operation;
 
 use crate::{RedisConfig, RedisStoreError};
 use health::Health;
-use keycard_core::lifecycle::{MintLock, StoreKey, StoredToken};
+use keycard_core::lifecycle::{LiveCount, MintLock, StoreKey, StoredToken};
 use lock::ClaimMint;
 use operation::Ping;
 use redis::RedisError;
 use script::{Lua, ScriptCall};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 use token::{Load, Remove};
 
 /// What a store knows besides its connection: the configuration, whether Redis is taken for
@@ -50,6 +51,9 @@ pub(crate) struct Plan {
     health: Health,
     save: Lua,
     release: Lua,
+    claim: Lua,
+    hold: Lua,
+    ledger: Lua,
 }
 
 impl Plan {
@@ -60,6 +64,9 @@ impl Plan {
             health: Health::default(),
             save: Lua::new(script::SAVE),
             release: Lua::new(script::RELEASE),
+            claim: Lua::new(script::CLAIM),
+            hold: Lua::new(script::HOLD),
+            ledger: Lua::new(script::LEDGER),
         }
     }
 
@@ -107,7 +114,45 @@ impl Plan {
     /// Takes the fleet's lock on minting the token under `key`, as `owner` (see
     /// [`owner_id`]).
     pub(crate) fn claim(&self, key: &StoreKey, owner: String) -> ClaimMint<'_> {
-        ClaimMint::new(&self.config, key, self.lock_key(key), owner)
+        let keys = [self.lock_key(key), keys::hold_key(&self.config, key)];
+        ClaimMint::new(&self.config, &self.claim, key, keys, owner)
+    }
+
+    /// The Redis key of the fleet's wait before minting the token under `key` again.
+    pub(crate) fn hold_key(&self, key: &StoreKey) -> String {
+        keys::hold_key(&self.config, key)
+    }
+
+    /// The Redis key of the ledger of live tokens for `budget`.
+    pub(crate) fn ledger_key(&self, budget: &StoreKey) -> String {
+        keys::ledger_key(&self.config, budget)
+    }
+
+    /// Tells the fleet to wait `wait` before minting the token under `key` (a longer wait
+    /// already set is kept).
+    pub(crate) fn hold_off(&self, key: &StoreKey, wait: Duration) -> ScriptCall<'_> {
+        let ttl = operation::millis(wait);
+        self.hold.call(self.hold_key(key), ttl)
+    }
+
+    /// Records `token` (by its time to live at `now`) in the ledger for `budget`; the count.
+    pub(crate) fn record_mint(
+        &self,
+        budget: &StoreKey,
+        token: &StoredToken,
+        now: SystemTime,
+    ) -> ScriptCall<'_, LiveCount> {
+        ledger::record(&self.ledger, self.ledger_key(budget), token, now)
+    }
+
+    /// Counts the live tokens in the ledger for `budget`.
+    pub(crate) fn count_live(&self, budget: &StoreKey) -> ScriptCall<'_, LiveCount> {
+        ledger::count(&self.ledger, self.ledger_key(budget))
+    }
+
+    /// Takes the token with `fingerprint` out of the ledger for `budget`.
+    pub(crate) fn forget_mint(&self, budget: &StoreKey, fingerprint: &str) -> ledger::Forget {
+        ledger::Forget::new(self.ledger_key(budget), fingerprint)
     }
 
     /// Releases `lock` if Redis still holds it for its owner.

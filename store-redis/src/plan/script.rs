@@ -24,6 +24,49 @@ end
 return 0
 ";
 
+/// Takes the fleet's lock on minting a token, unless the fleet was told to wait. `KEYS[1]` the
+/// lock key, `KEYS[2]` the wait's key (both of the token: one hash slot), `ARGV[1]` the owner
+/// id, `ARGV[2]` the lock's time to live in ms. Returns the wait left in ms (> 0), 0 if this
+/// owner holds the lock (set now, or by a first try whose reply was lost), -1 if another does.
+pub(crate) const CLAIM: &str = r"
+local wait = redis.call('PTTL', KEYS[2])
+if wait > 0 then return wait end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 0 end
+return -1
+";
+
+/// Tells the fleet to wait: sets the wait's key to expire in `ARGV[1]` ms, unless a longer wait
+/// is already there. `KEYS[1]` the wait's key. Returns 1 if it set it.
+pub(crate) const HOLD: &str = r"
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+  return 1
+end
+return 0
+";
+
+/// The ledger of live tokens for one budget: a sorted set of fingerprints scored by expiry, in
+/// Unix ms by Redis's own clock (`TIME`), so that every process counts alike whatever its
+/// clock. Drops the expired entries; with `ARGV[1]` (a fingerprint) and `ARGV[2]` (its time to
+/// live in ms) adds one; the set expires with its last entry. `KEYS[1]` the ledger's key.
+/// Returns `{live, ms until the first expiry or -1}`.
+pub(crate) const LEDGER: &str = r"
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if ARGV[2] then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+end
+local live = redis.call('ZCARD', KEYS[1])
+if live == 0 then return {0, -1} end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now))
+return {live, math.max(0, tonumber(first[2]) - now)}
+";
+
 /// A script and its SHA-1, the name Redis knows it by.
 pub(crate) struct Lua {
     code: &'static str,
@@ -37,14 +80,28 @@ impl Lua {
         Self { code, hash }
     }
 
-    /// A call of the script with one key and these arguments.
+    /// A call of the script with one key and these arguments, whose answer is no concern of
+    /// the store's (1 if it did, 0 if there was nothing to do: a longer-lived token already
+    /// saved, or a lock already gone, is as good).
     pub(crate) fn call(&self, key: String, args: impl ToRedisArgs) -> ScriptCall<'_> {
+        self.call_with(&[key], args, |reply| parse::<i64>(reply).map(drop))
+    }
+
+    /// A call of the script with these keys and arguments; `read` makes its answer the
+    /// operation's result.
+    pub(crate) fn call_with<T>(
+        &self,
+        keys: &[String],
+        args: impl ToRedisArgs,
+        read: fn(Value) -> Result<T, RedisStoreError>,
+    ) -> ScriptCall<'_, T> {
         let mut eval = redis::cmd("EVALSHA");
-        eval.arg(&self.hash).arg(1).arg(key).arg(args);
+        eval.arg(&self.hash).arg(keys.len()).arg(keys).arg(args);
         ScriptCall {
             lua: self,
             eval,
             stage: Stage::Eval,
+            read,
         }
     }
 }
@@ -53,10 +110,11 @@ impl Lua {
 /// `SCRIPT LOAD` and `EVALSHA` once more.
 ///
 /// No `Debug`: the arguments may hold a token.
-pub(crate) struct ScriptCall<'p> {
+pub(crate) struct ScriptCall<'p, T = ()> {
     lua: &'p Lua,
     eval: Cmd,
     stage: Stage,
+    read: fn(Value) -> Result<T, RedisStoreError>,
 }
 
 /// Which command of a [`ScriptCall`] was sent last.
@@ -70,10 +128,8 @@ enum Stage {
     EvalLoaded,
 }
 
-/// What the scripts answer (1 if they did, 0 if there was nothing to do) is no concern of the
-/// store's: a longer-lived token already saved, or a lock already gone, is as good.
-impl Operation for ScriptCall<'_> {
-    type Output = ();
+impl<T> Operation for ScriptCall<'_, T> {
+    type Output = T;
 
     /// `EVALSHA`.
     fn start(&mut self, _retried: bool) -> Cmd {
@@ -81,7 +137,7 @@ impl Operation for ScriptCall<'_> {
         self.eval.clone()
     }
 
-    fn read(&mut self, reply: RedisResult<Value>) -> Step<()> {
+    fn read(&mut self, reply: RedisResult<Value>) -> Step<T> {
         let reply = answer(reply);
         match (self.stage, reply) {
             (Stage::Eval, Err(RedisStoreError::Refused(error)))
@@ -96,7 +152,7 @@ impl Operation for ScriptCall<'_> {
                 self.stage = Stage::EvalLoaded;
                 Step::Send(self.eval.clone())
             }
-            (_, reply) => Step::Done(reply.and_then(parse::<i64>).map(drop)),
+            (_, reply) => Step::Done(reply.and_then(self.read)),
         }
     }
 }

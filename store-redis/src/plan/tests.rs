@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::RedisStoreError;
-use keycard_core::lifecycle::MintClaim;
+use keycard_core::lifecycle::{LiveCount, MintClaim};
 use redis::{Cmd, RedisResult, Value};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -204,51 +204,101 @@ fn remove_deletes_the_token_key() {
 }
 
 #[test]
-fn a_claim_sets_the_lock_if_free_or_waits_for_the_holder() {
+fn a_claim_runs_the_claim_script_on_the_lock_and_the_wait_of_the_token() {
     let config = config();
     let plan = Plan::new(config.clone());
-    let name = plan.lock_key(&key());
+    let hash = redis::Script::new(script::CLAIM).get_hash().to_owned();
+    let (lock, hold) = (plan.lock_key(&key()), plan.hold_key(&key()));
     let (mut exchange, command) = plan.begin(plan.claim(&key(), "owner-1".into()), false);
     assert_eq!(
         words(&command),
-        ["SET", name.as_str(), "owner-1", "NX", "PX", "10000"]
+        ["EVALSHA", &hash, "2", &lock, &hold, "owner-1", "10000"]
     );
-    let MintClaim::Acquired(lock) = done(exchange.read(ok("OK"))).unwrap() else {
+    let MintClaim::Acquired(acquired) = done(exchange.read(int(0))).unwrap() else {
         panic!("acquired")
     };
-    assert_eq!(lock, MintLock::new(key(), "owner-1", config.lock_ttl));
+    assert_eq!(acquired, MintLock::new(key(), "owner-1", config.lock_ttl));
 
     let (mut exchange, _) = plan.begin(plan.claim(&key(), "owner-2".into()), false);
     assert_eq!(
-        done(exchange.read(Ok(Value::Nil))).unwrap(),
+        done(exchange.read(int(-1))).unwrap(),
         MintClaim::HeldElsewhere {
             poll_every: config.poll_every,
             wait_at_most: config.lock_wait,
         }
     );
+    let (mut exchange, _) = plan.begin(plan.claim(&key(), "owner-2".into()), false);
+    assert_eq!(
+        done(exchange.read(int(2_500))).unwrap(),
+        MintClaim::HeldOff {
+            retry_in: Duration::from_millis(2_500)
+        }
+    );
+    for odd in [int(-2), bulk("soon")] {
+        let (mut exchange, _) = plan.begin(plan.claim(&key(), "owner-2".into()), false);
+        let error = done(exchange.read(odd)).unwrap_err();
+        assert!(matches!(error, RedisStoreError::Refused(_)), "{error:?}");
+    }
 }
 
 #[test]
-fn a_claim_retried_after_a_broken_connection_asks_whether_the_first_try_set_the_lock() {
+fn a_claim_retried_after_a_broken_connection_runs_the_same_script_again() {
+    // The script answers 0 to the owner whose first try set the lock.
     let plan = Plan::new(config());
-    let name = plan.lock_key(&key());
-    for (holder, acquired) in [
-        (bulk("owner-1"), true),
-        (bulk("owner-2"), false),
-        (Ok(Value::Nil), false),
-    ] {
-        let (mut exchange, first) = plan.begin(plan.claim(&key(), "owner-1".into()), true);
-        let Next::Reconnect(again) = exchange.read(broken()) else {
-            panic!("a broken reused connection is replaced once")
-        };
-        assert_eq!(words(&again), words(&first));
-        let get = sent(exchange.read(Ok(Value::Nil)));
-        assert_eq!(words(&get), ["GET", name.as_str()]);
-        let claim = done(exchange.read(holder)).unwrap();
-        assert_eq!(
-            matches!(claim, MintClaim::Acquired(_)),
-            acquired,
-            "{claim:?}"
+    let (mut exchange, first) = plan.begin(plan.claim(&key(), "owner-1".into()), true);
+    let Next::Reconnect(again) = exchange.read(broken()) else {
+        panic!("a broken reused connection is replaced once")
+    };
+    assert_eq!(words(&again), words(&first));
+    assert!(matches!(
+        done(exchange.read(int(0))).unwrap(),
+        MintClaim::Acquired(_)
+    ));
+}
+
+#[test]
+fn holding_off_sets_the_wait_of_the_token_in_ms() {
+    let plan = Plan::new(config());
+    let hash = redis::Script::new(script::HOLD).get_hash().to_owned();
+    let hold = plan.hold_key(&key());
+    assert!(hold.starts_with(&plan.token_key(&key())));
+    let (mut exchange, command) = plan.begin(plan.hold_off(&key(), Duration::from_secs(3)), false);
+    assert_eq!(words(&command), ["EVALSHA", &hash, "1", &hold, "3000"]);
+    done(exchange.read(int(1))).unwrap();
+}
+
+#[test]
+fn the_ledger_records_a_fingerprint_never_the_token_and_reads_the_count() {
+    let plan = Plan::new(config());
+    let hash = redis::Script::new(script::LEDGER).get_hash().to_owned();
+    let budget = StoreKey::from_parts("voucherify-project", &[b"host", b"app-1"]);
+    let ledger = plan.ledger_key(&budget);
+    let stored = token(1_000, 901_000);
+    let (mut exchange, command) = plan.begin(plan.record_mint(&budget, &stored, at(1_500)), false);
+    let fingerprint = stored.fingerprint();
+    assert_eq!(
+        words(&command),
+        ["EVALSHA", &hash, "1", &ledger, &fingerprint, "899500"]
+    );
+    assert!(!words(&command).concat().contains(SECRET));
+    let count = done(exchange.read(reply("*2\r\n:3\r\n:120000\r\n"))).unwrap();
+    assert_eq!(count, LiveCount::new(3, Some(Duration::from_secs(120))));
+
+    // Counting adds nothing; an expired token is only counted against.
+    let (mut exchange, command) = plan.begin(plan.count_live(&budget), false);
+    assert_eq!(words(&command), ["EVALSHA", &hash, "1", &ledger]);
+    let count = done(exchange.read(reply("*2\r\n:0\r\n:-1\r\n"))).unwrap();
+    assert_eq!(count, LiveCount::new(0, None));
+    let (_, command) = plan.begin(plan.record_mint(&budget, &stored, at(901_000)), false);
+    assert_eq!(words(&command), ["EVALSHA", &hash, "1", &ledger]);
+
+    // Anything else is a refusal, not a count.
+    for odd in ["*2\r\n:-3\r\n:0\r\n", "*2\r\n:1\r\n:-5\r\n", ":1\r\n"] {
+        let (mut exchange, _) = plan.begin(plan.count_live(&budget), false);
+        let error = done(exchange.read(reply(odd))).unwrap_err();
+        assert!(
+            matches!(error, RedisStoreError::Refused(_)),
+            "{odd}: {error:?}"
         );
     }
 }
