@@ -8,8 +8,35 @@ use crate::server::{app, Shared};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use tokio::sync::oneshot;
+
+/// One access token the emulator minted for an order (see
+/// [`Emulator::order_token_history`]). Its `Debug` never shows the token.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OrderTokenRecord {
+    /// The token.
+    pub token: String,
+    /// When it was minted, by the emulator's clock.
+    pub issued_at: SystemTime,
+    /// When it expires, by the emulator's clock.
+    pub expires_at: SystemTime,
+    /// When a later token for the same order invalidated it (it was still valid then); `None`
+    /// if it was never invalidated (it is current, or expired first).
+    pub invalidated_at: Option<SystemTime>,
+}
+
+impl std::fmt::Debug for OrderTokenRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderTokenRecord")
+            .field("token", &"<redacted>")
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("invalidated_at", &self.invalidated_at)
+            .finish()
+    }
+}
 
 /// How an emulator is started.
 #[derive(Clone, Debug, Default)]
@@ -216,6 +243,18 @@ impl Emulator {
             .order_tokens
             .get(order_id)
             .is_some_and(|t| t.token == token && now < t.expires_at)
+    }
+
+    /// Every access token minted for order `order_id`, oldest first (at most the last 1024),
+    /// each with when a later one invalidated it: the record that shows whether a client
+    /// replaced a token someone held.
+    pub fn order_token_history(&self, order_id: &str) -> Vec<OrderTokenRecord> {
+        self.shared
+            .state()
+            .order_history
+            .get(order_id)
+            .map(|history| history.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The log lines so far (each is `keycard-emulator: METHOD ROUTE -> STATUS`; never a

@@ -73,5 +73,5 @@ mod wire;
 pub use clock::Clock;
 pub use fault::{Fault, STALL_LIMIT};
 pub use faults_wire::{RATE_LIMIT_LIMIT, RATE_LIMIT_TYPE};
-pub use handle::{Config, Emulator};
+pub use handle::{Config, Emulator, OrderTokenRecord};
 pub use route::{Api, Route};

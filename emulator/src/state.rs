@@ -2,7 +2,7 @@
 
 use crate::seed;
 use crate::vocab::EXACT_PERMISSIONS;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Everything the emulator remembers between requests.
@@ -12,6 +12,9 @@ pub(crate) struct State {
     pub oauth_tokens: HashMap<String, OAuthToken>,
     /// Exact Payments order access tokens: the current one per order.
     pub order_tokens: HashMap<String, OrderToken>,
+    /// Every order access token minted per order, oldest first, with when a later one
+    /// invalidated it: at most [`ORDER_HISTORY_CAP`] per order (the oldest go first).
+    pub order_history: HashMap<String, VecDeque<crate::OrderTokenRecord>>,
     /// Exact Payments user tokens by token.
     pub user_tokens: HashMap<String, UserToken>,
     /// Exact Payments application tokens, in creation order.
@@ -32,6 +35,10 @@ impl OAuthToken {
         !self.revoked && now_secs < self.expires_at
     }
 }
+
+/// How many minted tokens the emulator remembers per order (memory stays bounded however long
+/// a test mints).
+pub(crate) const ORDER_HISTORY_CAP: usize = 1024;
 
 /// An order's current access token.
 #[derive(Clone, Debug)]
@@ -63,6 +70,7 @@ impl State {
         State {
             oauth_tokens: HashMap::new(),
             order_tokens: HashMap::new(),
+            order_history: HashMap::new(),
             user_tokens: HashMap::new(),
             app_tokens: vec![AppToken {
                 id: seed::EXACT_API_KEY_ID.to_string(),
@@ -73,6 +81,27 @@ impl State {
                 created_at: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
             }],
         }
+    }
+
+    /// Records a new token for `order_id` minted at `now`: the order's earlier token, if it was
+    /// still valid, is invalidated at `now`.
+    pub(crate) fn mint_order_token(&mut self, order_id: &str, token: OrderToken, now: SystemTime) {
+        let history = self.order_history.entry(order_id.to_string()).or_default();
+        if let Some(last) = history.back_mut() {
+            if last.invalidated_at.is_none() && now < last.expires_at {
+                last.invalidated_at = Some(now);
+            }
+        }
+        if history.len() == ORDER_HISTORY_CAP {
+            history.pop_front();
+        }
+        history.push_back(crate::OrderTokenRecord {
+            token: token.token.clone(),
+            issued_at: now,
+            expires_at: token.expires_at,
+            invalidated_at: None,
+        });
+        self.order_tokens.insert(order_id.to_string(), token);
     }
 
     /// How many Voucherify tokens are live at `now_secs`.

@@ -60,6 +60,61 @@ fn order_access_token_is_created_and_replaces_the_previous_one() {
     assert_eq!(emu.hits(Route::ExactOrderAccessToken), 2);
 }
 
+/// Mints one order access token for `order` and returns it.
+fn mint_order_token(emu: &Emulator, order: &str) -> String {
+    let answer = exact(
+        emu,
+        "POST",
+        &order_path(order),
+        Some(emu.exact_api_key()),
+        None,
+    );
+    assert_eq!(answer.status, 201, "{answer:?}");
+    answer.json()["accessToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_order_token_history_says_which_token_a_later_one_invalidated_and_when() {
+    let emu = Emulator::start().unwrap();
+    let start = UNIX_EPOCH + Duration::from_secs(1_690_413_452);
+    emu.clock().set(start);
+    let (order, other) = (emu.exact_order_ids()[0], emu.exact_order_ids()[1]);
+    assert!(emu.order_token_history(order).is_empty());
+
+    let first = mint_order_token(&emu, order);
+    emu.clock().advance(Duration::from_secs(60));
+    let second = mint_order_token(&emu, order);
+    let elsewhere = mint_order_token(&emu, other);
+    // Past the second's expiry: the third invalidates nothing.
+    emu.clock().advance(Duration::from_secs(15 * 60 + 1));
+    let third = mint_order_token(&emu, order);
+
+    let history = emu.order_token_history(order);
+    let tokens: Vec<&str> = history.iter().map(|r| r.token.as_str()).collect();
+    assert_eq!(tokens, [&first, &second, &third]);
+    // The emulator's clock ticks on from where it was set: allow the test's own run time.
+    let near = |time: std::time::SystemTime, secs: u64| {
+        let since = time.duration_since(start).unwrap();
+        since >= Duration::from_secs(secs) && since < Duration::from_secs(secs + 5)
+    };
+    assert!(near(history[0].issued_at, 0), "{history:?}");
+    assert!(near(history[0].expires_at, 900), "{history:?}");
+    assert!(
+        near(history[0].invalidated_at.unwrap(), 60),
+        "by the second: {history:?}"
+    );
+    assert_eq!(history[1].invalidated_at, None, "it expired first");
+    assert_eq!(history[2].invalidated_at, None, "current");
+    // Another order's tokens are its own, and its record never shows a token.
+    let theirs = emu.order_token_history(other);
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].token, elsewhere);
+    assert!(!format!("{theirs:?}").contains(&elsewhere));
+}
+
 #[test]
 fn order_ids_are_percent_decoded() {
     let emu = Emulator::start().unwrap();

@@ -104,21 +104,25 @@
 
 mod block_on;
 mod blocking;
+mod checkout;
 mod clock;
 mod drive;
 mod file_store;
 mod nonblocking;
+mod pool;
 mod shared;
 mod store;
 mod token_source;
 mod trace;
 
 pub use blocking::{Blocking, BlockingSource};
+pub use checkout::Checkout;
 pub use clock::{Clock, SystemClock};
 pub use file_store::{FileStore, FileStoreError};
 #[cfg(feature = "tokio")]
 pub use nonblocking::TokioSpawner;
 pub use nonblocking::{Async, AsyncSource, Spawn};
+pub use pool::{ScopePool, TokenPool};
 pub use token_source::TokenSource;
 
 /// The lifecycle's vocabulary (configuration, events, errors, stores), from keycard-core.

@@ -155,7 +155,7 @@ impl<E: TokenEndpoint> Shared<E> {
 
     /// Runs `f` on the machine at the current time, then publishes its token and reports what
     /// happened (after releasing the lock).
-    fn with_machine<R>(&self, f: impl FnOnce(&mut SourceMachine<E>, Instant) -> R) -> R {
+    pub(crate) fn with_machine<R>(&self, f: impl FnOnce(&mut SourceMachine<E>, Instant) -> R) -> R {
         let mut machine = self.lock();
         let now = self.clock.now();
         let held = machine.current().map(|token| token.obtained_at());

@@ -25,6 +25,7 @@
 //! ```
 
 mod application_token;
+mod checkout;
 mod delete;
 mod error;
 mod list;
@@ -37,6 +38,7 @@ mod validation;
 mod wire;
 
 pub use application_token::{ApplicationToken, ApplicationTokenError, CreateApplicationToken};
+pub use checkout::{CheckoutConfig, Handed, Handout};
 pub use delete::{DeleteApplicationToken, Deleted};
 pub use error::{
     OrderError, OrderErrorCode, OrderErrorDetail, OrderErrorMessage, OrderErrorStatus,

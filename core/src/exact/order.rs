@@ -24,6 +24,39 @@ pub struct OrderAccessToken {
     pub expires_at: SystemTime,
 }
 
+impl OrderAccessToken {
+    /// The access token an order came with, read from the JSON body of the spec's order
+    /// responses (`POST /orders`, `GET /account/{accountId}/orders/{orderId}`, …):
+    /// `accessToken` with `token` and `expires_at` (snake case there, unlike the
+    /// `expiresAt` of `POST /orders/{orderId}/accessToken`). `None` when the order has no
+    /// `accessToken`; every other member is skipped.
+    ///
+    /// Adopt it instead of minting (minting would invalidate it): see
+    /// [`SourceMachine::adopt`](crate::lifecycle::SourceMachine::adopt).
+    pub fn from_order(body: &[u8]) -> Result<Option<Self>, ParseErrorKind> {
+        #[derive(Deserialize)]
+        struct OrderWire<'a> {
+            #[serde(rename = "accessToken", borrow, default)]
+            access_token: Option<SnakeWire<'a>>,
+        }
+        #[derive(Deserialize)]
+        struct SnakeWire<'a> {
+            #[serde(borrow)]
+            token: Cow<'a, str>,
+            #[serde(borrow)]
+            expires_at: Cow<'a, str>,
+        }
+        let wire: OrderWire<'_> = json::from_slice(body)?;
+        let Some(detail) = wire.access_token else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            token: token_field("accessToken.token", &detail.token)?,
+            expires_at: date_time("accessToken.expires_at", &detail.expires_at)?,
+        }))
+    }
+}
+
 /// `POST /orders/{orderId}/accessToken` for one order: build with
 /// [`Api::create_order_access_token`].
 ///

@@ -40,6 +40,9 @@ pub(crate) struct Keeper<E: TokenEndpoint> {
     current: Option<Arc<LiveToken<E::Grant>>>,
     failures: u32,
     not_before: Option<Instant>,
+    /// A token that expires before this is not served, taken from a store or kept: a caller
+    /// needs one that lives at least this long ([`Keeper::require_until`]).
+    need_until: Option<Instant>,
 }
 
 impl<E: TokenEndpoint> Keeper<E> {
@@ -51,21 +54,71 @@ impl<E: TokenEndpoint> Keeper<E> {
             current: None,
             failures: 0,
             not_before: None,
+            need_until: None,
         }
+    }
+
+    /// Serves no token that expires before `until` (nor takes one from a store) until the next
+    /// token is installed or a fetch ends: the caller needs one that lives that long.
+    pub(crate) fn require_until(&mut self, until: Instant) {
+        self.need_until = Some(until);
+    }
+
+    /// Forgets what [`require_until`](Self::require_until) asked: a fetch ended.
+    pub(crate) fn clear_need(&mut self) {
+        self.need_until = None;
+    }
+
+    /// Whether `token` lives as long as the caller needs.
+    fn meets_need(&self, token: &LiveToken<E::Grant>) -> bool {
+        self.need_until
+            .is_none_or(|need| token.expires_at() >= need)
+    }
+
+    /// Installs a token the API issued outside this keeper (an order's own token) if it is
+    /// better than the current one (none valid, or it expires later). Whether it did.
+    pub(crate) fn adopt(
+        &mut self,
+        issued: Issued<E::Grant>,
+        now: Instant,
+        wall: SystemTime,
+        date: Option<SystemTime>,
+        events: &mut Events,
+    ) -> bool {
+        let reference = date.unwrap_or(wall);
+        let lifetime = match issued.expiry {
+            Expiry::In { expires_in, .. } => expires_in,
+            Expiry::At(server) => server.duration_since(reference).unwrap_or_default(),
+        };
+        let later = now.checked_add(lifetime);
+        let held = self.current.as_ref().filter(|t| t.is_valid(now));
+        if lifetime.is_zero() || held.is_some_and(|t| later.is_none_or(|l| l <= t.expires_at())) {
+            return false;
+        }
+        matches!(
+            self.install(issued, now, wall, date, events),
+            Outcome::Issued
+        )
     }
 
     pub(crate) fn current(&self) -> Option<&Arc<LiveToken<E::Grant>>> {
         self.current.as_ref()
     }
 
+    /// The current token if it is valid at `now` and lives as long as a caller needs.
     pub(crate) fn valid(&self, now: Instant) -> Option<&Arc<LiveToken<E::Grant>>> {
-        self.current.as_ref().filter(|t| t.is_valid(now))
+        self.current
+            .as_ref()
+            .filter(|t| t.is_valid(now) && self.meets_need(t))
     }
 
     /// What to do at `now`, with no fetch under way (the machine's round is single flight):
     /// fetch when a token is due and no backoff stands in the way.
     pub(crate) fn poll(&mut self, now: Instant) -> Want<E::Grant> {
-        let fresh = self.current.as_ref().filter(|t| t.is_fresh(now));
+        let fresh = self
+            .current
+            .as_ref()
+            .filter(|t| t.is_fresh(now) && self.meets_need(t));
         if let Some(token) = fresh {
             return Want::Use(Arc::clone(token));
         }
@@ -144,7 +197,10 @@ impl<E: TokenEndpoint> Keeper<E> {
         let grant: E::Grant =
             serde_json::from_value(stored.grant().clone()).map_err(|_| RestoreError::OtherGrant)?;
         let remaining = stored.expires_at().duration_since(wall).unwrap_or_default();
-        if remaining.is_zero() {
+        let need = self
+            .need_until
+            .map(|need| need.saturating_duration_since(now));
+        if remaining.is_zero() || need.is_some_and(|need| remaining < need) {
             return Ok(false);
         }
         if self
@@ -171,6 +227,7 @@ impl<E: TokenEndpoint> Keeper<E> {
         self.current = Some(Arc::new(live));
         self.failures = 0;
         self.not_before = None;
+        self.need_until = None;
         events.push(Event::Restored { remaining });
         Ok(true)
     }
@@ -242,6 +299,7 @@ impl<E: TokenEndpoint> Keeper<E> {
         };
         self.failures = 0;
         self.not_before = None;
+        self.need_until = None;
         events.push(Event::Issued {
             lifetime,
             refresh_at: live.refresh_at(),

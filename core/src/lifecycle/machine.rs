@@ -190,6 +190,23 @@ struct Round {
     lock: Option<MintLock>,
     /// Whether the fleet's live tokens were counted (once per round) or need not be.
     counted: bool,
+    /// Only look in the store for a token another process saved; never mint
+    /// ([`SourceMachine::look_in_store`]).
+    look_only: bool,
+}
+
+impl Round {
+    fn new(stage: Stage, counted: bool, look_only: bool) -> Self {
+        Self {
+            stage,
+            out: None,
+            resume_at: None,
+            held_elsewhere_since: None,
+            lock: None,
+            counted,
+            look_only,
+        }
+    }
 }
 
 /// The whole life of one token source as a sans-IO state machine: when to use the token, when
@@ -275,6 +292,8 @@ pub struct SourceMachine<E: TokenEndpoint> {
     last_error: Option<FetchError>,
     /// The last token invalidated: never taken back from the store.
     revoked: Option<AccessToken>,
+    /// The next fetch mints, whatever the store holds ([`SourceMachine::reissue`]).
+    fresh_mint: bool,
     events: Events,
 }
 
@@ -298,6 +317,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             failed_rounds: 0,
             last_error: None,
             revoked: None,
+            fresh_mint: false,
             events: Events::default(),
         }
     }
@@ -486,6 +506,59 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         true
     }
 
+    /// Serves no token that expires less than `at_least` after `now` until the next token is
+    /// installed or a fetch ends: a poll then fetches one (a stored token is taken only if it
+    /// lives that long), and the current one is not served meanwhile. For a token that is never
+    /// replaced silently, the caller asks for it: the new token invalidates the old one.
+    pub fn require_valid_for(&mut self, now: Instant, at_least: Duration) {
+        let until = now.checked_add(at_least).unwrap_or(now);
+        self.keeper.require_until(until);
+    }
+
+    /// Has the next poll look in the store first, for a token another process of the fleet
+    /// saved since (one that lives longer than the current one is taken), without minting;
+    /// then polls go on as usual. Nothing to do without a store, or while a fetch is under way.
+    ///
+    /// A token that is never replaced silently is shared by a fleet: looking before serving it
+    /// finds the one another process minted, rather than serving one that minting invalidated.
+    pub fn look_in_store(&mut self) {
+        if self.has_store && self.round.is_none() {
+            self.round = Some(Round::new(Stage::Load, true, true));
+        }
+    }
+
+    /// Forgets the current token and has the next fetch mint a new one, whatever the store
+    /// holds (the caller asked for a fresh token: a page reloaded, say). The forgotten token is
+    /// never taken back from the store. Whether a token was forgotten.
+    pub fn reissue(&mut self) -> bool {
+        self.fresh_mint = true;
+        let Some(current) = self.keeper.current().cloned() else {
+            return false;
+        };
+        self.invalidate(&current)
+    }
+
+    /// Installs a token the API issued elsewhere (an Exact Payments order comes with one), read
+    /// at `now` (`wall` on the wall clock; `date` is the response's `Date`, if known), if it is
+    /// better than the current one: none is valid, or it expires later. Whether it did; with a
+    /// store, the next poll saves it.
+    pub fn adopt(
+        &mut self,
+        issued: super::Issued<E::Grant>,
+        now: Instant,
+        wall: SystemTime,
+        date: Option<SystemTime>,
+    ) -> bool {
+        if !self.keeper.adopt(issued, now, wall, date, &mut self.events) {
+            return false;
+        }
+        if let (true, None, Some(token)) = (self.has_store, &self.round, self.keeper.current()) {
+            let stored = token.to_stored();
+            self.round = Some(Round::new(Stage::Save(stored), true, false));
+        }
+        true
+    }
+
     /// Takes the events since the last drain, oldest first (at most the last 64).
     pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
         self.events.0.drain(..)
@@ -522,14 +595,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                 } else {
                     Stage::Send
                 };
-                self.round = Some(Round {
-                    stage,
-                    out: None,
-                    resume_at: None,
-                    held_elsewhere_since: None,
-                    lock: None,
-                    counted: !self.keeps_ledger(),
-                });
+                self.round = Some(Round::new(stage, !self.keeps_ledger(), false));
                 match self.hand_out(now) {
                     Some(io) => Next::Io(io),
                     None => Next::Until(now),
@@ -616,6 +682,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         match outcome {
             Outcome::Issued => {
                 self.last_error = None;
+                self.fresh_mint = false;
                 match (self.has_store, self.keeper.current()) {
                     (true, Some(token)) => {
                         let stored = token.to_stored();
@@ -626,6 +693,8 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             }
             Outcome::Again => self.hold_off_or_release(hold),
             Outcome::Failed(error) => {
+                self.keeper.clear_need();
+                self.fresh_mint = false;
                 self.last_error = Some(error);
                 self.failed_rounds = self.failed_rounds.wrapping_add(1);
                 self.hold_off_or_release(hold);
@@ -741,6 +810,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         now: Instant,
         wall: SystemTime,
     ) {
+        let look_only = self.round.as_ref().is_some_and(|r| r.look_only);
         let stored = match loaded {
             Ok(stored) => stored,
             Err(error) => {
@@ -748,6 +818,9 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                     action: StoreAction::Load,
                     error,
                 });
+                if look_only {
+                    return self.end_round();
+                }
                 // The store is down: mint alone rather than ask it for the fleet's lock too
                 // (with the lock already held, this process mints anyway).
                 if self.round.as_ref().is_some_and(|r| r.lock.is_none()) {
@@ -758,6 +831,24 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                 return self.set_stage(Stage::Send);
             }
         };
+        if look_only {
+            // A token that differs from the held one and lives longer: another process minted
+            // it. Whatever is found, this round ends; polls go on as usual.
+            let revoked = |s: &StoredToken| self.revoked.as_ref() == Some(s.access_token());
+            if let Some(stored) = stored.filter(|s| !revoked(s)) {
+                let held = self.keeper.current();
+                if !held.is_some_and(|held| held.access_token() == stored.access_token()) {
+                    if let Err(error) = self.keeper.restore(&stored, now, wall, &mut self.events) {
+                        self.events.push(Event::StoredTokenRejected { error });
+                    }
+                }
+            }
+            return self.end_round();
+        }
+        if self.fresh_mint {
+            // A fresh token was asked for: whatever the store holds is replaced by the save.
+            return self.set_stage(self.after_look());
+        }
         if let Some(stored) = stored {
             if self.revoked.as_ref() == Some(stored.access_token()) {
                 self.set_stage(Stage::Remove);

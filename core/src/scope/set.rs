@@ -83,6 +83,19 @@ impl<V: Vocabulary> ScopeSet<V> {
         values.iter().any(|v| self.grants(*v))
     }
 
+    /// Whether a token with this set may do everything a token with `wanted` may: each known
+    /// value of `wanted` is granted (itself or its umbrella), and each unknown one is held.
+    ///
+    /// ```
+    /// use keycard_core::voucherify::{Scope, Scopes};
+    /// let api = Scopes::from([Scope::Api]);
+    /// assert!(api.grants_all(&Scopes::from([Scope::Vouchers, Scope::Campaigns])));
+    /// assert!(!Scopes::from([Scope::Vouchers]).grants_all(&api));
+    /// ```
+    pub fn grants_all(&self, wanted: &Self) -> bool {
+        wanted.known().all(|v| self.grants(v)) && wanted.unknown().all(|u| self.unknown.contains(u))
+    }
+
     /// Whether one of the known values has its bit (by index in `V::ALL`) in `mask`: with a
     /// mask of values and their umbrellas, the same answer as [`grants_any`](Self::grants_any)
     /// in one AND.

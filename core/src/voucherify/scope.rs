@@ -98,3 +98,13 @@ impl Scope {
 
 /// A set of Voucherify scopes.
 pub type Scopes = ScopeSet<Scope>;
+
+/// A pool of Voucherify tokens keyed by scope set: a held token whose scopes grant every scope
+/// asked for (itself or through its umbrella, e.g. `api`) serves the request.
+impl crate::lifecycle::PoolKey for Scopes {
+    const COVERS_OTHERS: bool = true;
+
+    fn covers(&self, wanted: &Self) -> bool {
+        self.grants_all(wanted)
+    }
+}

@@ -39,13 +39,15 @@ pub(crate) fn access_token(shared: &Shared, req: &Req, order_id: &str) -> Respon
         );
     }
     let token = shared.rng.alnum(16);
-    let expires_at = shared.clock.now() + Duration::from_secs(EXACT_ORDER_TOKEN_LIFETIME_SECS);
-    shared.state().order_tokens.insert(
-        order_id.to_string(),
+    let now = shared.clock.now();
+    let expires_at = now + Duration::from_secs(EXACT_ORDER_TOKEN_LIFETIME_SECS);
+    shared.state().mint_order_token(
+        order_id,
         OrderToken {
             token: token.clone(),
             expires_at,
         },
+        now,
     );
     wire::json(
         201,
