@@ -352,6 +352,25 @@ fn past_the_budget_a_source_set_to_fail_fails_with_a_typed_error() {
         error.to_string(),
         "the fleet holds 3 live tokens, at or past its budget of 3"
     );
+    // Calls meanwhile fail at once, without counting again...
+    let (step, sent) = fleet.call(&mut fourth, secs(11), &mut answers([]));
+    assert!(sent.is_empty());
+    assert!(
+        matches!(
+            step,
+            Step::Failed(SourceError::Fetch(FetchError::BudgetSpent { .. }))
+        ),
+        "{step:?}"
+    );
+    // ...until the retry policy's longest backoff has passed: then it counts (and mints,
+    // the others having expired).
+    let (step, sent) = fleet.call(
+        &mut fourth,
+        secs(900),
+        &mut answers([ok("tok-4", secs(900))]),
+    );
+    assert_eq!(sent.len(), 1);
+    assert!(matches!(step, Step::Ready(_)), "{step:?}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! A fleet of real OS processes sharing tokens through a real `redis-server`, against the
 //! emulator: one generate call per refresh across the fleet, a lock holder killed mid-mint,
-//! Redis stopped, hung and restarted.
+//! Redis stopped, hung and restarted, a 429 that every process honours, and the ledger of live
+//! tokens counting what the emulator holds (and stopping mints past its budget).
 //!
 //! The processes are this test binary run again with `KEYCARD_FLEET_CHILD` set (the
 //! `fleet_child` test). Each holds a token source — a `BlockingSource` over ureq on a
@@ -12,7 +13,9 @@
 
 mod support;
 
-use keycard_core::lifecycle::{Event, LiveToken, SourceConfig, TokenEndpoint};
+use keycard_core::lifecycle::{
+    Event, LiveToken, SourceConfig, TokenBudget, TokenEndpoint, TokenStore, WhenSpent,
+};
 use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
 use keycard_core::{BaseUrl, SecretKey, Transport};
 use keycard_emulator::{Emulator, Fault, Route};
@@ -46,6 +49,11 @@ struct Report {
     store_failed: u64,
     issued: u64,
     restored: u64,
+    /// `HeldOff` events: this process told the fleet to wait (it got the 429), or was told.
+    published: u64,
+    told: u64,
+    /// `BudgetSpent` events.
+    spent: u64,
     /// The token the source held once the phase settled (see [`token_id`]).
     current: u64,
     /// The tokens its callers got, one id per distinct token.
@@ -69,6 +77,9 @@ impl Report {
                 "store_failed" => report.store_failed = number(),
                 "issued" => report.issued = number(),
                 "restored" => report.restored = number(),
+                "published" => report.published = number(),
+                "told" => report.told = number(),
+                "spent" => report.spent = number(),
                 "current" => report.current = number(),
                 "tokens" => {
                     report.tokens = value
@@ -88,7 +99,7 @@ impl Report {
         let tokens: Vec<String> = self.tokens.iter().map(u64::to_string).collect();
         format!(
             "ok={} invalid={} errors={} verified={} alone={} store_failed={} issued={} \
-             restored={} current={} tokens={}",
+             restored={} published={} told={} spent={} current={} tokens={}",
             self.ok,
             self.invalid,
             self.errors,
@@ -97,6 +108,9 @@ impl Report {
             self.store_failed,
             self.issued,
             self.restored,
+            self.published,
+            self.told,
+            self.spent,
             self.current,
             tokens.join(",")
         )
@@ -204,6 +218,17 @@ struct Process {
 impl Process {
     /// A process running a source of this `flavour`.
     fn spawn(emu: &Emulator, redis: &RedisServer, settings: Settings, flavour: Flavour) -> Self {
+        Self::spawn_with(emu, redis, settings, flavour, &[])
+    }
+
+    /// The same, with more settings for the child (`FLEET_SCOPES`, `FLEET_BUDGET`).
+    fn spawn_with(
+        emu: &Emulator,
+        redis: &RedisServer,
+        settings: Settings,
+        flavour: Flavour,
+        extra: &[(&str, String)],
+    ) -> Self {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["fleet_child", "--exact", "--nocapture", "--test-threads=1"])
             .env(CHILD, flavour.name())
@@ -220,6 +245,7 @@ impl Process {
                 "FLEET_TRANSPORT_TIMEOUT_MS",
                 millis(settings.transport_timeout),
             )
+            .envs(extra.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -498,6 +524,161 @@ fn redis_stopped_hung_or_restarted_never_stops_issuance_and_sharing_resumes() {
     assert_one_token(&reports, "redis answering again");
 }
 
+#[test]
+fn a_429_one_process_gets_holds_off_every_process_of_the_fleet() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let redis = RedisServer::start();
+    let emu = Emulator::start().unwrap();
+    let processes = 6;
+    let mut fleet: Vec<Process> = (0..processes)
+        .map(|i| Process::spawn(&emu, &redis, Settings::default(), Flavour::nth(i)))
+        .collect();
+    // The first generate call is told to come back in 2 s (`Retry-After: 2` and
+    // `X-Rate-Limit-Retry`); the next would succeed.
+    let retry_after = Duration::from_secs(2);
+    emu.inject(
+        Route::VoucherifyGenerate,
+        Fault::RateLimited { retry_after },
+        1,
+    );
+    let (threads, calls) = (2, 5);
+    for process in &mut fleet {
+        process.start_phase(Duration::ZERO, threads, calls);
+    }
+    // Watch the generate calls as they come: when the 429 went out, when the next call came.
+    let started = Instant::now();
+    let mut first = None;
+    let mut second = None;
+    while second.is_none() && started.elapsed() < Duration::from_secs(30) {
+        let hits = emu.hits(Route::VoucherifyGenerate);
+        if hits >= 1 && first.is_none() {
+            first = Some(Instant::now());
+        }
+        if hits >= 2 {
+            second = Some(Instant::now());
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let reports: Vec<Report> = fleet.iter_mut().map(Process::report).collect();
+    let (first, second) = (first.unwrap(), second.expect("a second generate call"));
+    let quiet = second - first;
+    assert_all_served(&reports, threads, calls, "after the 429");
+    assert_one_token(&reports, "after the 429");
+    assert_eq!(
+        emu.hits(Route::VoucherifyGenerate),
+        2,
+        "the 429, then one mint for the fleet: {reports:?}"
+    );
+    // Nobody sent before the server's time (`Retry-After` is whole seconds from a `Date` of
+    // whole seconds: at least 1 s after, whatever the rounding).
+    assert!(
+        quiet >= retry_after - Duration::from_millis(1_000),
+        "the second call came {quiet:?} after the 429"
+    );
+    let published: u64 = reports.iter().map(|r| r.published).sum();
+    assert_eq!(
+        published, 1,
+        "the process that got the 429 told the fleet: {reports:?}"
+    );
+    for report in reports.iter().filter(|r| r.published == 0) {
+        assert!(
+            report.told >= 1,
+            "every other process was told: {reports:?}"
+        );
+    }
+    eprintln!(
+        "429 with Retry-After {retry_after:?}: {processes} processes sent nothing for {quiet:?}"
+    );
+}
+
+#[test]
+fn the_ledger_counts_what_the_emulator_holds_live_and_stops_mints_past_the_budget() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let redis = RedisServer::start();
+    let emu = Emulator::start().unwrap();
+    // Eight processes, two per scope set: four tokens per refresh for the project. A budget
+    // of 8 live tokens: fail, not wait, when it is spent.
+    let budget = [("FLEET_BUDGET", "8".to_owned())];
+    let mut fleet: Vec<Process> = (0..8)
+        .map(|i| {
+            let mut extra = budget.to_vec();
+            extra.push(("FLEET_SCOPES", (i % 4).to_string()));
+            Process::spawn_with(&emu, &redis, Settings::default(), Flavour::nth(i), &extra)
+        })
+        .collect();
+    let mut config = RedisConfig::default();
+    config.prefix = "fleet-test".into();
+    let store = RedisStore::with_config(&redis.url(), config).unwrap();
+    let api = voucherify::Api::new(
+        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
+        Credentials::new(
+            emu.voucherify_app_id(),
+            SecretKey::new(emu.voucherify_secret_key()),
+        )
+        .unwrap(),
+    );
+    let project = api
+        .generate_token(&scope_set(0))
+        .unwrap()
+        .budget_key()
+        .unwrap();
+    let ledger = || store.count_live(&project).unwrap().unwrap().live;
+    let (threads, calls) = (2, 20);
+    let mut clock = Duration::ZERO;
+
+    // The ledger follows Redis's clock, which the test cannot move: it is compared with the
+    // emulator's count before the emulator's moved clock has expired anything.
+    for (what, offset, live) in [("first tokens", 0, 4), ("refresh ahead of expiry", 800, 8)] {
+        let offset = Duration::from_secs(offset);
+        move_clock(&emu, &mut clock, offset);
+        let before = emu.hits(Route::VoucherifyGenerate);
+        let reports = phase(&mut fleet, offset, threads, calls);
+        assert_all_served(&reports, threads, calls, what);
+        assert_eq!(emu.hits(Route::VoucherifyGenerate) - before, 4, "{what}");
+        assert_eq!(emu.live_voucherify_tokens(), live, "{what}");
+        assert_eq!(
+            ledger(),
+            live as u32,
+            "{what}: the ledger counts as the emulator"
+        );
+    }
+
+    // A ninth process with a fifth scope set: the budget is spent, it mints nothing and says
+    // so; the others keep their tokens.
+    let mut extra = budget.to_vec();
+    extra.push(("FLEET_SCOPES", "4".to_owned()));
+    let mut late = Process::spawn_with(&emu, &redis, Settings::default(), Flavour::Sync, &extra);
+    let before = emu.hits(Route::VoucherifyGenerate);
+    late.start_phase(clock, 1, 3);
+    let report = late.report();
+    assert_eq!(report.ok, 0, "{report:?}");
+    assert_eq!(report.errors, 3, "{report:?}");
+    assert!(report.spent >= 1, "{report:?}");
+    assert_eq!(
+        emu.hits(Route::VoucherifyGenerate),
+        before,
+        "no mint past the budget"
+    );
+    assert_eq!(ledger(), 8);
+    eprintln!("ledger: 4 then 8 live tokens, as the emulator counted; the 9th process refused");
+}
+
+/// The scope sets the processes of a fleet may ask for (each with `vouchers`: every process
+/// checks its token on a voucher).
+fn scope_set(n: usize) -> Scopes {
+    let other = [
+        Scope::Customers,
+        Scope::Orders,
+        Scope::Products,
+        Scope::Campaigns,
+    ];
+    let mut scopes = Scopes::from([Scope::Vouchers]);
+    if let Some(scope) = n.checked_sub(1).and_then(|i| other.get(i)) {
+        scopes = scopes.union(&Scopes::from([*scope]));
+    }
+    scopes
+}
+
 fn signal(which: &str, pid: &str) {
     let status = Command::new("kill").args([which, pid]).status().unwrap();
     assert!(status.success());
@@ -537,9 +718,15 @@ fn fleet_child() {
         base,
         Credentials::new(env("FLEET_APP_ID"), SecretKey::new(env("FLEET_SECRET_KEY"))).unwrap(),
     );
-    let endpoint = api
-        .generate_token(&Scopes::from([Scope::Vouchers]))
-        .unwrap();
+    let scopes = std::env::var("FLEET_SCOPES").map_or(0, |n| n.parse().unwrap());
+    let endpoint = api.generate_token(&scope_set(scopes)).unwrap();
+    let mut source_config = SourceConfig::default();
+    if let Ok(max_live) = std::env::var("FLEET_BUDGET") {
+        let mut budget = TokenBudget::default();
+        budget.max_live = max_live.parse().unwrap();
+        budget.when_spent = WhenSpent::Fail;
+        source_config.budget = Some(budget);
+    }
     let mut config = RedisConfig::default();
     config.prefix = "fleet-test".into();
     config.lock_ttl = env_ms("FLEET_LOCK_TTL_MS");
@@ -569,7 +756,7 @@ fn fleet_child() {
                 .unwrap()
         });
         let store = AsyncRedisStore::with_config(&env("FLEET_REDIS"), config).unwrap();
-        let mut source = AsyncSource::new(transport.clone(), endpoint, SourceConfig::default())
+        let mut source = AsyncSource::new(transport.clone(), endpoint, source_config)
             .with_async_store(store)
             .with_clock(clock.clone());
         if flavour == Flavour::AsyncSpawned {
@@ -626,7 +813,7 @@ fn fleet_child() {
 
     let transport = UreqTransport::builder().timeout(timeout).build();
     let store = RedisStore::with_config(&env("FLEET_REDIS"), config).unwrap();
-    let mut source = BlockingSource::new(transport.clone(), endpoint, SourceConfig::default())
+    let mut source = BlockingSource::new(transport.clone(), endpoint, source_config)
         .with_store(store)
         .with_clock(clock.clone());
     if flavour == Flavour::SyncInline {
@@ -687,7 +874,8 @@ fn settle<E: TokenEndpoint, D>(
     let current = loop {
         let current = source.current();
         let fresh = current.as_ref().is_some_and(|t| t.is_fresh(clock.now()));
-        if fresh || Instant::now() >= deadline {
+        // A phase whose callers got no token (the budget was spent) has nothing to settle.
+        if fresh || report.ok == 0 || Instant::now() >= deadline {
             break current;
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -700,6 +888,13 @@ fn settle<E: TokenEndpoint, D>(
             Event::StoreFailed { .. } => report.store_failed += 1,
             Event::Issued { .. } => report.issued += 1,
             Event::Restored { .. } => report.restored += 1,
+            Event::HeldOff {
+                published: true, ..
+            } => report.published += 1,
+            Event::HeldOff {
+                published: false, ..
+            } => report.told += 1,
+            Event::BudgetSpent { .. } => report.spent += 1,
             _ => {}
         }
     }

@@ -294,6 +294,9 @@ pub struct SourceMachine<E: TokenEndpoint> {
     revoked: Option<AccessToken>,
     /// The next fetch mints, whatever the store holds ([`SourceMachine::reissue`]).
     fresh_mint: bool,
+    /// Until then, callers with no valid token get the last error at once (the fleet's budget
+    /// is spent, or its wait is longer than the retry policy allows).
+    refuse_until: Option<Instant>,
     events: Events,
 }
 
@@ -318,6 +321,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             last_error: None,
             revoked: None,
             fresh_mint: false,
+            refuse_until: None,
             events: Events::default(),
         }
     }
@@ -642,6 +646,11 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         if let Some(token) = self.keeper.valid(now) {
             return Step::Ready(Arc::clone(token));
         }
+        if self.refuse_until.is_some_and(|t| now < t) && self.round.is_none() {
+            if let Some(error) = &self.last_error {
+                return Step::Failed(SourceError::Fetch(error.clone()));
+            }
+        }
         let limit = self.keeper.config.wait_limit;
         let deadline = waiter.started.checked_add(limit).unwrap_or(until);
         if until > deadline && self.round.is_none() {
@@ -683,6 +692,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             Outcome::Issued => {
                 self.last_error = None;
                 self.fresh_mint = false;
+                self.refuse_until = None;
                 match (self.has_store, self.keeper.current()) {
                     (true, Some(token)) => {
                         let stored = token.to_stored();
@@ -786,6 +796,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             self.events.push(Event::GaveUp {
                 error: error.clone(),
             });
+            self.refuse_until = now.checked_add(retry_in);
             self.last_error = Some(error);
             self.failed_rounds = self.failed_rounds.wrapping_add(1);
         }
