@@ -1,12 +1,29 @@
 //! # keycard
 //!
 //! Access tokens for the Voucherify and Exact Payments APIs: a valid token on every outgoing
-//! request, over any transport. A token source ([`BlockingSource`] for threads, [`AsyncSource`]
-//! for async code) reuses the token while it is fresh, refreshes it ahead of expiry in the
-//! background, retries with backoff, makes one fetch for any number of concurrent callers and
-//! invalidates exactly the token a 401 answered:
+//! request, over any transport. A **token source** ([`BlockingSource`] for threads,
+//! [`AsyncSource`] for async code) is what most programs want: it reuses the token while it is
+//! fresh, refreshes it ahead of expiry in the background, retries with backoff, makes one fetch
+//! for any number of concurrent callers and invalidates exactly the token a 401 answered.
+//!
+//! ## The common path
+//!
+//! 1. **Add the dependency**, with a transport: `keycard = { version = "0.1", features =
+//!    ["ureq"] }` for threads, or `features = ["reqwest", "tokio"]` for async code on tokio.
+//! 2. **Make a token source**, one per kind of token (one set of credentials and scopes, or one
+//!    Exact Payments order), and share it: `BlockingSource::new(transport, endpoint, config)`.
+//! 3. **Authorize each request**: `source.authorize(&mut request)` (or `authorize_checked`,
+//!    which first checks Voucherify's scopes locally) puts the token on any [`http::Request`]
+//!    and returns the token it used.
+//! 4. **Handle a 401**: the API revoked the token. `source.invalidate(&used)` forgets exactly
+//!    that token (once, however many requests saw the 401); authorize and send once more.
+//!
+//! Here with a stand-in transport, so that it runs anywhere; with the feature `ureq` it is
+//! `keycard::ureq::UreqTransport::new()` (see `examples/sync_ureq.rs`, and
+//! `examples/async_reqwest.rs` for async code):
 //!
 //! ```
+//! use keycard::http; // the `http` crate keycard is built with
 //! use keycard::lifecycle::SourceConfig;
 //! use keycard::voucherify::{self, Credentials, Region, Scope, Scopes};
 //! use keycard::{BlockingSource, SecretKey, Transport, TransportError};
@@ -47,10 +64,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Underneath is a sans-IO core ([`keycard_core`], re-exported here: operations that build
-//! `http::Request`s and parse `http::Response`s, and the token lifecycle as a state machine)
-//! and the token sources ([`keycard_source`], re-exported as [`source`] and at the top). The
-//! sources need no feature; the transports and the Redis store are behind features:
+// The middleware (authorizing every request of an HTTP client, and the 401 path, for you)
+// goes here, between the common path and the sans-IO one.
+//!
+//! ## The sans-IO path
+//!
+//! Underneath is a sans-IO core ([`keycard_core`], re-exported here): every token operation is
+//! a value that builds an [`http::Request`] and parses an [`http::Response`] into typed results
+//! ([`Operation`]: send it with anything, or with [`Transport::run`]), and the token lifecycle
+//! is one state machine ([`lifecycle::SourceMachine`]) that a driver of your own can run in any
+//! runtime, with explicit time. The token sources ([`keycard_source`], re-exported as
+//! [`source`] and at the top) are its two drivers.
+//!
+//! ## Features
+//!
+//! The sources need no feature; the transports, the Redis store and metrics do:
 //!
 //! | feature   | module              | what                                                    |
 //! |-----------|---------------------|---------------------------------------------------------|
@@ -58,6 +86,11 @@
 //! | `reqwest` | [`keycard::reqwest`] | asynchronous transport, on reqwest and tokio ([`AsyncTransport`]) |
 //! | `redis`   | `keycard::redis`     | a token store shared by a fleet of processes, on Redis  |
 //! | `tokio`   | [`TokioSpawner`]     | background refresh for [`AsyncSource`] on tokio          |
+//! | `metrics` | (none)              | counters and histograms through the `metrics` facade     |
+//!
+//! Each has an example in `examples/`. Tracing needs no feature: a source reports every fetch,
+//! retry, wait, refresh, clock skew and store failure to `tracing` (target `keycard`), with no
+//! secret in any field; the [`source`] docs list the spans, events and metrics.
 //!
 //! Both transports use rustls (no OpenSSL), never follow redirects, hand responses of every
 //! status to the parser, decompress gzip and cap the body after decompression (1 MiB by
@@ -72,13 +105,13 @@
 //!
 //! ## Feature `ureq`
 //!
-//! `keycard::ureq` is the [`keycard-ureq`](https://docs.rs/keycard-ureq) crate:
+//! `keycard::ureq` is the `keycard-ureq` crate, documented here in full:
 //! `keycard::ureq::UreqTransport::new()` runs any operation with [`Transport::run`], and is
 //! the transport of a [`BlockingSource`].
 //!
 //! ## Feature `reqwest`
 //!
-//! `keycard::reqwest` is the [`keycard-reqwest`](https://docs.rs/keycard-reqwest) crate:
+//! `keycard::reqwest` is the `keycard-reqwest` crate, documented here in full:
 //! `keycard::reqwest::ReqwestTransport::new()` runs any operation with
 //! [`AsyncTransport::run`], and is the transport of an [`AsyncSource`].
 //!
@@ -114,12 +147,18 @@ assert!(token.scope.grants(Scope::Vouchers));
 "#
 )]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub use keycard_core::*;
 
+/// The `http` crate keycard's requests and responses are made of: [`http::Request`] to
+/// authorize, [`http::Response`] to parse, with the version keycard was built with.
+pub use http;
+
 /// The token sources (the `keycard-source` crate): [`BlockingSource`], [`AsyncSource`], their
 /// stores and clocks. Its main types are also at the top of this crate.
+#[doc(inline)]
 pub use keycard_source as source;
 
 #[cfg(feature = "tokio")]
@@ -131,15 +170,18 @@ pub use keycard_source::{
 
 /// The synchronous transport on ureq 3: [`ureq::UreqTransport`] (the `keycard-ureq` crate).
 #[cfg(feature = "ureq")]
+#[doc(inline)]
 pub use keycard_ureq as ureq;
 
 /// The asynchronous transport on reqwest: [`reqwest::ReqwestTransport`] (the `keycard-reqwest`
 /// crate).
 #[cfg(feature = "reqwest")]
+#[doc(inline)]
 pub use keycard_reqwest as reqwest;
 
 /// Tokens shared by a fleet of processes on Redis: [`redis::RedisStore`] (sync) and
 /// [`redis::AsyncRedisStore`] (async), with fleet-wide single flight (the `keycard-redis`
 /// crate).
 #[cfg(feature = "redis")]
+#[doc(inline)]
 pub use keycard_redis as redis;

@@ -79,6 +79,7 @@
 //! | a stored token | 16 KiB ([`limits::MAX_TOKEN_LEN`]) of visible ASCII | [`RestoreError::UnsendableToken`](lifecycle::RestoreError::UnsendableToken) |
 //! | a stored grant | nested at most 127 levels ([`limits::MAX_JSON_DEPTH`]); within the 64 KiB of the whole stored token, or 4 MiB ([`limits::MAX_SCOPES_LEN`]) of scopes for a store that deserializes a `StoredToken` itself | deeper: [`DecodeError::Malformed`](lifecycle::DecodeError::Malformed); a grant of another shape or too many scopes: [`RestoreError::OtherGrant`](lifecycle::RestoreError::OtherGrant) |
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod base_url;

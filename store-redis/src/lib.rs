@@ -100,6 +100,7 @@
 //! [`Event::StoreFailed`]: keycard_core::lifecycle::Event::StoreFailed
 //! [`StoredToken::to_json`]: keycard_core::lifecycle::StoredToken::to_json
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod async_store;

@@ -85,6 +85,7 @@
 //!
 //! [reqwest]: https://docs.rs/reqwest
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod error;
