@@ -51,9 +51,12 @@ impl Transport for Upstream {
     }
 }
 
+/// What was seen (`fetch` or `issued`), its trigger or `keycard.refresh`, and on which thread.
+type Seen = (String, String, Option<String>);
+
 /// Each fetch span's trigger, and each `issued` event's `keycard.refresh`, with the thread.
 #[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<(String, String, Option<String>)>>>);
+struct Capture(Arc<Mutex<Vec<Seen>>>);
 
 struct Pick<'a>(&'a str, Option<String>);
 
