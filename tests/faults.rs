@@ -41,7 +41,12 @@ fn rate_limited_is_a_typed_429_with_the_rate_limit() {
             .error()
             .unwrap_or_else(|| panic!("{name}: {outcome:?}"));
         assert_eq!(error.code, 429, "{name}");
-        let limit = error.rate_limit;
+        let limit = &error.rate_limit;
+        assert_eq!(
+            limit.limit_type,
+            Some(keycard::voucherify::RateLimitType::ApiCalls),
+            "{name}"
+        );
         assert_eq!(
             limit.limit,
             Some(keycard_emulator::RATE_LIMIT_LIMIT.into()),

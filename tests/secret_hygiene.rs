@@ -424,6 +424,8 @@ fn the_lifecycle_never_prints_a_secret() {
     sweep.error("SourceError (401)", &error);
     let fetch_error = error.fetch_error().expect("a fetch error").clone();
     sweep.error("FetchError", &fetch_error);
+    // The 401 rejected the credentials: the machine mints again only with new ones.
+    machine.replace_endpoint(mint());
     let mut answers = VecDeque::from([Ok(response(
         200,
         "application/json",

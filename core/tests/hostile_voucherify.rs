@@ -649,7 +649,7 @@ fn rate_limit_of(headers: &[(&str, &[u8])]) -> RateLimit {
     let Parsed::Error(Error { rate_limit, .. }) = outcome.parsed() else {
         panic!("{outcome:?}")
     };
-    *rate_limit
+    rate_limit.clone()
 }
 
 #[test]

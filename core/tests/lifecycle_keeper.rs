@@ -290,12 +290,12 @@ fn without_a_valid_token_the_error_reaches_the_caller() {
     let Step::Io(Io::Send(id, _)) = m.poll(clock.at(secs(0)), &waiter) else {
         panic!()
     };
-    answer(&mut m, &clock, id, error_response(401), secs(0));
+    answer(&mut m, &clock, id, error_response(403), secs(0));
     let error = expect_failed(&mut m, clock.at(secs(0)), &waiter);
     assert_eq!(
         error.fetch_error(),
         Some(&FetchError::NotRetryable {
-            status: StatusCode::UNAUTHORIZED,
+            status: StatusCode::FORBIDDEN,
             message: Some("nope".into())
         })
     );

@@ -375,7 +375,7 @@ fn a_503_while_the_old_token_is_valid_serves_the_old_token() {
 }
 
 #[test]
-fn a_401_without_a_token_fails_every_waiter_of_the_round() {
+fn a_401_without_a_token_fails_every_waiter_of_the_round_as_rejected_credentials() {
     let clock = Clock::fixed();
     let mut m = machine(exact_config());
     let waiters: Vec<Waiter> = (0..8).map(|_| m.waiter(clock.at(secs(0)))).collect();
@@ -391,7 +391,7 @@ fn a_401_without_a_token_fails_every_waiter_of_the_round() {
         assert!(
             matches!(
                 &error,
-                SourceError::Fetch(FetchError::NotRetryable { status, .. })
+                SourceError::Fetch(FetchError::CredentialsRejected { status, .. })
                     if *status == StatusCode::UNAUTHORIZED
             ),
             "{error:?}"

@@ -4,7 +4,9 @@
 mod common;
 
 use common::*;
-use keycard_core::voucherify::{Error, ErrorDetail, ErrorKey, RateLimit, Scope, Scopes};
+use keycard_core::voucherify::{
+    Error, ErrorDetail, ErrorKey, RateLimit, RateLimitType, Scope, Scopes,
+};
 use keycard_core::{AccessToken, Operation, ParseErrorKind, Parsed, RetryAfter, Unrecognized};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -116,6 +118,8 @@ fn parses_429_with_retry_after_in_seconds_and_rate_limit_headers() {
             remaining: Some(0),
             retry_at: Some(UNIX_EPOCH + Duration::from_secs(1738945116)),
             retry_after: Some(RetryAfter::Delay(Duration::from_secs(30))),
+            // An undocumented type is kept as sent.
+            limit_type: Some(RateLimitType::Other("api".into())),
         }
     );
 }

@@ -128,6 +128,11 @@ impl<E: TokenEndpoint> Shared<E> {
         invalidated
     }
 
+    pub(crate) fn replace_endpoint(&self, endpoint: E) {
+        self.with_machine(|machine, _| machine.replace_endpoint(endpoint));
+        self.changed.notify(usize::MAX);
+    }
+
     pub(crate) fn drain_events(&self) -> Vec<Event> {
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         events.drain(..).collect()

@@ -138,6 +138,16 @@ impl<E: TokenEndpoint, D> TokenSource<E, D> {
         self.inner.shared.invalidate(used)
     }
 
+    /// Mints with `endpoint` from now on: new credentials, e.g. a regenerated Voucherify secret
+    /// key, a rotated Exact Payments application token, or a login after a manager unlocked
+    /// the user. The current token is kept and served until it is due (the vendors let a token
+    /// outlive the key that minted it), and a
+    /// [`CredentialsRejected`](keycard_core::lifecycle::FetchError::CredentialsRejected) of the
+    /// old credentials is forgotten: the next fetch tries the new ones.
+    pub fn replace_endpoint(&self, endpoint: E) {
+        self.inner.shared.replace_endpoint(endpoint);
+    }
+
     /// Takes the events since the last drain, oldest first (at most the last 64), as typed
     /// values: for a test that asserts what happened, or a program that reacts to an event.
     /// To log or count them, there is no need to poll: each is also reported to `tracing` as

@@ -29,6 +29,7 @@ mod checkout;
 mod delete;
 mod error;
 mod list;
+mod login_endpoint;
 mod mode;
 mod order;
 mod order_endpoint;

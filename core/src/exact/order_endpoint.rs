@@ -79,7 +79,10 @@ impl TokenEndpoint for CreateOrderAccessToken {
         match failure {
             Failure::Status { status, .. } => status.as_u16() == 429,
             Failure::Transport(error) => matches!(error.kind(), TransportErrorKind::Connect),
-            Failure::Unreadable { .. } | Failure::ExpiredOnArrival => false,
+            Failure::Unreadable { .. }
+            | Failure::ExpiredOnArrival
+            | Failure::CredentialsRejected { .. }
+            | Failure::QuotaExhausted { .. } => false,
         }
     }
 }

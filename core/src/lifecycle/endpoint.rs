@@ -42,15 +42,19 @@ pub trait TokenEndpoint {
     }
 
     /// Whether another attempt may follow this failure. The default retries 429, 500, 502,
-    /// 503, 504 and transport failures; never a refusal (400, 401, 403, 404, …) or an
-    /// unreadable success. A login, for example, is never retried into a lockout.
+    /// 503, 504 and transport failures; never a refusal (400, 401, 403, 404, …), rejected
+    /// credentials, an exhausted quota or an unreadable success. A login, for example, is
+    /// never retried into a lockout.
     fn is_retryable(&self, failure: &Failure) -> bool {
         match failure {
             Failure::Status { status, .. } => {
                 matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
             }
             Failure::Transport(_) => true,
-            Failure::Unreadable { .. } | Failure::ExpiredOnArrival => false,
+            Failure::Unreadable { .. }
+            | Failure::ExpiredOnArrival
+            | Failure::CredentialsRejected { .. }
+            | Failure::QuotaExhausted { .. } => false,
         }
     }
 

@@ -33,13 +33,66 @@ pub enum Failure {
     /// the server's, is far off.
     #[error("the token had already expired when it arrived: check the local clock")]
     ExpiredOnArrival,
+    /// The API refused the credentials themselves ([`Rejection`] says how). Never retried:
+    /// asking again with the same credentials gets the same answer, or locks a user out.
+    #[error("HTTP {status}: {rejection}{}", message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default())]
+    CredentialsRejected {
+        /// The status code.
+        status: StatusCode,
+        /// How the credentials were refused, and what fixes it.
+        rejection: Rejection,
+        /// The API's own error message, when its error body had one (scrubbed, cut short).
+        message: Option<String>,
+    },
+    /// The plan's quota of calls for its billing cycle is used up (a rate limit that no wait
+    /// within the retry policy lifts). Never retried.
+    #[error("HTTP {status}: the plan's call quota for this billing cycle is used up{}", message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default())]
+    QuotaExhausted {
+        /// The status code (429).
+        status: StatusCode,
+        /// The API's own error message, when its error body had one (scrubbed, cut short).
+        message: Option<String>,
+    },
+}
+
+/// How an API refused a set of credentials, and what the person who owns them must do. A
+/// source that got one stops minting ([`FetchError::CredentialsRejected`]) until its endpoint is
+/// replaced ([`SourceMachine::replace_endpoint`](super::SourceMachine::replace_endpoint)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The credentials are wrong, or were blocked or deleted (or their organization or account
+    /// is disabled): get valid ones and replace the endpoint with them.
+    Invalid,
+    /// The user's password expired: the user must set a new one, then log in with it.
+    PasswordExpired,
+    /// The user is locked (too many failed logins in a row, or by a manager): ask a manager to
+    /// unlock the user, then replace the endpoint (the same credentials will do).
+    Locked,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Invalid => {
+                "the credentials were rejected (wrong, blocked or deleted): replace them with valid ones"
+            }
+            Self::PasswordExpired => "the password expired: the user must set a new one",
+            Self::Locked => {
+                "the user is locked (too many failed logins, or by a manager): ask a manager to unlock the user"
+            }
+        })
+    }
 }
 
 impl Failure {
     /// The status code, when the API answered.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Self::Status { status, .. } | Self::Unreadable { status, .. } => Some(*status),
+            Self::Status { status, .. }
+            | Self::Unreadable { status, .. }
+            | Self::CredentialsRejected { status, .. }
+            | Self::QuotaExhausted { status, .. } => Some(*status),
             Self::Transport(_) | Self::ExpiredOnArrival => None,
         }
     }
@@ -60,8 +113,8 @@ pub enum FetchError {
         /// The last attempt's failure.
         last: Failure,
     },
-    /// The API refused in a way that asking again will not change (400, 401, 403, 404, or any
-    /// other status that is not retried): fix the credentials, the scopes or the order id.
+    /// The API refused in a way that asking again will not change (400, 403, 404, or any other
+    /// status that is not retried): fix the scopes or the order id.
     #[error("HTTP {status} is not worth retrying{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
     NotRetryable {
         /// The status code.
@@ -110,13 +163,65 @@ pub enum FetchError {
         /// The budget.
         max_live: u32,
     },
+    /// The API refused the credentials (a 401 from the token endpoint: a key that was blocked,
+    /// deleted or mistyped; a login refused, expired or locked). The source mints no more with
+    /// them: every call gets this error at once, without a request, until the endpoint is
+    /// replaced with working credentials
+    /// ([`SourceMachine::replace_endpoint`](super::SourceMachine::replace_endpoint)).
+    #[error("HTTP {status}: {rejection}{}", message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default())]
+    CredentialsRejected {
+        /// The status code.
+        status: StatusCode,
+        /// How, and what the owner of the credentials must do.
+        rejection: Rejection,
+        /// The API's own error message, when its error body had one.
+        message: Option<String>,
+    },
+    /// The plan's quota of calls for its billing cycle is used up: nothing succeeds until the
+    /// cycle renews or the plan is raised. Not retried; the source sends nothing before the
+    /// time the server named, if it named one (for at most
+    /// [`MAX_SERVER_WAIT`](crate::limits::MAX_SERVER_WAIT)).
+    #[error("HTTP {status}: the plan's call quota for this billing cycle is used up: raise the plan or wait for the next cycle{}", message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default())]
+    QuotaExhausted {
+        /// The status code (429).
+        status: StatusCode,
+        /// The API's own error message, when its error body had one.
+        message: Option<String>,
+    },
 }
 
 impl FetchError {
+    /// How the credentials were refused, if that is why: the source then mints no more until
+    /// its endpoint is replaced.
+    pub fn rejection(&self) -> Option<Rejection> {
+        match self {
+            Self::CredentialsRejected { rejection, .. } => Some(*rejection),
+            _ => None,
+        }
+    }
+
     /// The error for a failure that the policy does not retry.
     pub(crate) fn final_for(failure: Failure) -> Self {
         match failure {
+            // Whatever the endpoint: a token endpoint that answers 401 refuses the credentials.
+            Failure::Status { status, message } if status == StatusCode::UNAUTHORIZED => {
+                Self::CredentialsRejected {
+                    status,
+                    rejection: Rejection::Invalid,
+                    message,
+                }
+            }
             Failure::Status { status, message } => Self::NotRetryable { status, message },
+            Failure::CredentialsRejected {
+                status,
+                rejection,
+                message,
+            } => Self::CredentialsRejected {
+                status,
+                rejection,
+                message,
+            },
+            Failure::QuotaExhausted { status, message } => Self::QuotaExhausted { status, message },
             Failure::Unreadable { status, problem } => Self::Unreadable { status, problem },
             Failure::ExpiredOnArrival => Self::ExpiredOnArrival,
             last @ Failure::Transport(_) => Self::GaveUp { attempts: 1, last },

@@ -19,6 +19,9 @@ pub(crate) enum Want<G> {
     Fetch,
     /// Nothing to do before this time (a retry's backoff); no valid token.
     Wait(Instant),
+    /// The credentials were rejected and no valid token is left: no fetch until the endpoint
+    /// is replaced.
+    Halted(FetchError),
 }
 
 /// What came of an answer to a fetch.
@@ -43,6 +46,9 @@ pub(crate) struct Keeper<E: TokenEndpoint> {
     /// A token that expires before this is not served, taken from a store or kept: a caller
     /// needs one that lives at least this long ([`Keeper::require_until`]).
     need_until: Option<Instant>,
+    /// Set when the API rejected the credentials: minting again with them would only be
+    /// refused again (or lock a user out). Cleared by a new endpoint.
+    halted: Option<FetchError>,
 }
 
 impl<E: TokenEndpoint> Keeper<E> {
@@ -55,6 +61,7 @@ impl<E: TokenEndpoint> Keeper<E> {
             failures: 0,
             not_before: None,
             need_until: None,
+            halted: None,
         }
     }
 
@@ -101,6 +108,20 @@ impl<E: TokenEndpoint> Keeper<E> {
         )
     }
 
+    /// Whether the credentials were rejected (no fetch until the endpoint is replaced).
+    pub(crate) fn is_halted(&self) -> bool {
+        self.halted.is_some()
+    }
+
+    /// Mints with `endpoint` from now on (new credentials): the current token is kept, and a
+    /// rejection of the old credentials is forgotten.
+    pub(crate) fn replace_endpoint(&mut self, endpoint: E) {
+        self.endpoint = endpoint;
+        self.halted = None;
+        self.failures = 0;
+        self.not_before = None;
+    }
+
     pub(crate) fn current(&self) -> Option<&Arc<LiveToken<E::Grant>>> {
         self.current.as_ref()
     }
@@ -115,6 +136,13 @@ impl<E: TokenEndpoint> Keeper<E> {
     /// What to do at `now`, with no fetch under way (the machine's round is single flight):
     /// fetch when a token is due and no backoff stands in the way.
     pub(crate) fn poll(&mut self, now: Instant) -> Want<E::Grant> {
+        if let Some(error) = &self.halted {
+            // The valid token is served to its end; then only the error.
+            return match self.valid(now) {
+                Some(token) => Want::Use(Arc::clone(token)),
+                None => Want::Halted(error.clone()),
+            };
+        }
         let fresh = self
             .current
             .as_ref()
@@ -350,6 +378,9 @@ impl<E: TokenEndpoint> Keeper<E> {
             Decision::Stop(error) => error,
         };
         self.failures = 0;
+        if error.rejection().is_some() {
+            self.halted = Some(error.clone());
+        }
         // Honoured after the fetch has ended, but not for ever: a broken or hostile header must
         // not stop the source for years.
         let server_wait = server_wait

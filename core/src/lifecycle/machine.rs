@@ -399,6 +399,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             Next::Io(io) => Step::Io(io),
             Next::Use(token) => Step::Ready(token),
             Next::Until(until) => self.serve_or_wait(now, until, waiter),
+            Next::Halted(error) => Step::Failed(SourceError::Fetch(error)),
         }
     }
 
@@ -417,8 +418,14 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         }
         match self.next(now) {
             Next::Io(io) => Step::Io(io),
+            // Rejected credentials: nothing to refresh with; the token is served to its end.
+            Next::Use(token) if self.keeper.is_halted() => Step::Wait(token.expires_at().max(now)),
             Next::Use(token) => Step::Wait(token.refresh_at().max(now)),
             Next::Until(until) => Step::Wait(until.max(now)),
+            Next::Halted(_) => {
+                let later = now.checked_add(self.keeper.config.fetch_timeout);
+                Step::Wait(later.unwrap_or(now))
+            }
         }
     }
 
@@ -563,6 +570,24 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         true
     }
 
+    /// Mints with `endpoint` from now on: new credentials (a regenerated or rotated key, a
+    /// login after a manager unlocked the user). The current token is kept and served until it
+    /// is due, as the vendors let a token outlive the key that minted it; a rejection of the
+    /// old credentials ([`FetchError::CredentialsRejected`]) is forgotten, so the next fetch
+    /// tries the new ones. A request of the old endpoint still out is given up (its answer is
+    /// ignored). Tokens are stored under the new endpoint's key from now on.
+    pub fn replace_endpoint(&mut self, endpoint: E) {
+        if let Some(round) = self.round.as_mut() {
+            if round.out.is_some() && matches!(round.stage, Stage::Send) {
+                round.out = None;
+                self.give_up_round();
+            }
+        }
+        self.key = endpoint.store_key();
+        self.keeper.replace_endpoint(endpoint);
+        self.last_error = None;
+    }
+
     /// Takes the events since the last drain, oldest first (at most the last 64).
     pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
         self.events.0.drain(..)
@@ -593,6 +618,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         match self.keeper.poll(now) {
             Want::Use(token) => Next::Use(token),
             Want::Wait(until) => Next::Until(until),
+            Want::Halted(error) => Next::Halted(error),
             Want::Fetch => {
                 let stage = if self.has_store {
                     Stage::Load
@@ -983,4 +1009,5 @@ enum Next<G> {
     Io(Io),
     Use(Arc<LiveToken<G>>),
     Until(Instant),
+    Halted(FetchError),
 }

@@ -47,7 +47,7 @@ pub(crate) use machine::Events;
 
 pub use config::SourceConfig;
 pub use endpoint::{Expiry, Issued, Renewal, TokenEndpoint};
-pub use error::{Failure, FetchError};
+pub use error::{Failure, FetchError, Rejection};
 pub use event::{AloneReason, ClockSkew, Event, StoreAction};
 pub use fleet::{MintClaim, MintLock};
 pub use ledger::{LiveCount, TokenBudget, WhenSpent};

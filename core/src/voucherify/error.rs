@@ -130,7 +130,7 @@ impl Error {
 }
 
 /// Voucherify's rate-limit headers. A header that is absent or unreadable is `None`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RateLimit {
     /// `X-Rate-Limit-Limit`: requests allowed in the window.
     pub limit: Option<u64>,
@@ -141,6 +141,55 @@ pub struct RateLimit {
     pub retry_at: Option<SystemTime>,
     /// `Retry-After`: how long to wait.
     pub retry_after: Option<RetryAfter>,
+    /// `X-Rate-Limit-Type`: which of the plan's limits this is about.
+    pub limit_type: Option<RateLimitType>,
+}
+
+/// Which of a Voucherify plan's limits a response is about (`X-Rate-Limit-Type`): the known
+/// types, and any other kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RateLimitType {
+    /// `api_calls`: the calls per second (or minute) allowed; the window passes: wait and retry.
+    ApiCalls,
+    /// `bulk_api_calls`: the bulk (asynchronous) calls allowed in a window: wait and retry.
+    BulkApiCalls,
+    /// `api_calls_cycle`: the calls allowed in the plan's billing cycle, all used: nothing
+    /// succeeds until the cycle renews or the plan is raised. Not worth retrying.
+    ApiCallsCycle,
+    /// `webhook_calls`: the webhooks the plan may send.
+    WebhookCalls,
+    /// Any other type, as sent (scrubbed of the request's secrets in an [`Error`]).
+    Other(String),
+}
+
+impl RateLimitType {
+    /// The type a header value names.
+    pub fn from_wire(wire: &str) -> Self {
+        match wire {
+            "api_calls" => Self::ApiCalls,
+            "bulk_api_calls" => Self::BulkApiCalls,
+            "api_calls_cycle" => Self::ApiCallsCycle,
+            "webhook_calls" => Self::WebhookCalls,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// The wire form.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ApiCalls => "api_calls",
+            Self::BulkApiCalls => "bulk_api_calls",
+            Self::ApiCallsCycle => "api_calls_cycle",
+            Self::WebhookCalls => "webhook_calls",
+            Self::Other(other) => other,
+        }
+    }
+
+    /// Whether waiting a while lifts this limit: not for the billing cycle's quota.
+    pub fn passes_with_time(&self) -> bool {
+        !matches!(self, Self::ApiCallsCycle)
+    }
 }
 
 impl RateLimit {
@@ -162,7 +211,22 @@ impl RateLimit {
             retry_after: headers
                 .get(http::header::RETRY_AFTER)
                 .and_then(RetryAfter::parse),
+            // Bounded by the transport's header limit; trimmed, as the numbers are.
+            limit_type: headers
+                .get("x-rate-limit-type")
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(RateLimitType::from_wire),
         }
+    }
+
+    /// Whether this says the plan's quota for its billing cycle is used up
+    /// ([`RateLimitType::ApiCallsCycle`]): waiting within a retry policy does not help.
+    pub fn is_cycle_exhausted(&self) -> bool {
+        self.limit_type
+            .as_ref()
+            .is_some_and(|t| !t.passes_with_time())
     }
 
     /// The earliest time a retry is allowed by these headers, given when the response arrived.
@@ -186,7 +250,7 @@ impl Scrub for Error {
             resource_id,
             resource_type,
             error,
-            rate_limit: _,
+            rate_limit,
         } = self;
         key.scrub(secrets);
         message.scrub(secrets);
@@ -195,6 +259,9 @@ impl Scrub for Error {
         resource_id.scrub(secrets);
         resource_type.scrub(secrets);
         error.scrub(secrets);
+        if let Some(RateLimitType::Other(other)) = &mut rate_limit.limit_type {
+            other.scrub(secrets);
+        }
     }
 }
 

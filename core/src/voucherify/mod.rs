@@ -15,7 +15,7 @@ mod token_endpoint;
 
 pub use authorize::AuthorizeError;
 pub use endpoints::{endpoint, Endpoint, ENDPOINTS};
-pub use error::{Error, ErrorDetail, ErrorKey, RateLimit};
+pub use error::{Error, ErrorDetail, ErrorKey, RateLimit, RateLimitType};
 pub use generate::GenerateToken;
 pub use introspect::{Introspect, Introspection};
 pub use revoke::{Revocation, Revoke};

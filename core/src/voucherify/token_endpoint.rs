@@ -2,13 +2,16 @@
 
 use super::{GenerateToken, RateLimit, Scopes};
 use crate::lifecycle::{parse_failure, untyped_failure};
-use crate::lifecycle::{AuthScheme, Expiry, Failure, Issued, StoreKey, TokenEndpoint};
+use crate::lifecycle::{AuthScheme, Expiry, Failure, Issued, Rejection, StoreKey, TokenEndpoint};
 use crate::{Operation, Parsed};
 use http::HeaderMap;
 use std::time::SystemTime;
 
 /// A server's own token (900 s): refreshed ahead of expiry, retried on 429 and 5xx, and never
-/// earlier than `Retry-After` or Voucherify's `X-Rate-Limit-Retry` allow.
+/// earlier than `Retry-After` or Voucherify's `X-Rate-Limit-Retry` allow. Two answers are
+/// final: a 429 for the plan's billing-cycle quota (`X-Rate-Limit-Type: api_calls_cycle`) is
+/// [`Failure::QuotaExhausted`], and a 401 (the key was mistyped, blocked or deleted) is
+/// [`Failure::CredentialsRejected`], which stops the source minting until it gets a new key.
 impl TokenEndpoint for GenerateToken {
     /// The scopes granted (what was asked for, when the server did not say).
     type Grant = Scopes;
@@ -19,6 +22,8 @@ impl TokenEndpoint for GenerateToken {
 
     fn read(&self, response: http::Response<Vec<u8>>) -> Result<Issued<Scopes>, Failure> {
         let status = response.status();
+        let cycle_exhausted = status == http::StatusCode::TOO_MANY_REQUESTS
+            && RateLimit::from_headers(response.headers()).is_cycle_exhausted();
         let outcome = self
             .parse(response)
             .map_err(|error| parse_failure(status, &error))?;
@@ -40,11 +45,15 @@ impl TokenEndpoint for GenerateToken {
                 ))
             }
             // Scrubbed of the secret key when parsed; cut short like every error's text.
-            Parsed::Error(error) => Err(Failure::Status {
+            Parsed::Error(error) => Err(classify(
                 status,
-                message: Some(crate::preview::Preview(&error.message).to_string()),
+                cycle_exhausted,
+                Some(crate::preview::Preview(&error.message).to_string()),
+            )),
+            Parsed::Unrecognized(untyped) => Err(match untyped_failure(status, untyped) {
+                Failure::Status { status, message } => classify(status, cycle_exhausted, message),
+                other => other,
             }),
-            Parsed::Unrecognized(untyped) => Err(untyped_failure(status, untyped)),
         }
     }
 
@@ -66,4 +75,19 @@ impl TokenEndpoint for GenerateToken {
     fn retry_not_before(&self, headers: &HeaderMap, received_at: SystemTime) -> Option<SystemTime> {
         RateLimit::from_headers(headers).retry_not_before(received_at)
     }
+}
+
+/// The failure for an error status: the cycle's quota and rejected keys are final.
+fn classify(status: http::StatusCode, cycle_exhausted: bool, message: Option<String>) -> Failure {
+    if cycle_exhausted {
+        return Failure::QuotaExhausted { status, message };
+    }
+    if status == http::StatusCode::UNAUTHORIZED {
+        return Failure::CredentialsRejected {
+            status,
+            rejection: Rejection::Invalid,
+            message,
+        };
+    }
+    Failure::Status { status, message }
 }
