@@ -257,6 +257,59 @@ impl Emulator {
             .unwrap_or_default()
     }
 
+    /// Blocks (or deletes: the same to a client) the Voucherify project's secret key. As the
+    /// spec says, no new token can be generated (401, as are introspect and revoke), and the
+    /// tokens it minted stop working within one minute (a minute of the emulator's clock); then
+    /// `GET /v1/vouchers/{code}` with them answers 401.
+    pub fn block_voucherify_key(&self) {
+        let now = self.shared.clock.unix_seconds();
+        self.shared.state().voucherify_project.blocked_at = Some(now);
+    }
+
+    /// Regenerates the Voucherify project's secret key and returns the new one: the old key is
+    /// refused from now on (401), and tokens already minted keep working (the spec: "If the
+    /// API key used to generate an OAuth token is regenerated, the OAuth token can still be
+    /// used"). A blocked key is unblocked by a new one.
+    pub fn regenerate_voucherify_key(&self) -> String {
+        let key = format!(
+            "{}-{}-{}-{}-{}",
+            self.shared.rng.hex(8),
+            self.shared.rng.hex(4),
+            self.shared.rng.hex(4),
+            self.shared.rng.hex(4),
+            self.shared.rng.hex(12)
+        );
+        let mut state = self.shared.state();
+        state.voucherify_project.secret_key = key.clone();
+        state.voucherify_project.blocked_at = None;
+        key
+    }
+
+    /// Gives the Voucherify plan a quota of `calls` per billing cycle, starting a new cycle
+    /// (`None`: no quota, the default). Every Voucherify request counts; once the quota is used
+    /// up each answers 429 with `X-Rate-Limit-Type: api_calls_cycle`
+    /// ([`CYCLE_LIMIT_TYPE`](crate::CYCLE_LIMIT_TYPE)) until the next cycle.
+    pub fn set_voucherify_cycle_quota(&self, calls: Option<u64>) {
+        self.shared.state().voucherify_project.cycle_quota =
+            calls.map(|limit| crate::state::CycleQuota { limit, used: 0 });
+    }
+
+    /// Locks the seeded Exact Payments user, as a manager can: `POST /token` answers 423.
+    pub fn lock_exact_user(&self) {
+        self.shared.state().exact_user.locked = true;
+    }
+
+    /// Unlocks the seeded Exact Payments user (as a manager does) and clears the count of failed
+    /// logins.
+    pub fn unlock_exact_user(&self) {
+        self.shared.state().exact_user = crate::state::LoginRecord::default();
+    }
+
+    /// Whether the seeded Exact Payments user is locked.
+    pub fn exact_user_is_locked(&self) -> bool {
+        self.shared.state().exact_user.locked
+    }
+
     /// The log lines so far (each is `keycard-emulator: METHOD ROUTE -> STATUS`; never a
     /// header, body, path or secret).
     pub fn log_lines(&self) -> Vec<String> {

@@ -75,3 +75,4 @@ pub use fault::{Fault, STALL_LIMIT};
 pub use faults_wire::{RATE_LIMIT_LIMIT, RATE_LIMIT_TYPE};
 pub use handle::{Config, Emulator, OrderTokenRecord};
 pub use route::{Api, Route};
+pub use voucherify::plan::CYCLE_LIMIT_TYPE;

@@ -51,6 +51,9 @@ pub const EXACT_ORDER_IDS: [&str; 4] = [
 ];
 /// How long an order access token lives, in seconds (about 15 minutes).
 pub const EXACT_ORDER_TOKEN_LIFETIME_SECS: u64 = 15 * 60;
+/// How many failed logins in a row a user may have: one more locks the user (`POST /token`
+/// answers 423). The spec: "more than five consecutive failed login attempts".
+pub const EXACT_MAX_FAILED_LOGINS: u32 = 5;
 /// How long a user token lives, in seconds (2 hours).
 pub const EXACT_USER_TOKEN_LIFETIME_SECS: u64 = 2 * 60 * 60;
 

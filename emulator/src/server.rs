@@ -94,6 +94,11 @@ async fn serve_route(shared: &Arc<Shared>, m: Matched, req: Req) -> Response {
 /// The route's normal answer.
 pub(crate) fn route(shared: &Shared, m: &Matched, req: &Req) -> Response {
     let p = |i: usize| m.params.get(i).map(String::as_str).unwrap_or("");
+    if m.route.api() == Api::Voucherify {
+        if let Some(exhausted) = voucherify::plan::spend(shared) {
+            return exhausted;
+        }
+    }
     match m.route {
         Route::VoucherifyGenerate => voucherify::oauth::generate(shared, req),
         Route::VoucherifyIntrospect => voucherify::oauth::introspect(shared, req),

@@ -19,6 +19,35 @@ pub(crate) struct State {
     pub user_tokens: HashMap<String, UserToken>,
     /// Exact Payments application tokens, in creation order.
     pub app_tokens: Vec<AppToken>,
+    /// The Voucherify project's secret key and plan.
+    pub voucherify_project: VoucherifyProject,
+    /// The seeded Exact Payments user's login record.
+    pub exact_user: LoginRecord,
+}
+
+/// The Voucherify project's secret key and what its plan still allows.
+#[derive(Clone, Debug)]
+pub(crate) struct VoucherifyProject {
+    /// The secret key `X-App-Token` must carry (the seed's until regenerated).
+    pub secret_key: String,
+    /// When (Unix seconds) the key was blocked or deleted, if it was.
+    pub blocked_at: Option<u64>,
+    /// The plan's calls per billing cycle; `None`: no limit.
+    pub cycle_quota: Option<CycleQuota>,
+}
+
+/// The calls a plan allows per billing cycle, and how many this cycle has used.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CycleQuota {
+    pub limit: u64,
+    pub used: u64,
+}
+
+/// How many logins in a row failed, and whether the user is locked.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LoginRecord {
+    pub failed_in_a_row: u32,
+    pub locked: bool,
 }
 
 /// A Voucherify OAuth token.
@@ -80,6 +109,12 @@ impl State {
                 permissions: EXACT_PERMISSIONS.iter().map(|p| p.to_string()).collect(),
                 created_at: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
             }],
+            voucherify_project: VoucherifyProject {
+                secret_key: seed::VOUCHERIFY_SECRET_KEY.to_string(),
+                blocked_at: None,
+                cycle_quota: None,
+            },
+            exact_user: LoginRecord::default(),
         }
     }
 

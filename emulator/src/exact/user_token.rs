@@ -15,7 +15,8 @@ use std::time::Duration;
 ///
 /// Checks, in order: the JSON body (400 ZodError: `email`, `password` required strings,
 /// `application` optional string, `mode` optional `test`/`live`), the credentials (401
-/// `text/plain` `Unauthorized`; the email is compared case-insensitively), the application from
+/// `text/plain` `Unauthorized`; the email is compared case-insensitively), the lockout (423
+/// `text/plain` `Locked`, the spec's `Locked` schema: see [`locked`]), the application from
 /// the body, else the `x-application-id` header, else `admin-pwa` (404 `text/plain`
 /// `Not Found` when unknown). `mode` defaults to `test` (the seeded account is a sandbox one).
 pub(crate) fn create(shared: &Shared, req: &Req) -> Response {
@@ -34,9 +35,24 @@ pub(crate) fn create(shared: &Shared, req: &Req) -> Response {
     }
     let email = body["email"].as_str().unwrap_or("");
     let password = body["password"].as_str().unwrap_or("");
-    if !email.eq_ignore_ascii_case(seed::EXACT_USER_EMAIL) || password != seed::EXACT_USER_PASSWORD
+    let known = email.eq_ignore_ascii_case(seed::EXACT_USER_EMAIL);
     {
-        return wire::text(401, "Unauthorized");
+        let mut state = shared.state();
+        let record = &mut state.exact_user;
+        if known && record.locked {
+            return locked();
+        }
+        if !known || password != seed::EXACT_USER_PASSWORD {
+            if known {
+                record.failed_in_a_row = record.failed_in_a_row.saturating_add(1);
+                if record.failed_in_a_row > seed::EXACT_MAX_FAILED_LOGINS {
+                    record.locked = true;
+                    return locked();
+                }
+            }
+            return wire::text(401, "Unauthorized");
+        }
+        record.failed_in_a_row = 0;
     }
     let application = body["application"]
         .as_str()
@@ -71,4 +87,16 @@ pub(crate) fn create(shared: &Shared, req: &Req) -> Response {
             "expiresAt": rfc3339_millis(expires_at),
         }),
     )
+}
+
+/// `423 Locked`, `text/plain`, body `Locked` (the spec's `Locked` schema example).
+///
+/// The spec: "User Credentials are locked due to more than five consecutive failed login
+/// attempts", or "A Manager User has locked the User". Assumptions (the spec gives no more):
+/// only the seeded user's failures count (an unknown email is a plain 401); the failed attempt
+/// that makes more than five in a row is itself answered 423; a locked user gets 423 even with
+/// the right password until unlocked ([`Emulator::unlock_exact_user`](crate::Emulator::unlock_exact_user));
+/// a successful login resets the count.
+fn locked() -> Response {
+    wire::text(423, "Locked")
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod oauth;
+pub(crate) mod plan;
 pub(crate) mod vouchers;
 
 use crate::wire;

@@ -18,7 +18,7 @@ use serde_json::json;
 /// token is refused with `400 {"code":400,"key":"limit_exceeded","message":"OAuth tokens limit
 /// exceeded","details":"A project can hold at most 1000 live OAuth tokens."}`.
 pub(crate) fn generate(shared: &Shared, req: &Req) -> Response {
-    if !has_app_keys(req) {
+    if !has_app_keys(shared, req) {
         return unauthorized();
     }
     let form = form(req);
@@ -74,7 +74,7 @@ pub(crate) fn generate(shared: &Shared, req: &Req) -> Response {
 
 /// Introspect: the token's fields and `"active":true` while it lives, else `{"active":false}`.
 pub(crate) fn introspect(shared: &Shared, req: &Req) -> Response {
-    if !has_app_keys(req) {
+    if !has_app_keys(shared, req) {
         return unauthorized();
     }
     let form = form(req);
@@ -104,7 +104,7 @@ pub(crate) fn introspect(shared: &Shared, req: &Req) -> Response {
 ///
 /// Assumption (undocumented): a request without `access_token` gets `400 missing_parameters`.
 pub(crate) fn revoke(shared: &Shared, req: &Req) -> Response {
-    if !has_app_keys(req) {
+    if !has_app_keys(shared, req) {
         return unauthorized();
     }
     let form = form(req);

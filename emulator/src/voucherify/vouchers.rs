@@ -1,6 +1,6 @@
 //! `GET /v1/vouchers/{code}`: an endpoint to use the tokens on.
 
-use super::auth::has_app_keys;
+use super::auth::{has_app_keys, tokens_work};
 use super::{error_body, unauthorized};
 use crate::seed;
 use crate::server::Shared;
@@ -9,7 +9,8 @@ use axum::response::Response;
 use serde_json::json;
 
 /// Get a voucher. Authenticates with `Authorization: Bearer <token>` (a live token whose scopes
-/// include `api` or `vouchers`) or with the project's app keys.
+/// include `api` or `vouchers`; 401 from a minute after the key was blocked or deleted) or with
+/// the project's app keys.
 ///
 /// Assumption (undocumented): a live token without a granting scope gets
 /// `403 {"code":403,"key":"forbidden","message":"Forbidden","details":"The access token's scope does not grant this endpoint."}`.
@@ -21,6 +22,9 @@ pub(crate) fn get(shared: &Shared, req: &Req, code: &str) -> Response {
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
         let now = shared.clock.unix_seconds();
+        if !tokens_work(shared, now) {
+            return unauthorized();
+        }
         let state = shared.state();
         let Some(t) = state.oauth_tokens.get(token).filter(|t| t.is_live(now)) else {
             return unauthorized();
@@ -36,7 +40,7 @@ pub(crate) fn get(shared: &Shared, req: &Req, code: &str) -> Response {
                 }),
             );
         }
-    } else if !has_app_keys(req) {
+    } else if !has_app_keys(shared, req) {
         return unauthorized();
     }
     match seed::vouchers().into_iter().find(|v| v["code"] == code) {
