@@ -409,6 +409,8 @@ fn failure_type(failure: &Failure) -> &str {
         Failure::Transport(error) => transport_kind(error.kind()),
         Failure::Unreadable { .. } => "unreadable_body",
         Failure::ExpiredOnArrival => "expired_on_arrival",
+        Failure::CredentialsRejected { .. } => "credentials_rejected",
+        Failure::QuotaExhausted { .. } => "quota_exhausted",
         _ => "_OTHER",
     }
 }
@@ -421,6 +423,8 @@ fn fetch_error_type(error: &FetchError) -> &str {
         FetchError::NotRetryable { status, .. } => status.as_str(),
         FetchError::Unreadable { .. } => "unreadable_body",
         FetchError::ExpiredOnArrival => "expired_on_arrival",
+        FetchError::CredentialsRejected { .. } => "credentials_rejected",
+        FetchError::QuotaExhausted { .. } => "quota_exhausted",
         _ => "_OTHER",
     }
 }
