@@ -64,8 +64,24 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-// The middleware (authorizing every request of an HTTP client, and the 401 path, for you)
-// goes here, between the common path and the sans-IO one.
+//! ## Middleware
+//!
+//! Or let a middleware do steps 3 and 4 for every request of an HTTP client: with the feature
+//! `reqwest-middleware`, `keycard::reqwest_middleware::TokenMiddleware` goes into a
+//! `reqwest_middleware::ClientWithMiddleware`; with the feature `tower`,
+//! `keycard::tower::TokenLayer` wraps hyper's client or any `tower::Service` over
+//! `http::Request`. Each puts an [`AsyncSource`]'s token on every request (after Voucherify's
+//! scope check, when asked for: a request the token does not grant is never sent), and on the
+//! API's 401 invalidates exactly the token used and replays the request once when it can be
+//! replayed (an idempotent method, a body that can be copied); a second 401 is handed back,
+//! never retried in a loop. Their module docs have an example each, and
+//! `examples/middleware_reqwest.rs` and `examples/middleware_tower.rs` run against the emulator:
+//!
+//! ```text
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(TokenMiddleware::new(source).check_scopes(base))
+//!     .build();
+//! ```
 //!
 //! ## The sans-IO path
 //!
@@ -87,12 +103,16 @@
 //! | `redis`   | `keycard::redis`     | a token store shared by a fleet of processes, on Redis  |
 //! | `tokio`   | [`TokioSpawner`]     | background refresh for [`AsyncSource`] on tokio          |
 //! | `metrics` | (none)              | counters and histograms through the `metrics` facade     |
+//! | `reqwest-middleware` | [`keycard::reqwest_middleware`] | tokens on every request of a reqwest-middleware client, 401 replayed once |
+//! | `tower`   | [`keycard::tower`]   | the same as a tower layer, for hyper and any `tower::Service` client |
 //!
 //! Each has an example in `examples/`. Tracing needs no feature: a source reports every fetch,
 //! retry, wait, refresh, clock skew and store failure to `tracing` (target `keycard`), with no
 //! secret in any field; the [`source`] docs list the spans, events and metrics.
 //!
-//! Both transports use rustls (no OpenSSL), never follow redirects, hand responses of every
+//! Both transports use rustls with the *ring* crypto provider (no OpenSSL, and no set-up step,
+//! for clients of your own built through `keycard::reqwest::reqwest` or `keycard::ureq::ureq`
+//! too), never follow redirects, hand responses of every
 //! status to the parser, decompress gzip and cap the body after decompression (1 MiB by
 //! default), and report a failure to exchange a request as a [`TransportError`], the one
 //! vocabulary of every transport. Without either feature, send requests with anything:
@@ -102,6 +122,8 @@
 //! [`keycard::ureq`]: crate#feature-ureq
 //! [`keycard::reqwest`]: crate#feature-reqwest
 //! [`TokioSpawner`]: crate#feature-tokio
+//! [`keycard::reqwest_middleware`]: crate#middleware
+//! [`keycard::tower`]: crate#middleware
 //!
 //! ## Feature `ureq`
 //!
@@ -178,6 +200,18 @@ pub use keycard_ureq as ureq;
 #[cfg(feature = "reqwest")]
 #[doc(inline)]
 pub use keycard_reqwest as reqwest;
+
+/// A reqwest-middleware middleware over an [`AsyncSource`]:
+/// [`reqwest_middleware::TokenMiddleware`] (the `keycard-reqwest-middleware` crate).
+#[cfg(feature = "reqwest-middleware")]
+#[doc(inline)]
+pub use keycard_reqwest_middleware as reqwest_middleware;
+
+/// A tower layer over an [`AsyncSource`], for hyper and any `tower::Service` HTTP client:
+/// [`tower::TokenLayer`] (the `keycard-tower` crate).
+#[cfg(feature = "tower")]
+#[doc(inline)]
+pub use keycard_tower as tower;
 
 /// Tokens shared by a fleet of processes on Redis: [`redis::RedisStore`] (sync) and
 /// [`redis::AsyncRedisStore`] (async), with fleet-wide single flight (the `keycard-redis`
