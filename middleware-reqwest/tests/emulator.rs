@@ -259,3 +259,36 @@ async fn no_token_is_a_typed_error_with_no_secret_in_it_and_nothing_is_sent() {
     );
     assert_eq!(emu.hits(Route::VoucherifyGetVoucher), 0, "nothing sent");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_concurrent_requests_that_see_a_401_for_one_revoked_token_make_one_new_mint() {
+    let emu = Emulator::start().unwrap();
+    let source = source(&emu, &[Scope::Vouchers]);
+    let client = client(TokenMiddleware::new(Arc::clone(&source)).check_scopes(base(&emu)));
+    assert_eq!(
+        client.get(voucher_url(&emu)).send().await.unwrap().status(),
+        200
+    );
+    revoke_current(&emu, &source).await;
+
+    let barrier = Arc::new(tokio::sync::Barrier::new(8));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, barrier, url) = (client.clone(), Arc::clone(&barrier), voucher_url(&emu));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                client.get(url).send().await.unwrap().status()
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    // Each request invalidates only the token it used: the revoked one, once; the new token
+    // is never thrown away by a request that saw the old one's 401.
+    assert_eq!(
+        emu.hits(Route::VoucherifyGenerate),
+        2,
+        "exactly one new mint"
+    );
+}
