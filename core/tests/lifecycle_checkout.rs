@@ -248,6 +248,31 @@ fn looking_in_the_store_takes_another_processs_newer_token_without_minting() {
 }
 
 #[test]
+fn while_looking_in_the_store_other_checkouts_wait_rather_than_get_the_held_token() {
+    let clock = clock();
+    let mut m = holding(&clock);
+    m.set_store(true);
+    let theirs = stored_elsewhere(&clock, secs(100), "tok-2");
+    m.look_in_store();
+    let Step::Io(io) = poll(&mut m, clock.at(secs(200))) else {
+        panic!()
+    };
+    // Another checkout meanwhile: tok-1 may have been invalidated by another process's
+    // re-issue, so it waits for the look.
+    m.look_in_store();
+    assert!(!m.serves_valid());
+    expect_wait(&mut m, clock.at(secs(200)));
+    let (id, _) = store_call(io);
+    m.complete(
+        id,
+        IoResult::Loaded(Ok(Some(theirs))),
+        clock.at(secs(200)),
+        clock.wall(secs(200)),
+    );
+    assert_eq!(expect_use(&mut m, clock.at(secs(200))), "tok-2");
+}
+
+#[test]
 fn looking_in_the_store_and_finding_the_held_token_mints_nothing() {
     let clock = clock();
     let mut m = holding(&clock);

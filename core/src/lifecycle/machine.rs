@@ -370,7 +370,8 @@ impl<E: TokenEndpoint> SourceMachine<E> {
     /// lock left to release — goes on only when a caller polls: callers then poll (and are
     /// served the valid token until the next step is theirs to take).
     pub fn serves_valid(&self) -> bool {
-        self.background || self.round.as_ref().is_some_and(|round| round.out.is_some())
+        !self.looking()
+            && (self.background || self.round.as_ref().is_some_and(|round| round.out.is_some()))
     }
 
     /// Bookkeeping for a call that starts at `now`.
@@ -390,7 +391,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                 return Step::Failed(SourceError::Fetch(error.clone()));
             }
         }
-        if self.background {
+        if self.background && !self.looking() {
             if let Some(token) = self.keeper.valid(now) {
                 return Step::Ready(Arc::clone(token));
             }
@@ -669,7 +670,9 @@ impl<E: TokenEndpoint> SourceMachine<E> {
     }
 
     fn serve_or_wait(&mut self, now: Instant, until: Instant, waiter: &Waiter) -> Step<E::Grant> {
-        if let Some(token) = self.keeper.valid(now) {
+        // While looking in the store, the held token may be one another process's mint
+        // invalidated: callers wait for the look (one store call) rather than be served it.
+        if let Some(token) = self.keeper.valid(now).filter(|_| !self.looking()) {
             return Step::Ready(Arc::clone(token));
         }
         if self.refuse_until.is_some_and(|t| now < t) && self.round.is_none() {
@@ -964,6 +967,11 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             }
             _ => round.stage = mint,
         }
+    }
+
+    /// Whether a look in the store ([`look_in_store`](Self::look_in_store)) is under way.
+    fn looking(&self) -> bool {
+        self.round.as_ref().is_some_and(|round| round.look_only)
     }
 
     /// After looking in the store and finding nothing better: mint if this process holds the

@@ -1,7 +1,7 @@
 //! `POST /orders/{orderId}/accessToken`.
 
 use super::auth::principal;
-use crate::clock::rfc3339_millis;
+use crate::clock::{http_date, rfc3339_millis};
 use crate::seed::{EXACT_ORDER_IDS, EXACT_ORDER_TOKEN_LIFETIME_SECS};
 use crate::server::Shared;
 use crate::state::OrderToken;
@@ -49,8 +49,16 @@ pub(crate) fn access_token(shared: &Shared, req: &Req, order_id: &str) -> Respon
         },
         now,
     );
-    wire::json(
+    let mut response = wire::json(
         201,
         &json!({ "accessToken": { "token": token, "expiresAt": rfc3339_millis(expires_at) } }),
-    )
+    );
+    // The emulator's own time, like a real server's `Date`: a client measures the token's
+    // lifetime from it, so moving the emulator's clock moves both ends.
+    if let Ok(date) = axum::http::HeaderValue::from_str(&http_date(now)) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, date);
+    }
+    response
 }
