@@ -72,8 +72,8 @@
 //! # }
 //! ```
 //!
-//! Put it after middlewares that retry (so that each retry gets a valid token) and before
-//! those that only observe.
+//! Attach it after a middleware that retries (`.with(retry).with(tokens)`): each attempt then
+//! goes through it and gets a valid token.
 //!
 //! [reqwest-middleware]: https://docs.rs/reqwest-middleware
 #![forbid(unsafe_code)]
