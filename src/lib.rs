@@ -186,8 +186,8 @@ pub use keycard_source as source;
 #[cfg(feature = "tokio")]
 pub use keycard_source::TokioSpawner;
 pub use keycard_source::{
-    Async, AsyncSource, Blocking, BlockingSource, Checkout, Clock, FileStore, FileStoreError,
-    ScopePool, Spawn, SystemClock, TokenPool, TokenSource,
+    Async, AsyncCheckout, AsyncSource, Blocking, BlockingCheckout, BlockingSource, Checkout, Clock,
+    FileStore, FileStoreError, ScopePool, Spawn, SystemClock, TokenPool, TokenSource,
 };
 
 /// The synchronous transport on ureq 3: [`ureq::UreqTransport`] (the `keycard-ureq` crate).

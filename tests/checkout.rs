@@ -13,8 +13,8 @@ use keycard::reqwest::ReqwestTransport;
 use keycard::ureq::UreqTransport;
 use keycard::voucherify::{self, Credentials, Scope, Scopes};
 use keycard::{
-    ApiKey, Async, AsyncSource, BaseUrl, Blocking, BlockingSource, Checkout, ScopePool, SecretKey,
-    Transport,
+    ApiKey, AsyncCheckout, AsyncSource, BaseUrl, BlockingCheckout, BlockingSource, ScopePool,
+    SecretKey, Transport,
 };
 use keycard_emulator::{Emulator, Fault, Route};
 use std::sync::Arc;
@@ -22,8 +22,8 @@ use std::time::Duration;
 
 /// The blocking or the async face of the same checkout object.
 enum Face {
-    Blocking(Checkout<Blocking<UreqTransport>>),
-    Async(Checkout<Async<ReqwestTransport>>, tokio::runtime::Runtime),
+    Blocking(BlockingCheckout<UreqTransport>),
+    Async(AsyncCheckout<ReqwestTransport>, tokio::runtime::Runtime),
 }
 
 impl Face {
@@ -37,8 +37,8 @@ impl Face {
         let transport = UreqTransport::builder()
             .timeout(Duration::from_secs(5))
             .build();
-        let checkout = Checkout::<Blocking<_>>::new(transport, api(&emu), config)
-            .with_clock(EmuClock::new(&emu));
+        let checkout =
+            BlockingCheckout::new(transport, api(&emu), config).with_clock(EmuClock::new(&emu));
         (emu, Face::Blocking(checkout))
     }
 
@@ -56,7 +56,7 @@ impl Face {
                 .unwrap()
         });
         let checkout =
-            Checkout::<Async<_>>::new(transport, api(&emu), config).with_clock(EmuClock::new(&emu));
+            AsyncCheckout::new(transport, api(&emu), config).with_clock(EmuClock::new(&emu));
         (emu, Face::Async(checkout, runtime))
     }
 

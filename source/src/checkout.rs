@@ -33,11 +33,50 @@ use std::time::Duration;
 /// With a store shared by a fleet ([`with_store`](Checkout::with_store), e.g.
 /// `keycard::redis::RedisStore`), one order has one token across the fleet: every hand-out
 /// looks in the store first, and processes asked for the same order at once make one mint.
+///
+/// ```
+/// use keycard_core::exact::{self, CheckoutConfig, Environment, Handed};
+/// use keycard_core::{ApiKey, Transport, TransportError};
+/// use keycard_source::BlockingCheckout;
+///
+/// /// Answers every mint itself (yours sends it over the network).
+/// #[derive(Clone)]
+/// struct Canned;
+///
+/// impl Transport for Canned {
+///     fn send(
+///         &self,
+///         _request: http::Request<Vec<u8>>,
+///     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+///         Ok(http::Response::builder()
+///             .status(201)
+///             .header("content-type", "application/json")
+///             .body(br#"{"accessToken":{"token":"tok-1","expiresAt":"2999-01-01T00:00:00Z"}}"#.to_vec())
+///             .expect("a valid response"))
+///     }
+/// }
+///
+/// let api = exact::Api::new(Environment::Sandbox.base_url(), ApiKey::new("my-app-token"))?;
+/// let checkout = BlockingCheckout::new(Canned, api, CheckoutConfig::default());
+/// let first = checkout.hand_out("ord_123")?;
+/// assert_eq!(first.handed(), Handed::New);
+/// let again = checkout.hand_out("ord_123")?;
+/// assert_eq!(again.handed(), Handed::Current); // the same token: nothing minted
+/// let fresh = checkout.reissue("ord_123")?;
+/// assert!(fresh.invalidated_earlier()); // the page holding the earlier token must take this
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Checkout<D> {
     api: exact::Api,
     config: CheckoutConfig,
     pool: TokenPool<OrderId, CreateOrderAccessToken, D>,
 }
+
+/// A [`Checkout`] for threads, over a blocking [`Transport`] (`keycard::ureq`, your own).
+pub type BlockingCheckout<T> = Checkout<Blocking<T>>;
+
+/// A [`Checkout`] for async code, over an [`AsyncTransport`] (`keycard::reqwest`, your own).
+pub type AsyncCheckout<T> = Checkout<Async<T>>;
 
 impl<D> Checkout<D> {
     /// The policy.

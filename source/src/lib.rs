@@ -116,7 +116,7 @@ mod token_source;
 mod trace;
 
 pub use blocking::{Blocking, BlockingSource};
-pub use checkout::Checkout;
+pub use checkout::{AsyncCheckout, BlockingCheckout, Checkout};
 pub use clock::{Clock, SystemClock};
 pub use file_store::{FileStore, FileStoreError};
 #[cfg(feature = "tokio")]

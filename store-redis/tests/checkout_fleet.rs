@@ -16,7 +16,7 @@ use keycard_core::exact::{self, Handed, Handout};
 use keycard_core::{ApiKey, BaseUrl};
 use keycard_emulator::{Emulator, Route};
 use keycard_redis::{AsyncRedisStore, RedisConfig, RedisStore};
-use keycard_source::{Async, Blocking, Checkout, Clock};
+use keycard_source::{AsyncCheckout, BlockingCheckout, Clock};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Write};
@@ -469,7 +469,7 @@ fn checkout_child() {
         });
         let store = AsyncRedisStore::with_config(&env("CHECKOUT_REDIS"), config).unwrap();
         let checkout = Arc::new(
-            Checkout::<Async<_>>::new(transport, api, exact::CheckoutConfig::default())
+            AsyncCheckout::new(transport, api, exact::CheckoutConfig::default())
                 .with_async_store(store)
                 .with_clock(clock.clone()),
         );
@@ -515,7 +515,7 @@ fn checkout_child() {
         .timeout(timeout)
         .build();
     let store = RedisStore::with_config(&env("CHECKOUT_REDIS"), config).unwrap();
-    let checkout = Checkout::<Blocking<_>>::new(transport, api, exact::CheckoutConfig::default())
+    let checkout = BlockingCheckout::new(transport, api, exact::CheckoutConfig::default())
         .with_store(store)
         .with_clock(clock.clone());
     serve(&clock, &orders, |command| match command {
