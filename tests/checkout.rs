@@ -74,6 +74,13 @@ impl Face {
         }
     }
 
+    fn hand_out_for(&self, order: &str, min: Duration) -> Result<Handout, PoolError> {
+        match self {
+            Face::Blocking(c) => c.hand_out_for(order, min),
+            Face::Async(c, rt) => rt.block_on(c.hand_out_for(order, min)),
+        }
+    }
+
     fn reissue(&self, order: &str) -> Result<Handout, PoolError> {
         match self {
             Face::Blocking(c) => c.reissue(order),
@@ -194,6 +201,23 @@ fn a_checkout_with_less_left_than_the_minimum_mints_and_says_it_invalidated_the_
             "{name}: the emulator agrees"
         );
         assert!(second.token().remaining(second.token().obtained_at()) > Duration::from_secs(600));
+    }
+}
+
+#[test]
+fn a_checkout_may_ask_for_its_own_minimum_validity() {
+    for (emu, face) in Face::both(CheckoutConfig::default()) {
+        let name = face.name();
+        let order = emu.exact_order_id();
+        let first = face.hand_out(order).unwrap();
+        emu.clock().advance(Duration::from_secs(420));
+        // 8 minutes left: enough for a form that needs 5, not for one that needs 9.
+        let short = face.hand_out_for(order, Duration::from_secs(300)).unwrap();
+        assert_eq!(short.handed(), Handed::Current, "{name}");
+        assert_eq!(secret(short.token()), secret(first.token()), "{name}");
+        let long = face.hand_out_for(order, Duration::from_secs(540)).unwrap();
+        assert_eq!(long.handed(), Handed::ReplacedEarlier, "{name}");
+        assert_eq!(invalidated(&emu, order), [secret(first.token())], "{name}");
     }
 }
 

@@ -116,6 +116,26 @@ fn the_order_token_history_says_which_token_a_later_one_invalidated_and_when() {
 }
 
 #[test]
+fn an_order_token_answer_is_dated_by_the_emulators_clock() {
+    let emu = Emulator::start().unwrap();
+    // 2023-07-26T23:17:32Z, years before the machine's time: the Date header follows it.
+    emu.clock()
+        .set(UNIX_EPOCH + Duration::from_secs(1_690_413_452));
+    let answer = exact(
+        &emu,
+        "POST",
+        &order_path(emu.exact_order_id()),
+        Some(emu.exact_api_key()),
+        None,
+    );
+    assert_eq!(answer.status, 201, "{answer:?}");
+    let date = answer.header("date").expect("a Date header");
+    // The clock ticks on from where it was set.
+    assert!(date.starts_with("Wed, 26 Jul 2023 23:17:"), "{date}");
+    assert!(date.ends_with(" GMT"), "{date}");
+}
+
+#[test]
 fn order_ids_are_percent_decoded() {
     let emu = Emulator::start().unwrap();
     let id = seed::EXACT_ORDER_IDS[3];
