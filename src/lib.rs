@@ -186,8 +186,9 @@ pub use keycard_source as source;
 #[cfg(feature = "tokio")]
 pub use keycard_source::TokioSpawner;
 pub use keycard_source::{
-    Async, AsyncCheckout, AsyncSource, Blocking, BlockingCheckout, BlockingSource, Checkout, Clock,
-    FileStore, FileStoreError, ScopePool, Spawn, SystemClock, TokenPool, TokenSource,
+    rotate_application_token, rotate_application_token_async, Async, AsyncCheckout, AsyncSource,
+    Blocking, BlockingCheckout, BlockingSource, Checkout, Clock, FileStore, FileStoreError,
+    ScopePool, Spawn, SystemClock, TokenPool, TokenSource,
 };
 
 /// The synchronous transport on ureq 3: [`ureq::UreqTransport`] (the `keycard-ureq` crate).

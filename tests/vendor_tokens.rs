@@ -1,20 +1,27 @@
 //! Tokens with the vendors' own semantics, through both the blocking source (over ureq) and the
 //! async source (over reqwest), against the emulator: user logins that are never retried into
-//! a lockout, keys that were blocked or regenerated, and a plan's billing-cycle quota.
+//! a lockout, keys that were blocked or regenerated, a plan's billing-cycle quota, and
+//! application tokens rotated as one call (blocking and async) and checked for permissions.
 #![cfg(all(feature = "ureq", feature = "reqwest"))]
 
 mod common;
 
 use common::{emulator, exact_base, exact_with_key, voucherify, voucherify_with_secret, EmuClock};
-use keycard::exact::{CreateUserToken, UserCredentials};
+use keycard::exact::{
+    coverage, ApplicationToken, ApplicationTokenInfo, Coverage, CreateUserToken, ListQuery,
+    Permission, Permissions, Rotated, Rotation, RotationError, UserCredentials, Verification,
+};
 use keycard::lifecycle::{
     FetchError, LiveToken, Rejection, RetryPolicy, SourceConfig, SourceError, TokenEndpoint,
 };
 use keycard::reqwest::ReqwestTransport;
 use keycard::ureq::UreqTransport;
 use keycard::voucherify::{GenerateToken, Scope, Scopes};
-use keycard::{AsyncSource, BlockingSource, Operation, Password, Transport};
-use keycard_emulator::{Emulator, Route};
+use keycard::{
+    rotate_application_token, rotate_application_token_async, AsyncSource, BlockingSource,
+    Operation, Password, Transport,
+};
+use keycard_emulator::{Emulator, Fault, Route};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -285,5 +292,210 @@ fn the_billing_cycle_quota_stops_the_source_at_the_first_429() {
             "{name}: not retried"
         );
         emu.set_voucherify_cycle_quota(None);
+    }
+}
+
+/// How a rotation is driven: over ureq (blocking) or reqwest (async).
+#[derive(Clone, Copy, Debug)]
+enum Driver {
+    Blocking,
+    Async,
+}
+
+impl Driver {
+    const BOTH: [Driver; 2] = [Driver::Blocking, Driver::Async];
+
+    fn rotate(
+        self,
+        rotation: Rotation,
+        switch: impl FnMut(&ApplicationToken),
+    ) -> Result<Rotated, RotationError> {
+        match self {
+            Self::Blocking => {
+                let transport = UreqTransport::builder()
+                    .timeout(Duration::from_secs(5))
+                    .build();
+                rotate_application_token(&transport, rotation, switch)
+            }
+            Self::Async => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let transport = ReqwestTransport::builder()
+                    .timeout(Duration::from_secs(5))
+                    .build()
+                    .unwrap();
+                runtime.block_on(rotate_application_token_async(&transport, rotation, switch))
+            }
+        }
+    }
+}
+
+/// Creates an application token with `permissions` through the seeded admin key.
+fn create_app_token(emu: &Emulator, permissions: &[Permission]) -> ApplicationToken {
+    let create = exact_with_key(emu, emu.exact_api_key())
+        .create_application_token(
+            emu.exact_application_id(),
+            "rotated by a test",
+            &permissions.iter().copied().collect::<Permissions>(),
+            None,
+        )
+        .unwrap();
+    create
+        .parse(send(Operation::request(&create)))
+        .unwrap()
+        .into_result()
+        .unwrap()
+}
+
+/// The ids the emulator lists for the seeded application.
+fn listed_ids(emu: &Emulator) -> Vec<String> {
+    let list = exact_with_key(emu, emu.exact_api_key())
+        .list_application_tokens(emu.exact_application_id(), &ListQuery::new())
+        .unwrap();
+    let page = list
+        .parse(send(Operation::request(&list)))
+        .unwrap()
+        .into_result()
+        .unwrap();
+    page.tokens.into_iter().map(|t| t.id).collect()
+}
+
+fn rotation_of(emu: &Emulator, old: &ApplicationToken) -> Rotation {
+    exact_with_key(emu, emu.exact_api_key())
+        .rotate_application_token(
+            emu.exact_application_id(),
+            &ApplicationTokenInfo::from(old),
+            None,
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_rotation_switches_a_source_to_the_new_token_then_deletes_the_old() {
+    for driver in Driver::BOTH {
+        let emu = emulator();
+        let old = create_app_token(
+            &emu,
+            &[Permission::ApplicationTokensRead, Permission::ChargesCreate],
+        );
+        let order = emu.exact_order_ids()[1];
+        let orders = |key: &str| {
+            exact_with_key(&emu, key)
+                .create_order_access_token(order)
+                .unwrap()
+        };
+        let [source, _] = Source::both(&emu, || orders(old.token.expose_secret()));
+        let live = source.token().unwrap();
+        let mut switched_to = None;
+        let rotated = driver
+            .rotate(rotation_of(&emu, &old), |new| {
+                // Nothing is deleted before the switch.
+                assert!(listed_ids(&emu).contains(&old.id), "{driver:?}");
+                source.replace_endpoint(orders(new.token.expose_secret()));
+                switched_to = Some(new.id.clone());
+            })
+            .unwrap_or_else(|e| panic!("{driver:?}: {e}"));
+        assert_eq!(switched_to.as_deref(), Some(rotated.new.id.as_str()));
+        assert_eq!(rotated.verified_by, Verification::NewToken, "{driver:?}");
+        assert_eq!(rotated.new.label.as_deref(), Some("rotated by a test"));
+        assert_eq!(rotated.new.allowed_permissions, old.allowed_permissions);
+        let ids = listed_ids(&emu);
+        assert!(
+            !ids.contains(&old.id),
+            "{driver:?}: the old token is deleted"
+        );
+        assert!(ids.contains(&rotated.new.id), "{driver:?}");
+        // The source keeps its live order token; the next one is minted with the new key.
+        assert!(Arc::ptr_eq(&live, &source.token().unwrap()), "{driver:?}");
+        assert!(source.invalidate(&live));
+        source
+            .token()
+            .expect("minted with the new application token");
+    }
+}
+
+#[test]
+fn a_rotation_whose_create_fails_leaves_the_old_token_working_and_names_it() {
+    for driver in Driver::BOTH {
+        let emu = emulator();
+        let old = create_app_token(&emu, &[Permission::ChargesCreate]);
+        emu.inject(
+            Route::ExactCreateApplicationToken,
+            Fault::Status(503, "text/plain".into(), "Service Unavailable".into()),
+            1,
+        );
+        let error = driver
+            .rotate(rotation_of(&emu, &old), |_| panic!("no switch"))
+            .unwrap_err();
+        assert!(
+            matches!(error, RotationError::CreateFailed { .. }),
+            "{driver:?}: {error:?}"
+        );
+        assert_eq!(error.working_id(), old.id, "{driver:?}");
+        assert!(listed_ids(&emu).contains(&old.id), "{driver:?}");
+    }
+}
+
+#[test]
+fn a_rotation_whose_delete_fails_names_the_new_token_as_the_working_one() {
+    for driver in Driver::BOTH {
+        let emu = emulator();
+        let old = create_app_token(&emu, &[Permission::ChargesCreate]);
+        emu.inject(
+            Route::ExactDeleteApplicationToken,
+            Fault::Status(503, "text/plain".into(), "Service Unavailable".into()),
+            1,
+        );
+        let mut switched = false;
+        let error = driver
+            .rotate(rotation_of(&emu, &old), |_| switched = true)
+            .unwrap_err();
+        let RotationError::DeleteFailed {
+            ref working,
+            ref old_id,
+            ..
+        } = error
+        else {
+            panic!("{driver:?}: {error:?}")
+        };
+        assert!(switched, "{driver:?}");
+        assert_eq!(old_id, &old.id);
+        assert_eq!(error.working_id(), working.id);
+        let ids = listed_ids(&emu);
+        assert!(
+            ids.contains(&working.id) && ids.contains(&old.id),
+            "{driver:?}: both left"
+        );
+    }
+}
+
+#[test]
+fn the_local_permission_check_agrees_with_the_emulator() {
+    let emu = emulator();
+    let app = emu.exact_application_id();
+    let token = create_app_token(&emu, &[Permission::ApplicationTokensRead]);
+    let api = exact_with_key(&emu, token.token.expose_secret());
+    let list = api.list_application_tokens(app, &ListQuery::new()).unwrap();
+    let delete = api.delete_application_token(app, &token.id).unwrap();
+    for (request, expected) in [
+        (Operation::request(&list), 200),
+        (Operation::request(&delete), 401),
+    ] {
+        let path = request.uri().path().trim_start_matches("/exact").to_owned();
+        let local = coverage(&token.allowed_permissions, request.method(), &path);
+        let status = send(request).status().as_u16();
+        assert_eq!(status, expected, "{path}");
+        assert_eq!(
+            matches!(local, Coverage::Covered(_)),
+            status == 200,
+            "{path}: {local:?}"
+        );
+        assert_eq!(
+            matches!(local, Coverage::Missing(_)),
+            status == 401,
+            "{path}: {local:?}"
+        );
     }
 }

@@ -110,6 +110,7 @@ mod drive;
 mod file_store;
 mod nonblocking;
 mod pool;
+mod rotate;
 mod shared;
 mod store;
 mod token_source;
@@ -123,6 +124,7 @@ pub use file_store::{FileStore, FileStoreError};
 pub use nonblocking::TokioSpawner;
 pub use nonblocking::{Async, AsyncSource, Spawn};
 pub use pool::{ScopePool, TokenPool};
+pub use rotate::{rotate_application_token, rotate_application_token_async};
 pub use token_source::TokenSource;
 
 /// The lifecycle's vocabulary (configuration, events, errors, stores), from keycard-core.

@@ -34,6 +34,8 @@ mod mode;
 mod order;
 mod order_endpoint;
 mod permission;
+mod required_permission;
+mod rotation;
 mod user_token;
 mod validation;
 mod wire;
@@ -49,6 +51,12 @@ pub use mode::{AccountType, Mode, TokenKind};
 pub use order::{CreateOrderAccessToken, OrderAccessToken};
 pub use order_endpoint::OrderId;
 pub use permission::{Permission, Permissions};
+pub use required_permission::{
+    coverage, required_permission, Coverage, RequiredPermission, REQUIRED_PERMISSIONS,
+};
+pub use rotation::{
+    Rotated, Rotation, RotationError, RotationStep, RotationStepError, Verification,
+};
 pub use user_token::{CreateUserToken, UserCredentials, UserToken, UserTokenError};
 pub use validation::{IssueCode, ValidationError, ValidationIssue};
 
