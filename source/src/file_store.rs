@@ -2,13 +2,15 @@
 //! owner only.
 
 use keycard_core::lifecycle::{DecodeError, StoreKey, StoredToken, TokenStore};
+use keycard_core::limits::MAX_STORED_TOKEN_LEN;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The most a token file may hold; anything larger is not one of ours.
-const MAX_FILE: u64 = 64 * 1024;
+/// The most a token file may hold ([`MAX_STORED_TOKEN_LEN`]); anything larger is not one of
+/// ours, and is not read.
+const MAX_FILE: u64 = MAX_STORED_TOKEN_LEN as u64;
 
 /// A [`TokenStore`] in a directory: one JSON file per [`StoreKey`], named after the key (no
 /// secret in the name), holding the token **with its secret**.
@@ -137,17 +139,24 @@ impl TokenStore for FileStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_error("open", &path)(e)),
         };
+        // A file larger than a stored token is refused by its size, unread; one that grows
+        // while being read is still cut at the limit.
+        let too_large = || FileStoreError::Corrupt {
+            path: path.clone(),
+            source: DecodeError::TooLarge {
+                limit: MAX_STORED_TOKEN_LEN,
+            },
+        };
+        let size = file.metadata().map_err(io_error("read", &path))?.len();
+        if size > MAX_FILE {
+            return Err(too_large());
+        }
         let mut bytes = Vec::new();
         file.take(MAX_FILE + 1)
             .read_to_end(&mut bytes)
             .map_err(io_error("read", &path))?;
         if bytes.len() as u64 > MAX_FILE {
-            return Err(FileStoreError::Corrupt {
-                path,
-                source: DecodeError::Malformed {
-                    reason: format!("larger than {MAX_FILE} bytes"),
-                },
-            });
+            return Err(too_large());
         }
         StoredToken::from_json(key, &bytes)
             .map(Some)
@@ -314,11 +323,36 @@ mod tests {
                 ..
             })
         ));
-        // Too large to be ours.
+        // Too large to be ours: refused by its size. A sparse file of 64 GiB would take the
+        // memory and the time of the machine to read.
         fs::write(&path, vec![b' '; 100_000]).unwrap();
         assert!(matches!(
             store.load(&key),
-            Err(FileStoreError::Corrupt { .. })
+            Err(FileStoreError::Corrupt {
+                source: DecodeError::TooLarge { .. },
+                ..
+            })
+        ));
+        let huge = fs::OpenOptions::new().write(true).open(&path).unwrap();
+        huge.set_len(1 << 36).unwrap();
+        drop(huge);
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            store.load(&key),
+            Err(FileStoreError::Corrupt {
+                source: DecodeError::TooLarge { .. },
+                ..
+            })
+        ));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // At the limit it is read (and is no token).
+        fs::write(&path, vec![b' '; MAX_STORED_TOKEN_LEN]).unwrap();
+        assert!(matches!(
+            store.load(&key),
+            Err(FileStoreError::Corrupt {
+                source: DecodeError::Malformed { .. },
+                ..
+            })
         ));
         // A corrupt token's secret never shows in the error.
         let json = String::from_utf8(stored.to_json(&key)).unwrap();

@@ -1,14 +1,12 @@
 //! The asynchronous Redis store (tokio): drives the [plan](crate::plan) on a multiplexed
 //! connection.
 
-use crate::client;
+use crate::client::{self, AsyncConnection, Target};
 use crate::plan::{owner_id, Next, Operation, Plan};
 use crate::{RedisConfig, RedisStoreError};
 use keycard_core::lifecycle::{
     AsyncTokenStore, LiveCount, MintClaim, MintLock, StoreKey, StoredToken,
 };
-use redis::aio::MultiplexedConnection;
-use redis::AsyncConnectionConfig;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -16,7 +14,8 @@ use std::time::{Duration, SystemTime};
 /// `with_async_store`, e.g. over `keycard::reqwest`): the same keys, values, lock and fallback
 /// as [`RedisStore`](crate::RedisStore), so sync and async processes share one fleet.
 ///
-/// It keeps one multiplexed connection, opened on first use; a broken one is replaced and the
+/// It keeps one multiplexed connection (to one Redis, or to a cluster:
+/// [`open_cluster`](Self::open_cluster)), opened on first use; a broken one is replaced and the
 /// command tried once more. Needs a tokio runtime.
 ///
 /// ```no_run
@@ -30,8 +29,8 @@ use std::time::{Duration, SystemTime};
 /// # Ok(()) }
 /// ```
 pub struct AsyncRedisStore {
-    connection: tokio::sync::Mutex<Option<MultiplexedConnection>>,
-    client: redis::Client,
+    connection: tokio::sync::Mutex<Option<AsyncConnection>>,
+    target: Target,
     plan: Plan,
 }
 
@@ -42,13 +41,36 @@ impl AsyncRedisStore {
         Self::with_config(url, RedisConfig::default())
     }
 
-    /// A store on the Redis at `url`, configured. Does not connect yet.
+    /// A store on the Redis at `url`, configured (timeouts, TLS certificates). Does not
+    /// connect yet.
     pub fn with_config(url: &str, config: RedisConfig) -> Result<Self, RedisStoreError> {
-        Ok(Self {
+        let target = Target::single(url, &config)?;
+        Ok(Self::on(target, config))
+    }
+
+    /// A store on the Redis Cluster whose nodes include those at `urls` (see
+    /// [`RedisStore::open_cluster`](crate::RedisStore::open_cluster)), with the default
+    /// [`RedisConfig`]. Does not connect yet.
+    pub fn open_cluster(urls: &[&str]) -> Result<Self, RedisStoreError> {
+        Self::with_cluster_config(urls, RedisConfig::default())
+    }
+
+    /// A store on the Redis Cluster whose nodes include those at `urls`, configured. Does not
+    /// connect yet.
+    pub fn with_cluster_config(
+        urls: &[&str],
+        config: RedisConfig,
+    ) -> Result<Self, RedisStoreError> {
+        let target = Target::cluster(urls, &config)?;
+        Ok(Self::on(target, config))
+    }
+
+    fn on(target: Target, config: RedisConfig) -> Self {
+        Self {
             connection: tokio::sync::Mutex::new(None),
-            client: client::open(url)?,
+            target,
             plan: Plan::new(config),
-        })
+        }
     }
 
     /// The configuration.
@@ -73,7 +95,7 @@ impl AsyncRedisStore {
 
     /// The connection (opened if need be), and whether it was already open. Tasks share it:
     /// the lock is held only to take or open it.
-    async fn connection(&self) -> Result<(MultiplexedConnection, bool), RedisStoreError> {
+    async fn connection(&self) -> Result<(AsyncConnection, bool), RedisStoreError> {
         self.plan.check()?;
         let mut slot = self.connection.lock().await;
         // Another task may have found Redis down while this one waited for the connection.
@@ -81,13 +103,9 @@ impl AsyncRedisStore {
         if let Some(connection) = slot.as_ref() {
             return Ok((connection.clone(), true));
         }
-        let config = self.plan.config();
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(config.connect_timeout))
-            .set_response_timeout(Some(config.command_timeout));
         let connection = self
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
+            .target
+            .connect_async(self.plan.config())
             .await
             .map_err(|error| self.plan.failed(error))?;
         *slot = Some(connection.clone());
@@ -104,7 +122,7 @@ impl AsyncRedisStore {
         let (mut connection, reused) = self.connection().await?;
         let (mut exchange, mut command) = self.plan.begin(operation, reused);
         loop {
-            match exchange.read(command.query_async(&mut connection).await) {
+            match exchange.read(connection.query(&command).await) {
                 Next::Send(next) => command = next,
                 Next::Reconnect(next) => {
                     self.forget().await;
@@ -171,6 +189,6 @@ impl AsyncTokenStore for AsyncRedisStore {
 
 impl fmt::Debug for AsyncRedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        client::debug(f, "AsyncRedisStore", &self.client, self.plan.config())
+        client::debug(f, "AsyncRedisStore", &self.target, self.plan.config())
     }
 }

@@ -1,5 +1,7 @@
-//! How a Redis store names its keys, locks and waits, and how long it gives Redis to answer.
+//! How a Redis store names its keys, locks and waits, how long it gives Redis to answer, and
+//! which certificates it uses.
 
+use crate::RedisTls;
 use std::time::Duration;
 
 /// How a [`RedisStore`](crate::RedisStore) or [`AsyncRedisStore`](crate::AsyncRedisStore)
@@ -34,11 +36,15 @@ pub struct RedisConfig {
     /// How long to wait for a connection to Redis (TCP and TLS). 1 s by default.
     pub connect_timeout: Duration,
     /// How long to wait for Redis to answer a command. 1 s by default: a slow Redis counts as
-    /// down.
+    /// down. It bounds each read and each write of a blocking store (on a single Redis and on
+    /// each node of a cluster), and the whole answer of an async one.
     pub command_timeout: Duration,
     /// After Redis failed (down, unreachable, too slow), the store does not try it again for
     /// this long: every operation fails at once, and token sources mint alone. 2 s by default.
     pub retry_after: Duration,
+    /// The CA to trust and the client certificate to present on `rediss://` (see
+    /// [`RedisTls`]). Empty by default: the public web roots, no client certificate.
+    pub tls: RedisTls,
 }
 
 impl Default for RedisConfig {
@@ -51,6 +57,7 @@ impl Default for RedisConfig {
             connect_timeout: Duration::from_secs(1),
             command_timeout: Duration::from_secs(1),
             retry_after: Duration::from_secs(2),
+            tls: RedisTls::default(),
         }
     }
 }

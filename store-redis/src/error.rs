@@ -24,6 +24,13 @@ pub enum RedisStoreError {
     /// TLS, and the network. The store now takes it for down for a while.
     #[error("Redis is unreachable or too slow: {0}")]
     Outage(#[source] redis::RedisError),
+    /// The TLS handshake with Redis failed: its certificate is not signed by a trusted CA
+    /// (`UnknownIssuer`: give the CA with [`RedisTls::with_ca_pem`](crate::RedisTls::with_ca_pem)),
+    /// names another host, has expired, or Redis refused this client's certificate (or its
+    /// absence: [`RedisTls::with_client_cert_pem`](crate::RedisTls::with_client_cert_pem)).
+    /// The store takes Redis for down for a while, as for an outage.
+    #[error("the TLS handshake with Redis failed")]
+    Tls(#[source] redis::RedisError),
     /// Redis answered with an error (authentication, an ACL that forbids a command or key,
     /// a read-only replica, …): check the credentials and the ACL (see the crate docs).
     #[error("Redis refused: {0}")]
@@ -46,11 +53,19 @@ impl RedisStoreError {
     pub fn is_outage(&self) -> bool {
         matches!(self, Self::Unavailable { .. } | Self::Outage(_))
     }
+
+    /// Whether the store should leave Redis alone for a while after this error: an outage,
+    /// or a TLS handshake that will fail the same way at once.
+    pub(crate) fn takes_redis_down(&self) -> bool {
+        self.is_outage() || matches!(self, Self::Tls(_))
+    }
 }
 
 impl From<redis::RedisError> for RedisStoreError {
     fn from(error: redis::RedisError) -> Self {
-        if is_outage(&error) {
+        if is_tls(&error) {
+            Self::Tls(error)
+        } else if is_outage(&error) {
             Self::Outage(error)
         } else {
             Self::Refused(error)
@@ -65,4 +80,38 @@ pub(crate) fn is_outage(error: &redis::RedisError) -> bool {
         || error.is_timeout()
         || error.is_connection_dropped()
         || error.is_connection_refusal()
+}
+
+/// Whether rustls (the TLS of `rediss://`) failed somewhere in the error's causes: a
+/// certificate it refused, or an alert from Redis refusing this client.
+pub(crate) fn is_tls(error: &redis::RedisError) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = cause {
+        if is_rustls(error) {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
+/// Whether `error` is rustls's, directly or inside the wrappers whose `source()` skips what
+/// they wrap (an `io::Error`, an `Arc`).
+fn is_rustls(error: &(dyn std::error::Error + 'static)) -> bool {
+    type Shared = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+    if error.is::<rustls::Error>() {
+        return true;
+    }
+    if let Some(shared) = error.downcast_ref::<Shared>() {
+        let inner: &(dyn std::error::Error + 'static) = &**shared;
+        return is_rustls(inner);
+    }
+    if let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+    {
+        let inner: &(dyn std::error::Error + 'static) = inner;
+        return is_rustls(inner);
+    }
+    false
 }

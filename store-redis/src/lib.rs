@@ -90,7 +90,7 @@
 //!   OpenSSL) whenever Redis is not on the same host.
 //! - **Restrict access with an ACL user** that may touch only keycard's keys and run only the
 //!   commands it needs, e.g. with the prefix `checkout`:
-//!   `ACL SETUSER keycard on >password ~checkout:keycard:* resetchannels -@all +get +set +del +pttl +eval +evalsha +script|load +ping +zadd +zrem +zcard +zrange +zremrangebyscore +pexpire +time`
+//!   `ACL SETUSER keycard on >password ~checkout:keycard:* resetchannels -@all +get +set +del +pttl +pexpire +type +strlen +eval +evalsha +script|load +ping +zadd +zrem +zcard +zrange +zremrangebyscore +time`
 //!   and connect as `rediss://keycard:password@host:6380/0`.
 //! - Don't persist or replicate the database somewhere less protected than Redis itself
 //!   (RDB/AOF files, backups hold the tokens until they expire).
@@ -109,8 +109,10 @@ mod config;
 mod error;
 mod plan;
 mod store;
+mod tls;
 
 pub use async_store::AsyncRedisStore;
 pub use config::RedisConfig;
 pub use error::RedisStoreError;
 pub use store::RedisStore;
+pub use tls::RedisTls;

@@ -1,10 +1,9 @@
 //! The synchronous Redis store: drives the [plan](crate::plan) on a blocking connection.
 
-use crate::client;
+use crate::client::{self, Connection, Target};
 use crate::plan::{owner_id, Next, Operation, Plan};
 use crate::{RedisConfig, RedisStoreError};
 use keycard_core::lifecycle::{LiveCount, MintClaim, MintLock, StoreKey, StoredToken, TokenStore};
-use redis::{Connection, RedisResult};
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -16,8 +15,8 @@ use std::time::{Duration, SystemTime};
 /// Blocking: for threads (a `BlockingSource`'s `with_store`, e.g. over `keycard::ureq`). Async
 /// code uses [`AsyncRedisStore`](crate::AsyncRedisStore).
 ///
-/// It keeps one connection, opened on first use, with the configured connect and command
-/// timeouts. A connection that breaks (Redis restarted) is replaced and the command tried once
+/// It keeps one connection (to one Redis, or to a cluster: [`open_cluster`](Self::open_cluster)),
+/// opened on first use, with the configured connect and command timeouts and TLS. A connection that breaks (Redis restarted) is replaced and the command tried once
 /// more; when Redis is down or too slow every operation fails (at once, for
 /// [`retry_after`](RedisConfig::retry_after)), and token sources mint alone until it is back.
 ///
@@ -32,7 +31,7 @@ use std::time::{Duration, SystemTime};
 /// ```
 pub struct RedisStore {
     connection: Mutex<Option<Connection>>,
-    client: redis::Client,
+    target: Target,
     plan: Plan,
 }
 
@@ -43,13 +42,47 @@ impl RedisStore {
         Self::with_config(url, RedisConfig::default())
     }
 
-    /// A store on the Redis at `url`, configured. Does not connect yet.
+    /// A store on the Redis at `url`, configured (timeouts, TLS certificates). Does not
+    /// connect yet.
     pub fn with_config(url: &str, config: RedisConfig) -> Result<Self, RedisStoreError> {
-        Ok(Self {
+        let target = Target::single(url, &config)?;
+        Ok(Self::on(target, config))
+    }
+
+    /// A store on the Redis Cluster whose nodes include those at `urls` (one reachable node is
+    /// enough; list a few), with the default [`RedisConfig`]. Every key of a token is in one
+    /// hash slot, so the fleet's lock works as on one Redis; commands follow the cluster's
+    /// redirections and a failover. Does not connect yet.
+    ///
+    /// ```no_run
+    /// use keycard_redis::RedisStore;
+    ///
+    /// let store = RedisStore::open_cluster(&[
+    ///     "redis://keycard:password@redis-1.internal:6379",
+    ///     "redis://keycard:password@redis-2.internal:6379",
+    /// ])?;
+    /// # Ok::<(), keycard_redis::RedisStoreError>(())
+    /// ```
+    pub fn open_cluster(urls: &[&str]) -> Result<Self, RedisStoreError> {
+        Self::with_cluster_config(urls, RedisConfig::default())
+    }
+
+    /// A store on the Redis Cluster whose nodes include those at `urls`, configured. Does not
+    /// connect yet.
+    pub fn with_cluster_config(
+        urls: &[&str],
+        config: RedisConfig,
+    ) -> Result<Self, RedisStoreError> {
+        let target = Target::cluster(urls, &config)?;
+        Ok(Self::on(target, config))
+    }
+
+    fn on(target: Target, config: RedisConfig) -> Self {
+        Self {
             connection: Mutex::new(None),
-            client: client::open(url)?,
+            target,
             plan: Plan::new(config),
-        })
+        }
     }
 
     /// The configuration.
@@ -74,16 +107,6 @@ impl RedisStore {
         self.run(self.plan.ping())
     }
 
-    fn connect(&self) -> RedisResult<Connection> {
-        let config = self.plan.config();
-        let connection = self
-            .client
-            .get_connection_with_timeout(config.connect_timeout)?;
-        connection.set_read_timeout(Some(config.command_timeout))?;
-        connection.set_write_timeout(Some(config.command_timeout))?;
-        Ok(connection)
-    }
-
     /// Runs `operation` as the plan says, on the connection (opened if need be). The
     /// connection stays locked throughout: it carries one command at a time.
     fn run<O: Operation>(&self, operation: O) -> Result<O::Output, RedisStoreError> {
@@ -98,12 +121,12 @@ impl RedisStore {
         loop {
             let connection = match slot.as_mut() {
                 Some(connection) => connection,
-                None => match self.connect() {
+                None => match self.target.connect(self.plan.config()) {
                     Ok(connection) => slot.insert(connection),
                     Err(error) => return Err(self.plan.failed(error)),
                 },
             };
-            match exchange.read(command.query(connection)) {
+            match exchange.read(connection.query(&command)) {
                 Next::Send(next) => command = next,
                 Next::Reconnect(next) => {
                     *slot = None;
@@ -179,6 +202,6 @@ impl TokenStore for RedisStore {
 
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        client::debug(f, "RedisStore", &self.client, self.plan.config())
+        client::debug(f, "RedisStore", &self.target, self.plan.config())
     }
 }

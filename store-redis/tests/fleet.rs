@@ -312,9 +312,40 @@ fn phase(fleet: &mut [Process], offset: Duration, threads: u32, calls: u32) -> V
 }
 
 /// Moves the emulator's clock to `offset` ahead of real time (from `*current`).
-fn move_clock(emu: &Emulator, current: &mut Duration, offset: Duration) {
+/// Redis's clock is not moved: its entries are aged by as much (what Redis does not answer
+/// quickly, stopped or hung, keeps them as they are).
+fn move_clock(emu: &Emulator, redis: &RedisServer, current: &mut Duration, offset: Duration) {
     emu.clock().advance(offset - *current);
+    age_entries(redis, offset - *current);
     *current = offset;
+}
+
+/// Shortens the time to live of every entry of `redis` by `by`, as if that much time had
+/// passed on its clock: the stores read a token's life from Redis's time to live.
+fn age_entries(redis: &RedisServer, by: Duration) {
+    const AGE: &str = r"
+for _, key in ipairs(redis.call('KEYS', '*')) do
+  local left = redis.call('PTTL', key)
+  if left > 0 then
+    if left <= tonumber(ARGV[1]) then redis.call('DEL', key)
+    else redis.call('PEXPIRE', key, left - tonumber(ARGV[1])) end
+  end
+end
+return 0";
+    let timeout = Duration::from_millis(300);
+    let Ok(mut connection) =
+        redis::Client::open(redis.url()).and_then(|c| c.get_connection_with_timeout(timeout))
+    else {
+        return;
+    };
+    if connection.set_read_timeout(Some(timeout)).is_err() {
+        return;
+    }
+    let _: redis::RedisResult<i64> = redis::cmd("EVAL")
+        .arg(AGE)
+        .arg(0)
+        .arg(by.as_millis() as u64)
+        .query(&mut connection);
 }
 
 fn assert_all_served(reports: &[Report], threads: u32, calls: u32, what: &str) {
@@ -377,7 +408,7 @@ fn eight_processes_make_one_generate_call_per_refresh() {
         ("after expiry again", 2800),
     ] {
         let offset = Duration::from_secs(offset);
-        move_clock(&emu, &mut clock, offset);
+        move_clock(&emu, &redis, &mut clock, offset);
         let before = emu.hits(Route::VoucherifyGenerate);
         let reports = phase(&mut fleet, offset, threads, calls);
         let hits = emu.hits(Route::VoucherifyGenerate) - before;
@@ -471,9 +502,9 @@ fn redis_stopped_hung_or_restarted_never_stops_issuance_and_sharing_resumes() {
         .collect();
     let (threads, calls) = (4, 100);
     let mut clock = Duration::ZERO;
-    let mut run = |fleet: &mut [Process], what: &str, offset: u64| {
+    let mut run = |fleet: &mut [Process], redis: &RedisServer, what: &str, offset: u64| {
         let offset = Duration::from_secs(offset);
-        move_clock(&emu, &mut clock, offset);
+        move_clock(&emu, redis, &mut clock, offset);
         let before = emu.hits(Route::VoucherifyGenerate);
         let started = Instant::now();
         let reports = phase(fleet, offset, threads, calls);
@@ -484,12 +515,12 @@ fn redis_stopped_hung_or_restarted_never_stops_issuance_and_sharing_resumes() {
         (reports, hits, took)
     };
 
-    let (_, hits, _) = run(&mut fleet, "shared", 0);
+    let (_, hits, _) = run(&mut fleet, &redis, "shared", 0);
     assert_eq!(hits, 1);
 
     // Redis stopped: each process mints alone, and says so.
     redis.stop();
-    let (reports, hits, _) = run(&mut fleet, "redis stopped", 1000);
+    let (reports, hits, _) = run(&mut fleet, &redis, "redis stopped", 1000);
     assert_eq!(hits, processes as u64, "{reports:?}");
     assert_minted_alone(&reports, processes, "redis stopped");
     for report in &reports {
@@ -499,7 +530,7 @@ fn redis_stopped_hung_or_restarted_never_stops_issuance_and_sharing_resumes() {
     // Redis back (empty): sharing resumes at the next refresh.
     redis.restart();
     std::thread::sleep(settings.retry_after + Duration::from_millis(200));
-    let (reports, hits, _) = run(&mut fleet, "redis restarted", 2000);
+    let (reports, hits, _) = run(&mut fleet, &redis, "redis restarted", 2000);
     assert_eq!(hits, 1, "{reports:?}");
     assert_one_token(&reports, "redis restarted");
     for report in &reports {
@@ -509,7 +540,7 @@ fn redis_stopped_hung_or_restarted_never_stops_issuance_and_sharing_resumes() {
     // Redis hung (SIGSTOP): commands time out, each process mints alone, quickly.
     let pid = redis.pid().unwrap().to_string();
     signal("-STOP", &pid);
-    let (reports, hits, took) = run(&mut fleet, "redis hung", 3000);
+    let (reports, hits, took) = run(&mut fleet, &redis, "redis hung", 3000);
     signal("-CONT", &pid);
     assert_eq!(hits, processes as u64, "{reports:?}");
     assert_minted_alone(&reports, processes, "redis hung");
@@ -519,7 +550,7 @@ fn redis_stopped_hung_or_restarted_never_stops_issuance_and_sharing_resumes() {
     assert!(took < Duration::from_secs(5), "{took:?}");
 
     std::thread::sleep(settings.retry_after + Duration::from_millis(200));
-    let (reports, hits, _) = run(&mut fleet, "redis answering again", 4000);
+    let (reports, hits, _) = run(&mut fleet, &redis, "redis answering again", 4000);
     assert_eq!(hits, 1, "{reports:?}");
     assert_one_token(&reports, "redis answering again");
 }
@@ -630,7 +661,7 @@ fn the_ledger_counts_what_the_emulator_holds_live_and_stops_mints_past_the_budge
     // emulator's count before the emulator's moved clock has expired anything.
     for (what, offset, live) in [("first tokens", 0, 4), ("refresh ahead of expiry", 800, 8)] {
         let offset = Duration::from_secs(offset);
-        move_clock(&emu, &mut clock, offset);
+        move_clock(&emu, &redis, &mut clock, offset);
         let before = emu.hits(Route::VoucherifyGenerate);
         let reports = phase(&mut fleet, offset, threads, calls);
         assert_all_served(&reports, threads, calls, what);

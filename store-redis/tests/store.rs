@@ -305,8 +305,8 @@ fn the_documented_acl_user_is_enough() {
     let mut admin = redis.connection();
     // The ACL of the crate docs, with the prefix `test`.
     let rule = "on >keycard-password ~test:keycard:* resetchannels -@all +get +set +del +pttl \
-                +eval +evalsha +script|load +ping +zadd +zrem +zcard +zrange +zremrangebyscore \
-                +pexpire +time";
+                +pexpire +type +strlen +eval +evalsha +script|load +ping +zadd +zrem +zcard \
+                +zrange +zremrangebyscore +time";
     let _: () = redis::cmd("ACL")
         .arg("SETUSER")
         .arg("keycard")
@@ -463,4 +463,251 @@ fn the_ledger_counts_live_tokens_across_sync_and_async_stores_on_redis_time() {
     assert_eq!(count.live, 2, "the short one expired");
     sync.forget_mint(&budget, &other.fingerprint()).unwrap();
     assert_eq!(sync.count_live(&budget).unwrap().unwrap().live, 1);
+}
+
+/// A value a test writes under a token key by hand.
+fn put(connection: &mut redis::Connection, name: &str, value: &[u8], ttl_ms: Option<u64>) {
+    let mut set = redis::cmd("SET");
+    set.arg(name).arg(value);
+    if let Some(ttl) = ttl_ms {
+        set.arg("PX").arg(ttl);
+    }
+    let _: () = set.query(connection).unwrap();
+}
+
+fn exists(connection: &mut redis::Connection, name: &str) -> bool {
+    redis::cmd("EXISTS")
+        .arg(name)
+        .query::<i64>(connection)
+        .unwrap()
+        == 1
+}
+
+#[test]
+fn a_bad_value_under_a_token_key_is_reported_deleted_and_replaced_by_the_next_save() {
+    let redis = RedisServer::start();
+    let store = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let (key, stored) = token("token-good", SystemTime::now(), 900);
+    let name = store.token_key(&key);
+    let json = stored.to_json(&key);
+    let other = StoreKey::from_parts("voucherify", &[b"other"]);
+    let text = String::from_utf8(json.clone()).unwrap();
+    let cases: Vec<(&str, Vec<u8>, Option<u64>)> = vec![
+        ("garbage", b"\xff\x00garbage".to_vec(), Some(600_000)),
+        ("truncated", json[..json.len() / 2].to_vec(), Some(600_000)),
+        (
+            "another version",
+            text.replace(r#""format":2"#, r#""format":9"#).into_bytes(),
+            Some(600_000),
+        ),
+        ("another key's token", stored.to_json(&other), Some(600_000)),
+        // A token kept a day: its own expiry is 15 minutes.
+        ("kept longer than it lives", json.clone(), Some(86_400_000)),
+        ("kept forever", json.clone(), None),
+        ("too large", vec![b' '; 8 * 1024 * 1024], Some(600_000)),
+    ];
+    let mut connection = redis.connection();
+    for (what, value, ttl) in cases {
+        put(&mut connection, &name, &value, ttl);
+        let started = Instant::now();
+        let error = store.load(&key).unwrap_err();
+        assert!(
+            matches!(error, RedisStoreError::Corrupt { .. }),
+            "{what}: {error:?}"
+        );
+        assert!(
+            !format!("{error} {error:?}").contains("token-good"),
+            "{what}"
+        );
+        assert!(started.elapsed() < Duration::from_millis(300), "{what}");
+        assert!(!exists(&mut connection, &name), "{what}: repaired");
+        // Absent now: the next load finds nothing, the next save stores a good token.
+        assert!(store.load(&key).unwrap().is_none(), "{what}");
+        store.save(&key, &stored).unwrap();
+        assert_eq!(store.load(&key).unwrap(), Some(stored.clone()), "{what}");
+    }
+    // Not a string at all.
+    let _: () = redis::cmd("DEL").arg(&name).query(&mut connection).unwrap();
+    let _: () = redis::cmd("RPUSH")
+        .arg(&name)
+        .arg("x")
+        .query(&mut connection)
+        .unwrap();
+    assert!(matches!(
+        store.load(&key),
+        Err(RedisStoreError::Corrupt { .. })
+    ));
+    assert!(!exists(&mut connection, &name));
+}
+
+#[test]
+fn a_too_large_value_is_refused_unread_by_the_async_store_too() {
+    let redis = RedisServer::start();
+    let (key, _) = token("t", SystemTime::now(), 900);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = AsyncRedisStore::with_config(&redis.url(), config()).unwrap();
+    let mut connection = redis.connection();
+    let name = store.token_key(&key);
+    let limit = keycard_core::limits::MAX_STORED_TOKEN_LEN;
+    put(
+        &mut connection,
+        &name,
+        &vec![b'x'; limit + 1],
+        Some(600_000),
+    );
+    let error = runtime.block_on(store.load(&key)).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RedisStoreError::Corrupt {
+                source: keycard_core::lifecycle::DecodeError::TooLarge { .. },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // At the limit it is read (and is no token).
+    put(&mut connection, &name, &vec![b'x'; limit], Some(600_000));
+    let error = runtime.block_on(store.load(&key)).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RedisStoreError::Corrupt {
+                source: keycard_core::lifecycle::DecodeError::Malformed { .. },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_lock_left_without_expiry_is_given_one_and_taken_over_after_it() {
+    let redis = RedisServer::start();
+    let store = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let (key, _) = token("t", SystemTime::now(), 900);
+    let lock = store.lock_key(&key);
+    let mut connection = redis.connection();
+    for ttl in [None, Some(86_400_000)] {
+        put(&mut connection, &lock, b"left-by-hand", ttl);
+        assert!(matches!(
+            store.claim_mint(&key).unwrap(),
+            MintClaim::HeldElsewhere { .. }
+        ));
+        let left: i64 = redis::cmd("PTTL")
+            .arg(&lock)
+            .query(&mut connection)
+            .unwrap();
+        assert!(
+            (1..=config().lock_ttl.as_millis() as i64).contains(&left),
+            "{ttl:?}: {left}"
+        );
+        std::thread::sleep(config().lock_ttl + Duration::from_millis(100));
+        let MintClaim::Acquired(taken) = store.claim_mint(&key).unwrap() else {
+            panic!("{ttl:?}: taken over once it expired")
+        };
+        store.release_mint(&taken).unwrap();
+    }
+}
+
+/// The system's clocks with the wall clock `offset` ahead (or behind).
+struct Skewed {
+    offset: Duration,
+    ahead: bool,
+}
+
+impl Skewed {
+    fn wall_now(&self) -> SystemTime {
+        if self.ahead {
+            SystemTime::now() + self.offset
+        } else {
+            SystemTime::now() - self.offset
+        }
+    }
+}
+
+impl keycard_source::Clock for Skewed {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn wall(&self) -> SystemTime {
+        self.wall_now()
+    }
+}
+
+/// A transport with no network: a source that tries to mint fails.
+#[derive(Clone, Default)]
+struct NoNetwork(std::sync::Arc<std::sync::atomic::AtomicU32>);
+
+impl keycard_core::Transport for NoNetwork {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, keycard_core::TransportError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Err(keycard_core::TransportError::new(
+            keycard_core::TransportErrorKind::Connect,
+            request.uri(),
+            "no network in this test",
+        ))
+    }
+}
+
+#[test]
+fn hosts_whose_clocks_disagree_by_minutes_agree_on_a_shared_tokens_life() {
+    let redis = RedisServer::start();
+    let minutes = |m: u64, ahead: bool| Skewed {
+        offset: Duration::from_secs(m * 60),
+        ahead,
+    };
+    // (writer, reader): a writer 20 minutes fast once made readers believe 2098 s left; a
+    // reader 20 minutes fast took a live token for dead.
+    for (writer, reader) in [
+        (minutes(20, true), minutes(0, true)),
+        (minutes(0, true), minutes(20, true)),
+        (minutes(0, true), minutes(20, false)),
+        (minutes(20, true), minutes(20, false)),
+    ] {
+        let store = RedisStore::with_config(&redis.url(), config()).unwrap();
+        let (key, stored) = token("token-shared", writer.wall_now(), 900);
+        store.remove(&key).unwrap();
+        store.save(&key, &stored).unwrap();
+
+        let network = NoNetwork::default();
+        let source = keycard_source::BlockingSource::new(
+            network.clone(),
+            endpoint(),
+            SourceConfig::default(),
+        )
+        .with_store(RedisStore::with_config(&redis.url(), config()).unwrap())
+        .with_clock(reader);
+        let token = source.token().unwrap();
+        assert_eq!(token.access_token().expose_secret(), "token-shared");
+        let left = token.remaining(Instant::now());
+        assert!(
+            left <= Duration::from_secs(900) && left > Duration::from_secs(890),
+            "{left:?}"
+        );
+        assert_eq!(network.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    // A token that died by Redis's clock is not served, whatever a reader's clock says.
+    let store = RedisStore::with_config(&redis.url(), config()).unwrap();
+    let (key, stored) = token("token-short", minutes(20, true).wall_now(), 1);
+    store.remove(&key).unwrap();
+    store.save(&key, &stored).unwrap();
+    std::thread::sleep(Duration::from_millis(1_100));
+    let network = NoNetwork::default();
+    let source =
+        keycard_source::BlockingSource::new(network.clone(), endpoint(), SourceConfig::default())
+            .with_store(RedisStore::with_config(&redis.url(), config()).unwrap())
+            .with_clock(minutes(20, false));
+    match source.token() {
+        Ok(token) => assert_ne!(token.access_token().expose_secret(), "token-short"),
+        Err(_) => assert!(network.0.load(std::sync::atomic::Ordering::SeqCst) > 0),
+    }
 }

@@ -224,7 +224,8 @@ impl<E: TokenEndpoint> Keeper<E> {
         stored.check()?;
         let grant: E::Grant =
             serde_json::from_value(stored.grant().clone()).map_err(|_| RestoreError::OtherGrant)?;
-        let remaining = stored.expires_at().duration_since(wall).unwrap_or_default();
+        // By the store's clock where it measured it: the writer's clock may be off.
+        let remaining = stored.time_left(wall);
         let need = self
             .need_until
             .map(|need| need.saturating_duration_since(now));

@@ -11,7 +11,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Times are Unix milliseconds by the wall clock of the process that obtained the token: a
 /// store is read by other processes, and only wall time means the same to all of them. They are
 /// read up to the end of year 9999 ([`MAX_UNIX_SECONDS`]); a later time is malformed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+///
+/// Two are equal when they hold the same token and times, whatever a store measured of their
+/// time left.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StoredToken {
     format: u32,
     #[serde(with = "exposed")]
@@ -25,7 +28,24 @@ pub struct StoredToken {
     expires_at: SystemTime,
     #[serde(with = "unix_ms_opt", default)]
     server_expires_at: Option<SystemTime>,
+    /// How long it had left when read, measured by the store's own clock (not stored).
+    #[serde(skip)]
+    time_left: Option<Duration>,
 }
+
+impl PartialEq for StoredToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.format == other.format
+            && self.access_token == other.access_token
+            && self.scheme == other.scheme
+            && self.grant == other.grant
+            && self.obtained_at == other.obtained_at
+            && self.expires_at == other.expires_at
+            && self.server_expires_at == other.server_expires_at
+    }
+}
+
+impl Eq for StoredToken {}
 
 /// The serialized format written by this version.
 /// (1: a grant tagged with its API, before grants became the endpoint's own type.)
@@ -66,6 +86,31 @@ impl StoredToken {
     /// Whether it is still valid at `now`.
     pub fn is_valid(&self, now: SystemTime) -> bool {
         now < self.expires_at
+    }
+
+    /// The token as read from a shared store that measured how long it has left by its own
+    /// clock (Redis's time to live of the entry): readers take `left` instead of counting
+    /// from [`expires_at`](Self::expires_at), which the writer's clock set. Hosts whose
+    /// clocks disagree then agree on the token's life. It is capped at the token's lifetime.
+    pub fn with_time_left(mut self, left: Duration) -> Self {
+        self.time_left = Some(left);
+        self
+    }
+
+    /// How long it has left at `wall` (the reader's clock): what the store measured (see
+    /// [`with_time_left`](Self::with_time_left)), at most the token's lifetime; otherwise
+    /// until [`expires_at`](Self::expires_at).
+    pub fn time_left(&self, wall: SystemTime) -> Duration {
+        match self.time_left {
+            Some(left) => {
+                let lifetime = self
+                    .expires_at
+                    .duration_since(self.obtained_at)
+                    .unwrap_or_default();
+                left.min(lifetime)
+            }
+            None => self.expires_at.duration_since(wall).unwrap_or_default(),
+        }
     }
 
     /// Checks what was read back: a known format and a token that can travel in a header.
@@ -165,6 +210,7 @@ impl<G: serde::Serialize> LiveToken<G> {
             obtained_at: storable(self.wall_obtained_at()),
             expires_at: storable(self.wall_expires_at()),
             server_expires_at: self.server_expires_at().map(storable),
+            time_left: None,
         }
     }
 }

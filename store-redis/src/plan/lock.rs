@@ -13,7 +13,9 @@ use std::time::{Duration, SystemTime};
 /// [`MintClaim::HeldOff`] while the fleet's wait for the token is on, else
 /// [`MintClaim::Acquired`] if the lock was set for this owner, [`MintClaim::HeldElsewhere`]
 /// (with the configured poll interval and wait) if another holds it. A second try, after the
-/// connection broke, finds the lock the first set: the script tells by the owner id.
+/// connection broke, finds the lock the first set: the script tells by the owner id. A lock
+/// without an expiry, or with one past [`lock_wait`](RedisConfig::lock_wait), is given
+/// `lock_ttl`.
 pub(crate) struct ClaimMint<'p> {
     config: &'p RedisConfig,
     key: StoreKey,
@@ -32,7 +34,9 @@ impl<'p> ClaimMint<'p> {
         owner: String,
     ) -> Self {
         let ttl = super::operation::millis(config.lock_ttl);
-        let script = script.call_with(&[lock, hold], (&owner[..], ttl), parse::<i64>);
+        // A lock no waiter could outlast is no lock of this fleet's: it is given `lock_ttl`.
+        let longest = super::operation::millis(config.lock_wait).max(ttl);
+        let script = script.call_with(&[lock, hold], (&owner[..], ttl, longest), parse::<i64>);
         Self {
             config,
             key: key.clone(),

@@ -54,6 +54,7 @@ pub(crate) struct Plan {
     claim: Lua,
     hold: Lua,
     ledger: Lua,
+    load: Lua,
 }
 
 impl Plan {
@@ -67,6 +68,7 @@ impl Plan {
             claim: Lua::new(script::CLAIM),
             hold: Lua::new(script::HOLD),
             ledger: Lua::new(script::LEDGER),
+            load: Lua::new(script::LOAD),
         }
     }
 
@@ -91,8 +93,8 @@ impl Plan {
     }
 
     /// Reads the token under `key`.
-    pub(crate) fn load(&self, key: &StoreKey) -> Load {
-        Load::new(key, self.token_key(key))
+    pub(crate) fn load(&self, key: &StoreKey) -> Load<'_> {
+        Load::new(&self.load, &self.release, key, self.token_key(key))
     }
 
     /// Saves `token` under `key`, unless a longer-lived one is there; `None` if it has expired
@@ -179,7 +181,7 @@ impl Plan {
     /// down for [`retry_after`](RedisConfig::retry_after) if it was an outage.
     pub(crate) fn failed(&self, error: RedisError) -> RedisStoreError {
         let error = RedisStoreError::from(error);
-        if error.is_outage() {
+        if error.takes_redis_down() {
             self.health.down(self.config.retry_after);
         }
         error

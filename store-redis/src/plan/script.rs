@@ -15,24 +15,61 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 ";
 
-/// Deletes the lock only if it still holds this owner id (compare and delete, atomically).
-/// `KEYS[1]` the lock key, `ARGV[1]` the owner id. Returns 1 if it deleted.
+/// Deletes the key only if it still holds this value (compare and delete, atomically): a lock
+/// released by its owner id, or a bad value repaired. `KEYS[1]` the key, `ARGV[1]` the value.
+/// Returns 1 if it deleted.
 pub(crate) const RELEASE: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+if redis.pcall('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
 ";
 
+/// Reads a token entry with its time to live by Redis's own clock, checking before it reads
+/// that the reply is bounded, and deleting (repairing) an entry keycard never writes.
+/// `KEYS[1]` the token key, `ARGV[1]` the largest value read, in bytes. Returns:
+///
+/// - nothing: no entry;
+/// - `{0, <ms left>, <value>}`: the value and how long Redis keeps it;
+/// - `{1, <length>}`: a value longer than `ARGV[1]`, deleted unread;
+/// - `{2}`: a value without an expiry, deleted;
+/// - `{3}`: not a string, deleted.
+pub(crate) const LOAD: &str = r"
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'none' then return false end
+if kind ~= 'string' then
+  redis.call('DEL', KEYS[1])
+  return {3}
+end
+local len = redis.call('STRLEN', KEYS[1])
+if len > tonumber(ARGV[1]) then
+  redis.call('DEL', KEYS[1])
+  return {1, len}
+end
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('DEL', KEYS[1])
+  return {2}
+end
+return {0, left, redis.call('GET', KEYS[1])}
+";
+
 /// Takes the fleet's lock on minting a token, unless the fleet was told to wait. `KEYS[1]` the
 /// lock key, `KEYS[2]` the wait's key (both of the token: one hash slot), `ARGV[1]` the owner
-/// id, `ARGV[2]` the lock's time to live in ms. Returns the wait left in ms (> 0), 0 if this
-/// owner holds the lock (set now, or by a first try whose reply was lost), -1 if another does.
+/// id, `ARGV[2]` the lock's time to live in ms, `ARGV[3]` the longest time to live a lock held
+/// by another is left with, in ms. Returns the wait left in ms (> 0), 0 if this owner holds the
+/// lock (set now, or by a first try whose reply was lost), -1 if another does. A lock left
+/// without an expiry, or with one past `ARGV[3]` (by hand, or by an old writer), gets the lock's
+/// time to live: it ends on its own, and another process takes over.
 pub(crate) const CLAIM: &str = r"
 local wait = redis.call('PTTL', KEYS[2])
 if wait > 0 then return wait end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-if redis.call('GET', KEYS[1]) == ARGV[1] then return 0 end
+if redis.pcall('GET', KEYS[1]) == ARGV[1] then return 0 end
+local left = redis.call('PTTL', KEYS[1])
+if left == -1 or left > tonumber(ARGV[3]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
 return -1
 ";
 

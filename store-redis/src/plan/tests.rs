@@ -96,41 +96,84 @@ fn ping_sends_ping() {
     done(exchange.read(ok("PONG"))).unwrap();
 }
 
+/// The load script's reply for a value kept `left_ms` more.
+fn found(left_ms: i64, value: Vec<u8>) -> RedisResult<Value> {
+    Ok(Value::Array(vec![
+        Value::Int(0),
+        Value::Int(left_ms),
+        Value::BulkString(value),
+    ]))
+}
+
 #[test]
-fn load_gets_the_token_key_and_reads_the_token_back() {
+fn load_runs_the_script_and_takes_the_time_left_by_redis_clock() {
     let plan = Plan::new(config());
     let name = plan.token_key(&key());
+    // Obtained and expiring by a writer's clock far from any reader's.
     let stored = token(1_000, 901_000);
 
     let (mut exchange, command) = plan.begin(plan.load(&key()), false);
-    assert_eq!(words(&command), ["GET", name.as_str()]);
-    assert_eq!(
-        done(exchange.read(bulk(stored.to_json(&key())))).unwrap(),
-        Some(stored)
-    );
+    let hash = redis::Script::new(script::LOAD).get_hash().to_owned();
+    assert_eq!(words(&command), ["EVALSHA", &hash, "1", &name, "65536"]);
+    let loaded = done(exchange.read(found(300_000, stored.to_json(&key()))))
+        .unwrap()
+        .unwrap();
+    assert_eq!(loaded.access_token(), stored.access_token());
+    // Whatever the reader's clock says.
+    for wall in [at(0), at(500_000), at(10_000_000)] {
+        assert_eq!(loaded.time_left(wall), Duration::from_secs(300));
+    }
 
     let (mut exchange, _) = plan.begin(plan.load(&key()), false);
     assert_eq!(done(exchange.read(Ok(Value::Nil))).unwrap(), None);
 }
 
 #[test]
-fn a_value_that_is_no_token_for_the_key_is_corrupt_and_never_quoted() {
+fn a_value_that_is_no_token_for_the_key_is_deleted_if_unchanged_and_never_quoted() {
     let plan = Plan::new(config());
     let name = plan.token_key(&key());
     let other = StoreKey::from_parts("exact_order", &[b"order-2"]);
-    for value in [b"not json".to_vec(), token(1_000, 901_000).to_json(&other)] {
+    let repair = redis::Script::new(script::RELEASE).get_hash().to_owned();
+    for (value, left) in [
+        (b"not json".to_vec(), 1_000),
+        (token(1_000, 901_000).to_json(&other), 1_000),
+        // Kept far longer than the token lives: not written by keycard.
+        (token(1_000, 901_000).to_json(&key()), 86_400_000),
+    ] {
         let (mut exchange, _) = plan.begin(plan.load(&key()), false);
-        let error = done(exchange.read(bulk(value))).unwrap_err();
+        let delete = sent(exchange.read(found(left, value.clone())));
+        let mut expected = vec![
+            "EVALSHA".to_owned(),
+            repair.clone(),
+            "1".into(),
+            name.clone(),
+        ];
+        expected.push(String::from_utf8_lossy(&value).into_owned());
+        assert_eq!(words(&delete), expected);
+        let error = done(exchange.read(int(1))).unwrap_err();
         assert!(
             matches!(&error, RedisStoreError::Corrupt { key, .. } if *key == name),
             "{error:?}"
         );
         assert!(!format!("{error} {error:?}").contains(SECRET));
     }
-    // A reply of another type is a refusal.
-    let (mut exchange, _) = plan.begin(plan.load(&key()), false);
-    let error = done(exchange.read(int(3))).unwrap_err();
-    assert!(matches!(error, RedisStoreError::Refused(_)), "{error:?}");
+    // What the script deleted itself: too large (unread), no expiry, not a string.
+    for (code, rest) in [(1, vec![Value::Int(10_000_000)]), (2, vec![]), (3, vec![])] {
+        let mut items = vec![Value::Int(code)];
+        items.extend(rest);
+        let (mut exchange, _) = plan.begin(plan.load(&key()), false);
+        let error = done(exchange.read(Ok(Value::Array(items)))).unwrap_err();
+        assert!(
+            matches!(error, RedisStoreError::Corrupt { .. }),
+            "{error:?}"
+        );
+    }
+    // A reply the script never gives is a refusal.
+    for odd in [int(3), Ok(Value::Array(vec![Value::Int(9)]))] {
+        let (mut exchange, _) = plan.begin(plan.load(&key()), false);
+        let error = done(exchange.read(odd)).unwrap_err();
+        assert!(matches!(error, RedisStoreError::Refused(_)), "{error:?}");
+    }
 }
 
 #[test]
@@ -212,7 +255,8 @@ fn a_claim_runs_the_claim_script_on_the_lock_and_the_wait_of_the_token() {
     let (mut exchange, command) = plan.begin(plan.claim(&key(), "owner-1".into()), false);
     assert_eq!(
         words(&command),
-        ["EVALSHA", &hash, "2", &lock, &hold, "owner-1", "10000"]
+        // The lock's time to live, and the longest one left to another's lock (lock_wait).
+        ["EVALSHA", &hash, "2", &lock, &hold, "owner-1", "10000", "15000"]
     );
     let MintClaim::Acquired(acquired) = done(exchange.read(int(0))).unwrap() else {
         panic!("acquired")

@@ -2,6 +2,9 @@
 //! stopped (and its directory removed) when dropped.
 #![allow(dead_code)] // each test file uses a part
 
+pub mod cluster;
+pub mod tls;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

@@ -1,0 +1,100 @@
+//! The certificates a store trusts and presents on `rediss://`.
+
+use std::fmt;
+
+/// The TLS of a `rediss://` connection: which CA to trust, and the client certificate to
+/// present where Redis asks for one (mutual TLS, `tls-auth-clients yes`). Empty (the default):
+/// the public web roots (webpki) and no client certificate, right for a Redis whose certificate
+/// a public CA signed.
+///
+/// ```
+/// use keycard_redis::{RedisConfig, RedisTls};
+///
+/// # let (ca_pem, cert_pem, key_pem) = (Vec::new(), Vec::new(), Vec::new());
+/// let mut config = RedisConfig::default();
+/// config.tls = RedisTls::default()
+///     .with_ca_pem(ca_pem) // the private CA that signed Redis's certificate
+///     .with_client_cert_pem(cert_pem, key_pem); // for mTLS
+/// ```
+///
+/// Its `Debug` shows what is set, never the key.
+#[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RedisTls {
+    ca_pem: Option<Vec<u8>>,
+    client: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl RedisTls {
+    /// Trust only the CA certificates in `pem` (one or more `CERTIFICATE` blocks) for Redis's
+    /// certificate, instead of the public web roots.
+    pub fn with_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// Present this client certificate chain (`cert_pem`) and its private key (`key_pem`,
+    /// PKCS#8, PKCS#1 or SEC1 in PEM; **a secret**) when Redis asks for one.
+    pub fn with_client_cert_pem(
+        mut self,
+        cert_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.client = Some((cert_pem.into(), key_pem.into()));
+        self
+    }
+
+    /// Whether anything is set (otherwise a `rediss://` connection uses the defaults).
+    pub(crate) fn is_set(&self) -> bool {
+        self.ca_pem.is_some() || self.client.is_some()
+    }
+
+    /// The form the `redis` crate takes.
+    pub(crate) fn certificates(&self) -> redis::TlsCertificates {
+        redis::TlsCertificates {
+            client_tls: self
+                .client
+                .as_ref()
+                .map(|(cert, key)| redis::ClientTlsConfig {
+                    client_cert: cert.clone(),
+                    client_key: key.clone(),
+                }),
+            root_cert: self.ca_pem.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for RedisTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisTls")
+            .field(
+                "ca_pem",
+                &self
+                    .ca_pem
+                    .as_ref()
+                    .map(|pem| format!("{} bytes", pem.len())),
+            )
+            .field(
+                "client_cert",
+                &self.client.as_ref().map(|_| "<cert and key, redacted>"),
+            )
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_client_key() {
+        let tls = RedisTls::default()
+            .with_ca_pem("-----BEGIN CERTIFICATE-----ca")
+            .with_client_cert_pem("cert", "-----BEGIN PRIVATE KEY-----very-secret");
+        let shown = format!("{tls:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(shown.contains("redacted"), "{shown}");
+        assert!(tls.is_set());
+        assert!(!RedisTls::default().is_set());
+    }
+}
