@@ -72,6 +72,26 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Redis Cluster, TLS, clocks
+//!
+//! - **Redis Cluster**: [`RedisStore::open_cluster`] / [`AsyncRedisStore::open_cluster`] (or
+//!   `with_cluster_config`) with a few of its nodes. Every key of a token holds the token's
+//!   digest in a hash tag (`{…}`), so the token, its lock and its other keys share one slot
+//!   and one script. Redirections are followed, and a command is tried again through a failover
+//!   (each try bounded by [`command_timeout`](RedisConfig::command_timeout)). The ACL user
+//!   also needs `+cluster|slots`.
+//! - **TLS with a private CA, and mTLS**: [`RedisConfig::tls`] ([`RedisTls`]) takes the CA in
+//!   PEM and, where Redis asks for one, a client certificate and key. A refused certificate is
+//!   [`RedisStoreError::Tls`].
+//! - **Clocks**: a token read from Redis carries the time Redis keeps it left (`PTTL`, read in
+//!   the same script as the value), which readers use instead of the writer's wall clock
+//!   ([`StoredToken::with_time_left`](keycard_core::lifecycle::StoredToken::with_time_left)).
+//! - **Bad values and bounds**: an entry keycard never writes (undecodable, for another key, over
+//!   [`MAX_STORED_TOKEN_LEN`](keycard_core::limits::MAX_STORED_TOKEN_LEN), without an expiry or
+//!   kept longer than its token lives) is deleted as it is read and reported as
+//!   [`RedisStoreError::Corrupt`]; its size is checked before it is read. A lock left without an
+//!   expiry is given [`lock_ttl`](RedisConfig::lock_ttl). Every other reply is a number.
+//!
 //! # What is stored, and how to protect it
 //!
 //! | Redis key | value | expiry |
