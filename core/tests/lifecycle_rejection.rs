@@ -326,3 +326,42 @@ fn a_login_503_is_retried_and_a_201_gives_a_user_token_with_its_permissions() {
         "as is, no Bearer"
     );
 }
+
+#[test]
+fn a_refusal_that_echoes_the_password_never_shows_it() {
+    let clock = Clock::fixed();
+    let mut m = SourceMachine::new(login(), exact_config());
+    let waiter = m.waiter(clock.at(secs(0)));
+    let id = expect_send(&mut m, clock.at(secs(0)));
+    answer(&mut m, &clock, id, text(423, "Locked: pa55-w0rd"), secs(0));
+    let error = expect_failed(&mut m, clock.at(secs(0)), &waiter);
+    assert_eq!(rejection(&error), Some(Rejection::Locked));
+    let fetch = error.fetch_error().unwrap();
+    for shown in [
+        format!("{fetch}"),
+        format!("{fetch:?}"),
+        format!("{error:?}"),
+    ] {
+        assert!(!shown.contains("pa55-w0rd"), "{shown}");
+        assert!(shown.contains(keycard_core::REDACTED), "{shown}");
+    }
+    for event in events(&mut m) {
+        assert!(!format!("{event:?}").contains("pa55-w0rd"));
+    }
+}
+
+#[test]
+fn an_unknown_rate_limit_type_that_echoes_the_key_is_scrubbed() {
+    use keycard_core::voucherify::Error;
+    use keycard_core::{Operation, Parsed};
+    let response = error_response_with(429, &[("x-rate-limit-type", "sk-very-secret".to_owned())]);
+    let outcome = generate().parse(response).unwrap();
+    let Parsed::Error(Error { rate_limit, .. }) = outcome.parsed() else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        rate_limit.limit_type,
+        Some(RateLimitType::Other(keycard_core::REDACTED.to_owned()))
+    );
+    assert!(!format!("{outcome:?}").contains("sk-very-secret"));
+}

@@ -159,7 +159,9 @@ pub enum RateLimitType {
     ApiCallsCycle,
     /// `webhook_calls`: the webhooks the plan may send.
     WebhookCalls,
-    /// Any other type, as sent (scrubbed of the request's secrets in an [`Error`]).
+    /// Any other type, as sent (scrubbed of the request's secrets in an [`Error`]). As long as
+    /// the header: keycard's transports cap a response's headers at
+    /// [`MAX_RESPONSE_HEADER_BYTES`](crate::limits::MAX_RESPONSE_HEADER_BYTES).
     Other(String),
 }
 
