@@ -404,3 +404,69 @@ fn fingerprints_tell_tokens_apart_and_do_not_reveal_them() {
         sources[0].current().unwrap().to_stored().fingerprint()
     );
 }
+
+#[test]
+fn at_shutdown_only_a_token_no_store_holds_is_handed_back_to_revoke() {
+    let fleet = Fleet::new();
+    // Saved in the store: others (or the next start) may use it.
+    let mut shared = fleet.machine(&[Scope::Vouchers], exact_config());
+    fleet.call(
+        &mut shared,
+        secs(0),
+        &mut answers([ok("tok-shared", secs(0))]),
+    );
+    assert!(shared.take_unshared(fleet.clock.at(secs(1))).is_none());
+    // Taken from the store: the same.
+    let mut other = fleet.machine(&[Scope::Vouchers], exact_config());
+    let (step, sent) = fleet.call(&mut other, secs(1), &mut answers([]));
+    assert!(sent.is_empty() && matches!(step, Step::Ready(_)));
+    assert!(other.take_unshared(fleet.clock.at(secs(1))).is_none());
+
+    // No store: the token dies with the process.
+    let mut alone = SourceMachine::new(
+        generate_with("sk-fleet-secret", &[Scope::Vouchers]),
+        exact_config(),
+    );
+    let id = expect_send(&mut alone, fleet.clock.at(secs(0)));
+    answer(
+        &mut alone,
+        &fleet.clock,
+        id,
+        ok("tok-alone", secs(0)),
+        secs(0),
+    );
+    let token = alone.take_unshared(fleet.clock.at(secs(1))).unwrap();
+    assert_eq!(token.access_token().expose_secret(), "tok-alone");
+    assert!(alone.current().is_none(), "and it is forgotten");
+    assert!(alone.take_unshared(fleet.clock.at(secs(1))).is_none());
+    // Voucherify's revoke request, with the same credentials; the token in the body.
+    let request = alone
+        .endpoint()
+        .revoke_request(token.access_token())
+        .unwrap();
+    assert_eq!(request.uri().path(), "/v1/oauth/token/revoke");
+    assert!(request.headers().contains_key("x-app-id"));
+    assert!(String::from_utf8_lossy(request.body()).contains("tok-alone"));
+
+    // A store whose save failed: the same.
+    let mut failed = fleet.machine(&[Scope::Customers], exact_config());
+    let now = fleet.clock.at(secs(0));
+    let waiter = failed.waiter(now);
+    let mut next = match failed.poll(now, &waiter) {
+        Step::Io(io) => Some(io),
+        other => panic!("{other:?}"),
+    };
+    while let Some(io) = next.take() {
+        let (id, result) = match io {
+            Io::Send(id, _) => (id, IoResult::Sent(Ok(ok("tok-unsaved", secs(0))))),
+            Io::Store(id, StoreCall::Save(..)) => (
+                id,
+                IoResult::Saved(Err(Arc::new(std::io::Error::other("store down")))),
+            ),
+            Io::Store(id, call) => (id, perform(&*fleet.store, call)),
+        };
+        next = failed.complete(id, result, now, fleet.clock.wall(secs(0)));
+    }
+    let token = failed.take_unshared(fleet.clock.at(secs(1))).unwrap();
+    assert_eq!(token.access_token().expose_secret(), "tok-unsaved");
+}

@@ -3,6 +3,7 @@
 
 use crate::block_on::block_on;
 use crate::drive::{obtain, refresh, Driver};
+use crate::revoke::{revoke_unshared, RevokeError};
 use crate::token_source::not_granted;
 use crate::TokenSource;
 use event_listener::{EventListener, Listener};
@@ -87,6 +88,16 @@ where
         let token = self.token()?;
         token.authorize(request);
         Ok(token)
+    }
+
+    /// For a graceful shutdown: revokes the token this process minted if no store holds it
+    /// (no store, or one that failed): no other process nor the next start can use it, yet it
+    /// counts against the API's limit (Voucherify: 1000 live tokens per project) until it
+    /// expires. A token a store holds is left alone: it may serve others. The source forgets
+    /// the token (a later call mints again). Whether a token was revoked (`false`: none to
+    /// revoke, or the endpoint cannot revoke).
+    pub fn revoke_unshared(&self) -> Result<bool, RevokeError> {
+        block_on(revoke_unshared(&self.inner))
     }
 
     fn start_refresher(&self) {

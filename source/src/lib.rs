@@ -110,6 +110,7 @@ mod drive;
 mod file_store;
 mod nonblocking;
 mod pool;
+mod revoke;
 mod rotate;
 mod shared;
 mod store;
@@ -124,6 +125,7 @@ pub use file_store::{FileStore, FileStoreError};
 pub use nonblocking::TokioSpawner;
 pub use nonblocking::{Async, AsyncSource, Spawn};
 pub use pool::{ScopePool, TokenPool};
+pub use revoke::RevokeError;
 pub use rotate::{rotate_application_token, rotate_application_token_async};
 pub use token_source::TokenSource;
 

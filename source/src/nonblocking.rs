@@ -2,6 +2,7 @@
 //! user's spawner.
 
 use crate::drive::{obtain, refresh, Driver};
+use crate::revoke::{revoke_unshared, RevokeError};
 use crate::token_source::not_granted;
 use crate::TokenSource;
 use event_listener::EventListener;
@@ -152,6 +153,12 @@ where
         }
         self.start_refresher();
         obtain(&self.inner).await
+    }
+
+    /// For a graceful shutdown: revokes the token this process minted if no store holds it;
+    /// see [`BlockingSource::revoke_unshared`](crate::BlockingSource::revoke_unshared).
+    pub async fn revoke_unshared(&self) -> Result<bool, RevokeError> {
+        revoke_unshared(&self.inner).await
     }
 
     /// Puts a token on `request` as its `Authorization` header (marked sensitive), and returns

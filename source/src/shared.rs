@@ -7,7 +7,7 @@ use crate::Clock;
 use arc_swap::ArcSwapOption;
 use event_listener::{Event as Notify, EventListener};
 use keycard_core::lifecycle::{
-    Event, Io, IoResult, LiveToken, SourceMachine, Step, StepId, TokenEndpoint, Waiter,
+    Event, Io, IoResult, LiveToken, SourceMachine, Step, StepId, StoredToken, TokenEndpoint, Waiter,
 };
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -120,6 +120,14 @@ impl<E: TokenEndpoint> Shared<E> {
     pub(crate) fn abandon(&self, id: StepId) {
         self.with_machine(|machine, _| machine.abandon(id));
         self.changed.notify(usize::MAX);
+    }
+
+    /// The token this process minted and no store holds, forgotten (see
+    /// [`SourceMachine::take_unshared`]).
+    pub(crate) fn take_unshared(&self) -> Option<StoredToken> {
+        let taken = self.with_machine(|machine, now| machine.take_unshared(now));
+        self.changed.notify(usize::MAX);
+        taken
     }
 
     pub(crate) fn invalidate(&self, used: &Arc<LiveToken<E::Grant>>) -> bool {

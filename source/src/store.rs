@@ -1,6 +1,6 @@
 //! The store as the drivers use it: object-safe and async (a blocking store runs in place).
 
-use keycard_core::lifecycle::{AsyncTokenStore, IoResult, StoreCall, StoreError};
+use keycard_core::lifecycle::{AsyncTokenStore, IoResult, StoreCall, StoreError, StoreKey};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,6 +10,13 @@ type BoxFuture<'a> = Pin<Box<dyn Future<Output = IoResult> + Send + 'a>>;
 /// Performs the machine's calls to the store.
 pub(crate) trait DynStore: Send + Sync {
     fn perform(&self, call: StoreCall) -> BoxFuture<'_>;
+
+    /// Takes a revoked token out of the ledger for `budget` ([`AsyncTokenStore::forget_mint`]).
+    fn forget(
+        &self,
+        budget: StoreKey,
+        fingerprint: String,
+    ) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + '_>>;
 }
 
 impl<S: AsyncTokenStore> DynStore for S {
@@ -38,6 +45,14 @@ impl<S: AsyncTokenStore> DynStore for S {
                 }
             }
         })
+    }
+
+    fn forget(
+        &self,
+        budget: StoreKey,
+        fingerprint: String,
+    ) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + '_>> {
+        Box::pin(async move { self.forget_mint(&budget, &fingerprint).await.map_err(boxed) })
     }
 }
 

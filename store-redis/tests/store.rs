@@ -711,3 +711,64 @@ fn hosts_whose_clocks_disagree_by_minutes_agree_on_a_shared_tokens_life() {
         Err(_) => assert!(network.0.load(std::sync::atomic::Ordering::SeqCst) > 0),
     }
 }
+
+#[test]
+fn at_shutdown_a_source_revokes_only_the_token_no_store_holds() {
+    use keycard_core::BaseUrl;
+    use keycard_emulator::Emulator;
+    use keycard_source::{AsyncSource, BlockingSource};
+    use keycard_ureq::UreqTransport;
+
+    let redis = RedisServer::start();
+    let emu = Emulator::start().unwrap();
+    let api = voucherify::Api::new(
+        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
+        Credentials::new(
+            emu.voucherify_app_id(),
+            SecretKey::new(emu.voucherify_secret_key()),
+        )
+        .unwrap(),
+    );
+    let endpoint = |scope| api.generate_token(&Scopes::from([scope])).unwrap();
+
+    // Shared through Redis: it may serve other processes; left alone.
+    let shared = BlockingSource::new(
+        UreqTransport::new(),
+        endpoint(Scope::Vouchers),
+        SourceConfig::default(),
+    )
+    .with_store(RedisStore::with_config(&redis.url(), config()).unwrap());
+    shared.token().unwrap();
+    assert!(!shared.revoke_unshared().unwrap());
+    assert_eq!(emu.live_voucherify_tokens(), 1);
+
+    // No store: the token dies with the process; revoked, and forgotten.
+    let alone = BlockingSource::new(
+        UreqTransport::new(),
+        endpoint(Scope::Customers),
+        SourceConfig::default(),
+    );
+    alone.token().unwrap();
+    assert_eq!(emu.live_voucherify_tokens(), 2);
+    assert!(alone.revoke_unshared().unwrap());
+    assert_eq!(emu.live_voucherify_tokens(), 1);
+    assert!(alone.current().is_none());
+    assert!(!alone.revoke_unshared().unwrap(), "nothing left to revoke");
+
+    // The same from async code.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let source = AsyncSource::new(
+            keycard_reqwest::ReqwestTransport::new(),
+            endpoint(Scope::Orders),
+            SourceConfig::default(),
+        );
+        source.token().await.unwrap();
+        assert_eq!(emu.live_voucherify_tokens(), 2);
+        assert!(source.revoke_unshared().await.unwrap());
+    });
+    assert_eq!(emu.live_voucherify_tokens(), 1);
+}

@@ -58,6 +58,14 @@ pub trait TokenEndpoint {
         }
     }
 
+    /// The request that revokes `token` (a graceful shutdown revokes the tokens no store holds:
+    /// [`SourceMachine::take_unshared`](super::SourceMachine::take_unshared)); a success or a
+    /// 404 means the token no longer works. The default is `None`: no revocation.
+    fn revoke_request(&self, token: &AccessToken) -> Option<http::Request<Vec<u8>>> {
+        let _ = token;
+        None
+    }
+
     /// The key of the budget of live tokens this endpoint's tokens count against, for the
     /// fleet's ledger ([`TokenBudget`](super::TokenBudget)): it identifies the API and the
     /// credentials (hashed, never in clear), not the scopes. The default is `None`: no budget.

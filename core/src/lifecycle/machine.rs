@@ -294,6 +294,9 @@ pub struct SourceMachine<E: TokenEndpoint> {
     revoked: Option<AccessToken>,
     /// The next fetch mints, whatever the store holds ([`SourceMachine::reissue`]).
     fresh_mint: bool,
+    /// Whether the current token was minted here and no store holds it (it dies with this
+    /// process: [`take_unshared`](Self::take_unshared)).
+    unshared: bool,
     /// Until then, callers with no valid token get the last error at once (the fleet's budget
     /// is spent, or its wait is longer than the retry policy allows).
     refuse_until: Option<Instant>,
@@ -322,6 +325,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             revoked: None,
             fresh_mint: false,
             refuse_until: None,
+            unshared: false,
             events: Events::default(),
         }
     }
@@ -455,6 +459,10 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                 self.set_stage(self.after_look());
             }
             IoResult::Saved(result) => {
+                if result.is_ok() {
+                    // Another process, or the next start, may use it now.
+                    self.unshared = false;
+                }
                 self.store_result(StoreAction::Save, result);
                 match self
                     .round
@@ -585,8 +593,26 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             }
         }
         self.key = endpoint.store_key();
+        self.budget_key = endpoint.budget_key();
         self.keeper.replace_endpoint(endpoint);
         self.last_error = None;
+    }
+
+    /// For a graceful shutdown: the current token, if it is still valid at `now`, was minted
+    /// by this machine and no store holds it (no store, a store that failed, or one that kept
+    /// a longer-lived token): no other process nor the next start can use it, yet it counts
+    /// against the API's limit until it expires. The machine forgets it (as
+    /// [`invalidate`](Self::invalidate) does); revoke it with the endpoint's
+    /// [`revoke_request`](TokenEndpoint::revoke_request). `None` otherwise: a token a store
+    /// holds (or one taken from a store) may serve others.
+    pub fn take_unshared(&mut self, now: Instant) -> Option<StoredToken> {
+        if !self.unshared {
+            return None;
+        }
+        let token = Arc::clone(self.keeper.valid(now)?);
+        self.unshared = false;
+        self.invalidate(&token);
+        Some(token.to_stored())
     }
 
     /// Takes the events since the last drain, oldest first (at most the last 64).
@@ -722,6 +748,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
                 self.last_error = None;
                 self.fresh_mint = false;
                 self.refuse_until = None;
+                self.unshared = true;
                 match (self.has_store, self.keeper.current()) {
                     (true, Some(token)) => {
                         let stored = token.to_stored();
@@ -878,8 +905,9 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             if let Some(stored) = stored.filter(|s| !revoked(s)) {
                 let held = self.keeper.current();
                 if !held.is_some_and(|held| held.access_token() == stored.access_token()) {
-                    if let Err(error) = self.keeper.restore(&stored, now, wall, &mut self.events) {
-                        self.events.push(Event::StoredTokenRejected { error });
+                    match self.keeper.restore(&stored, now, wall, &mut self.events) {
+                        Ok(restored) => self.unshared &= !restored,
+                        Err(error) => self.events.push(Event::StoredTokenRejected { error }),
                     }
                 }
             }
@@ -899,11 +927,13 @@ impl<E: TokenEndpoint> SourceMachine<E> {
             // Taking it again would end the round with the token still due, and start another.
             let held = self.keeper.current();
             if held.is_some_and(|held| held.access_token() == stored.access_token()) {
+                self.unshared = false;
                 self.set_stage(self.after_look());
                 return;
             }
             match self.keeper.restore(&stored, now, wall, &mut self.events) {
                 Ok(true) => {
+                    self.unshared = false;
                     self.release_or_end();
                     return;
                 }

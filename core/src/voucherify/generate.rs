@@ -70,6 +70,8 @@ fn parse_token(raw: &RawResponse, requested: Option<&Requested>) -> Result<Token
 /// Success is `200` with a [`Token`]; every error status carries Voucherify's [`Error`].
 #[derive(Debug, Clone)]
 pub struct GenerateToken {
+    /// The API it is sent to, for revoking what it minted.
+    pub(super) api: Api,
     prepared: Prepared,
     scopes: Scopes,
     /// The scope string sent and the set it parses to (normally `scopes` itself), for
@@ -92,6 +94,7 @@ impl GenerateToken {
         )?;
         let requested = Requested::new(scope_string);
         Ok(Self {
+            api: api.clone(),
             prepared,
             scopes: scopes.clone(),
             requested,

@@ -3,7 +3,7 @@
 use super::{GenerateToken, RateLimit, Scopes};
 use crate::lifecycle::{parse_failure, untyped_failure};
 use crate::lifecycle::{AuthScheme, Expiry, Failure, Issued, Rejection, StoreKey, TokenEndpoint};
-use crate::{Operation, Parsed};
+use crate::{AccessToken, Operation, Parsed};
 use http::HeaderMap;
 use std::time::SystemTime;
 
@@ -59,6 +59,11 @@ impl TokenEndpoint for GenerateToken {
 
     fn store_key(&self) -> StoreKey {
         StoreKey::for_request("voucherify", &Operation::request(self))
+    }
+
+    /// `POST /v1/oauth/token/revoke` with the same credentials.
+    fn revoke_request(&self, token: &AccessToken) -> Option<http::Request<Vec<u8>>> {
+        self.api.revoke(token).ok().map(|revoke| revoke.request())
     }
 
     /// A project's budget (1000 live tokens): the API's host and the application id.
