@@ -1,7 +1,8 @@
 //! A fleet of real OS processes sharing tokens through a real `redis-server`, against the
 //! emulator: one generate call per refresh across the fleet, a lock holder killed mid-mint,
 //! Redis stopped, hung and restarted, a 429 that every process honours, and the ledger of live
-//! tokens counting what the emulator holds (and stopping mints past its budget).
+//! tokens counting what the emulator holds (and stopping mints past its budget); the same
+//! fleet on a Redis Cluster (three masters) too.
 //!
 //! The processes are this test binary run again with `KEYCARD_FLEET_CHILD` set (the
 //! `fleet_child` test). Each holds a token source — a `BlockingSource` over ureq on a
@@ -29,6 +30,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
+use support::cluster::RedisCluster;
 use support::RedisServer;
 
 const CHILD: &str = "KEYCARD_FLEET_CHILD";
@@ -218,13 +220,15 @@ struct Process {
 impl Process {
     /// A process running a source of this `flavour`.
     fn spawn(emu: &Emulator, redis: &RedisServer, settings: Settings, flavour: Flavour) -> Self {
-        Self::spawn_with(emu, redis, settings, flavour, &[])
+        Self::spawn_with(emu, &redis.url(), settings, flavour, &[])
     }
 
-    /// The same, with more settings for the child (`FLEET_SCOPES`, `FLEET_BUDGET`).
+    /// The same on the Redis at `redis` (with `FLEET_CLUSTER`: a cluster, `redis` the URLs of
+    /// its nodes, comma-separated), with more settings for the child (`FLEET_SCOPES`,
+    /// `FLEET_BUDGET`).
     fn spawn_with(
         emu: &Emulator,
-        redis: &RedisServer,
+        redis: &str,
         settings: Settings,
         flavour: Flavour,
         extra: &[(&str, String)],
@@ -236,7 +240,7 @@ impl Process {
             .env("FLEET_APP_ID", emu.voucherify_app_id())
             .env("FLEET_SECRET_KEY", emu.voucherify_secret_key())
             .env("FLEET_VOUCHER", emu.voucher_code())
-            .env("FLEET_REDIS", redis.url())
+            .env("FLEET_REDIS", redis)
             .env("FLEET_LOCK_TTL_MS", millis(settings.lock_ttl))
             .env("FLEET_LOCK_WAIT_MS", millis(settings.lock_wait))
             .env("FLEET_COMMAND_TIMEOUT_MS", millis(settings.command_timeout))
@@ -634,7 +638,13 @@ fn the_ledger_counts_what_the_emulator_holds_live_and_stops_mints_past_the_budge
         .map(|i| {
             let mut extra = budget.to_vec();
             extra.push(("FLEET_SCOPES", (i % 4).to_string()));
-            Process::spawn_with(&emu, &redis, Settings::default(), Flavour::nth(i), &extra)
+            Process::spawn_with(
+                &emu,
+                &redis.url(),
+                Settings::default(),
+                Flavour::nth(i),
+                &extra,
+            )
         })
         .collect();
     let mut config = RedisConfig::default();
@@ -678,7 +688,13 @@ fn the_ledger_counts_what_the_emulator_holds_live_and_stops_mints_past_the_budge
     // so; the others keep their tokens.
     let mut extra = budget.to_vec();
     extra.push(("FLEET_SCOPES", "4".to_owned()));
-    let mut late = Process::spawn_with(&emu, &redis, Settings::default(), Flavour::Sync, &extra);
+    let mut late = Process::spawn_with(
+        &emu,
+        &redis.url(),
+        Settings::default(),
+        Flavour::Sync,
+        &extra,
+    );
     let before = emu.hits(Route::VoucherifyGenerate);
     late.start_phase(clock, 1, 3);
     let report = late.report();
@@ -692,6 +708,113 @@ fn the_ledger_counts_what_the_emulator_holds_live_and_stops_mints_past_the_budge
     );
     assert_eq!(ledger(), 8);
     eprintln!("ledger: 4 then 8 live tokens, as the emulator counted; the 9th process refused");
+}
+
+/// [`age_entries`] on every node of a cluster, key by key (a replica refuses the writes: its
+/// master's reach it).
+fn age_cluster(urls: &[String], by: Duration) {
+    let by = by.as_millis() as i64;
+    for url in urls {
+        let mut node = redis::Client::open(url.as_str())
+            .and_then(|c| c.get_connection())
+            .unwrap();
+        let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut node).unwrap();
+        for key in keys {
+            let left: i64 = redis::cmd("PTTL").arg(&key).query(&mut node).unwrap_or(-1);
+            let aged: redis::RedisResult<i64> = if left <= 0 {
+                continue;
+            } else if left <= by {
+                redis::cmd("DEL").arg(&key).query(&mut node)
+            } else {
+                redis::cmd("PEXPIRE")
+                    .arg(&key)
+                    .arg(left - by)
+                    .query(&mut node)
+            };
+            drop(aged);
+        }
+    }
+}
+
+/// In a child on a cluster (`FLEET_CLUSTER`): the URLs of its nodes.
+fn cluster_urls() -> Option<Vec<&'static str>> {
+    std::env::var("FLEET_CLUSTER").ok()?;
+    let urls = std::env::var("FLEET_REDIS").ok()?.leak();
+    Some(urls.split(',').collect())
+}
+
+#[test]
+fn on_a_redis_cluster_a_fleet_mints_once_per_refresh_honours_a_429_and_counts_its_tokens() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = RedisCluster::start();
+    let urls = cluster.urls();
+    let emu = Emulator::start().unwrap();
+    let processes = 6;
+    let on_cluster = [("FLEET_CLUSTER", "1".to_owned())];
+    let mut fleet: Vec<Process> = (0..processes)
+        .map(|i| {
+            let flavour = Flavour::nth(i);
+            Process::spawn_with(
+                &emu,
+                &urls.join(","),
+                Settings::default(),
+                flavour,
+                &on_cluster,
+            )
+        })
+        .collect();
+    let mut config = RedisConfig::default();
+    config.prefix = "fleet-test".into();
+    let store = RedisStore::with_cluster_config(&RedisCluster::url_refs(&urls), config).unwrap();
+    let api = voucherify::Api::new(
+        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
+        Credentials::new(
+            emu.voucherify_app_id(),
+            SecretKey::new(emu.voucherify_secret_key()),
+        )
+        .unwrap(),
+    );
+    let project = api
+        .generate_token(&scope_set(0))
+        .unwrap()
+        .budget_key()
+        .unwrap();
+    let (threads, calls) = (2, 20);
+
+    // The first generate call is rate-limited for 2 s: the whole fleet waits, then one mints.
+    emu.inject(
+        Route::VoucherifyGenerate,
+        Fault::RateLimited {
+            retry_after: Duration::from_secs(2),
+        },
+        1,
+    );
+    let started = Instant::now();
+    let reports = phase(&mut fleet, Duration::ZERO, threads, calls);
+    let took = started.elapsed();
+    assert_all_served(&reports, threads, calls, "cluster: after a 429");
+    assert_one_token(&reports, "cluster: after a 429");
+    assert_eq!(emu.hits(Route::VoucherifyGenerate), 2, "{reports:?}");
+    assert!(took >= Duration::from_secs(1), "{took:?}");
+    assert_eq!(
+        reports.iter().map(|r| r.published).sum::<u64>(),
+        1,
+        "{reports:?}"
+    );
+
+    // A refresh ahead of expiry: one more mint for the fleet.
+    let clock = Duration::from_secs(800);
+    emu.clock().advance(clock);
+    age_cluster(&urls, clock);
+    let reports = phase(&mut fleet, clock, threads, calls);
+    assert_all_served(&reports, threads, calls, "cluster: refresh");
+    assert_one_token(&reports, "cluster: refresh");
+    assert_eq!(emu.hits(Route::VoucherifyGenerate), 3, "{reports:?}");
+
+    // The ledger (on the cluster) counts what the emulator holds live.
+    assert_eq!(emu.live_voucherify_tokens(), 2);
+    assert_eq!(store.count_live(&project).unwrap().unwrap().live, 2);
+    eprintln!("cluster: 6 processes waited {took:?} after a 429; 2 mints, 2 in the ledger");
 }
 
 /// The scope sets the processes of a fleet may ask for (each with `vouchers`: every process
@@ -786,7 +909,11 @@ fn fleet_child() {
                 .build()
                 .unwrap()
         });
-        let store = AsyncRedisStore::with_config(&env("FLEET_REDIS"), config).unwrap();
+        let store = match cluster_urls() {
+            Some(urls) => AsyncRedisStore::with_cluster_config(&urls, config),
+            None => AsyncRedisStore::with_config(&env("FLEET_REDIS"), config),
+        }
+        .unwrap();
         let mut source = AsyncSource::new(transport.clone(), endpoint, source_config)
             .with_async_store(store)
             .with_clock(clock.clone());
@@ -843,7 +970,11 @@ fn fleet_child() {
     }
 
     let transport = UreqTransport::builder().timeout(timeout).build();
-    let store = RedisStore::with_config(&env("FLEET_REDIS"), config).unwrap();
+    let store = match cluster_urls() {
+        Some(urls) => RedisStore::with_cluster_config(&urls, config),
+        None => RedisStore::with_config(&env("FLEET_REDIS"), config),
+    }
+    .unwrap();
     let mut source = BlockingSource::new(transport.clone(), endpoint, source_config)
         .with_store(store)
         .with_clock(clock.clone());
