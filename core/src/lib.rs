@@ -90,6 +90,7 @@ mod json;
 pub mod lifecycle;
 pub mod limits;
 mod operation;
+mod path_pattern;
 mod preview;
 mod redact;
 mod request;

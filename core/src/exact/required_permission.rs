@@ -56,23 +56,8 @@ impl RequiredPermission {
     /// Whether `path` (no query, no base URL prefix) matches the pattern: a `{param}` matches
     /// any one non-empty segment; a trailing slash is ignored.
     pub fn matches_path(&self, path: &str) -> bool {
-        let mut pattern = segments(self.path);
-        let mut actual = segments(path);
-        loop {
-            match (pattern.next(), actual.next()) {
-                (None, None) => return true,
-                (Some(p), Some(a)) if p.starts_with('{') && !a.is_empty() => {}
-                (Some(p), Some(a)) if p == a => {}
-                _ => return false,
-            }
-        }
+        crate::path_pattern::matches(self.path, path)
     }
-}
-
-fn segments(path: &str) -> impl Iterator<Item = &str> {
-    path.trim_start_matches('/')
-        .trim_end_matches('/')
-        .split('/')
 }
 
 /// What a token's permissions say about one call.

@@ -53,27 +53,8 @@ impl Endpoint {
     /// Whether `path` (no query, no base URL prefix) matches this endpoint's pattern. A
     /// trailing slash is ignored; a `{param}` matches any one non-empty segment.
     pub fn matches_path(&self, path: &str) -> bool {
-        let mut pattern = segments(self.path);
-        let mut actual = segments(path);
-        loop {
-            match (pattern.next(), actual.next()) {
-                (None, None) => return true,
-                (Some(p), Some(a)) if is_param(p) && !a.is_empty() => {}
-                (Some(p), Some(a)) if p == a => {}
-                _ => return false,
-            }
-        }
+        crate::path_pattern::matches(self.path, path)
     }
-}
-
-fn segments(path: &str) -> impl Iterator<Item = &str> {
-    path.trim_start_matches('/')
-        .trim_end_matches('/')
-        .split('/')
-}
-
-fn is_param(segment: &str) -> bool {
-    segment.len() > 2 && segment.starts_with('{') && segment.ends_with('}')
 }
 
 /// The endpoint that `method` and `path` (no query, no base URL prefix) call, if it is one that
