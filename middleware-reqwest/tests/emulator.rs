@@ -234,10 +234,21 @@ async fn the_scope_check_refuses_a_request_the_token_does_not_grant_and_sends_no
 }
 
 #[tokio::test]
-async fn no_token_is_a_typed_error_with_no_secret_in_it_and_nothing_is_sent() {
+async fn no_token_is_a_typed_error_without_the_secret_even_when_the_server_echoes_it() {
     let emu = Emulator::start().unwrap();
     const CANARY: &str = "sk-canary-4c1d7e";
     let source = source_with_key(&emu, &[Scope::Vouchers], CANARY);
+    // The token endpoint's 401 echoes the key it was sent, as servers and proxies do.
+    emu.inject_always(
+        Route::VoucherifyGenerate,
+        Fault::Status(
+            401,
+            "application/json".into(),
+            format!(
+                r#"{{"code":401,"message":"Unauthorized: unknown key {CANARY}","key":"{CANARY}","details":"X-App-Token {CANARY}"}}"#
+            ),
+        ),
+    );
     let client = client(TokenMiddleware::new(Arc::clone(&source)));
     let error = client.get(voucher_url(&emu)).send().await.unwrap_err();
     let reqwest_middleware::Error::Middleware(inner) = &error else {
@@ -257,6 +268,8 @@ async fn no_token_is_a_typed_error_with_no_secret_in_it_and_nothing_is_sent() {
         !report.contains(CANARY),
         "the secret key leaked into the error"
     );
+    // The echo reached keycard, which scrubbed it.
+    assert!(report.contains(keycard_core::REDACTED), "{report}");
     assert_eq!(emu.hits(Route::VoucherifyGetVoucher), 0, "nothing sent");
 }
 
