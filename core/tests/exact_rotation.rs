@@ -256,3 +256,49 @@ fn a_token_without_a_label_cannot_be_rotated() {
     old.label = None;
     assert!(admin().rotate_application_token(APP, &old, None).is_err());
 }
+
+/// The error and its whole chain, as a log would show them.
+fn shown(error: &RotationError) -> String {
+    let mut shown = format!("{error:?}");
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        shown.push_str(&format!(" {e} {e:?}"));
+        cause = e.source();
+    }
+    shown
+}
+
+#[test]
+fn a_refusal_that_echoes_the_new_token_or_the_admin_key_never_shows_them() {
+    // The new token lists with itself: the listing's refusal echoes it.
+    let mut r = rotation(&[Permission::ApplicationTokensRead]);
+    sent(r.start());
+    sent(r.on_response(Ok(created(r#""application-tokens.read""#))));
+    let echo = format!("Unauthorized: {NEW_TOKEN} may not read tokens");
+    let error = failed(r.on_response(Ok(text(401, &echo))));
+    assert!(
+        matches!(error, RotationError::VerifyFailed { .. }),
+        "{error:?}"
+    );
+    let shown_verify = shown(&error);
+    assert!(!shown_verify.contains(NEW_TOKEN), "{shown_verify}");
+    assert!(
+        shown_verify.contains(keycard_core::REDACTED),
+        "{shown_verify}"
+    );
+
+    // The admin key creates: the create's refusal echoes it.
+    let mut r = rotation(&[Permission::ChargesCreate]);
+    sent(r.start());
+    let error = failed(r.on_response(Ok(text(401, &format!("Unauthorized: {ADMIN}")))));
+    assert!(
+        matches!(error, RotationError::CreateFailed { .. }),
+        "{error:?}"
+    );
+    let shown_create = shown(&error);
+    assert!(!shown_create.contains(ADMIN), "{shown_create}");
+    assert!(
+        shown_create.contains(keycard_core::REDACTED),
+        "{shown_create}"
+    );
+}
