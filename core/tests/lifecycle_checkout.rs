@@ -88,13 +88,7 @@ fn a_checkout_gets_the_current_token_while_it_has_the_minimum_validity_left() {
     m.require_valid_for(clock.at(secs(300)), secs(600));
     let served = expect_ready(&mut m, clock.at(secs(300)));
     assert_eq!(secret(&served), "tok-1");
-    let handed = Handed::classify(
-        before.as_deref(),
-        &served,
-        clock.at(secs(300)),
-        false,
-        false,
-    );
+    let handed = Handed::classify(before.as_deref(), &served, clock.at(secs(300)), false);
     assert_eq!(handed, Handed::Current);
     assert!(!handed.invalidated_earlier());
 }
@@ -107,13 +101,7 @@ fn a_checkout_needing_more_than_is_left_mints_and_says_it_invalidated_the_earlie
     m.require_valid_for(clock.at(secs(301)), secs(600));
     mint(&mut m, &clock, secs(301), "tok-2");
     let served = m.current().cloned().unwrap();
-    let handed = Handed::classify(
-        before.as_deref(),
-        &served,
-        clock.at(secs(301)),
-        false,
-        false,
-    );
+    let handed = Handed::classify(before.as_deref(), &served, clock.at(secs(301)), false);
     assert_eq!(handed, Handed::ReplacedEarlier);
     assert!(handed.invalidated_earlier());
     // The need is met and forgotten: the new token is served without another mint.
@@ -237,13 +225,7 @@ fn looking_in_the_store_takes_another_processs_newer_token_without_minting() {
     assert!(next.is_none(), "{next:?}");
     let served = expect_ready(&mut m, clock.at(secs(200)));
     assert_eq!(secret(&served), "tok-2");
-    let handed = Handed::classify(
-        before.as_deref(),
-        &served,
-        clock.at(secs(200)),
-        false,
-        false,
-    );
+    let handed = Handed::classify(before.as_deref(), &served, clock.at(secs(200)), false);
     assert_eq!(handed, Handed::ReplacedEarlier, "tok-1 no longer works");
 }
 
@@ -371,7 +353,7 @@ fn a_reissue_mints_even_when_the_store_holds_a_valid_token() {
     );
     let served = expect_ready(&mut m, clock.at(secs(30)));
     assert_eq!(secret(&served), "tok-2");
-    let handed = Handed::classify(before.as_deref(), &served, clock.at(secs(30)), true, false);
+    let handed = Handed::classify(before.as_deref(), &served, clock.at(secs(30)), true);
     assert_eq!(
         handed,
         Handed::Reissued {
@@ -461,10 +443,10 @@ fn a_handout_with_no_valid_earlier_token_invalidated_nothing() {
     mint(&mut m, &clock, secs(900), "tok-2");
     let served = m.current().cloned().unwrap();
     let at = clock.at(secs(900));
-    let handed = Handed::classify(expired.as_deref(), &served, at, false, false);
+    let handed = Handed::classify(expired.as_deref(), &served, at, false);
     assert_eq!(handed, Handed::New);
     assert!(!handed.invalidated_earlier());
-    let handed = Handed::classify(None, &served, at, true, false);
+    let handed = Handed::classify(None, &served, at, true);
     assert_eq!(
         handed,
         Handed::Reissued {
@@ -472,10 +454,6 @@ fn a_handout_with_no_valid_earlier_token_invalidated_nothing() {
         }
     );
     assert!(!handed.invalidated_earlier());
-    assert_eq!(
-        Handed::classify(None, &served, at, false, true),
-        Handed::Adopted
-    );
 }
 
 #[test]

@@ -209,7 +209,7 @@ async fn hand_out_from<D: Driver>(
     });
     let token = obtain(&source.inner).await?;
     let now = shared.clock.now();
-    let handed = Handed::classify(before.as_deref(), &token, now, reissue, false);
+    let handed = Handed::classify(before.as_deref(), &token, now, reissue);
     Ok(Handout::new(token, handed))
 }
 

@@ -75,25 +75,23 @@ pub enum Handed {
 
 impl Handed {
     /// What a hand-out at `now` did, from the token held before it (`before`, if any), the
-    /// token handed out (`after`), whether it was an explicit re-issue, and whether `after`
-    /// was the order's own token, adopted.
+    /// token handed out (`after`) and whether it was an explicit re-issue. (A driver that
+    /// adopted the order's own token says [`Adopted`](Self::Adopted) itself.)
     pub fn classify<G>(
         before: Option<&LiveToken<G>>,
         after: &LiveToken<G>,
         now: Instant,
         reissue: bool,
-        adopted: bool,
     ) -> Self {
         let was_valid = before.filter(|b| b.is_valid(now));
         let same = was_valid.is_some_and(|b| b.access_token() == after.access_token());
-        match (reissue, adopted, same, was_valid.is_some()) {
-            (true, _, _, held) => Self::Reissued {
+        match (reissue, same, was_valid.is_some()) {
+            (true, _, held) => Self::Reissued {
                 invalidated_earlier: held,
             },
-            (false, _, true, _) => Self::Current,
-            (false, true, false, _) => Self::Adopted,
-            (false, false, false, true) => Self::ReplacedEarlier,
-            (false, false, false, false) => Self::New,
+            (false, true, _) => Self::Current,
+            (false, false, true) => Self::ReplacedEarlier,
+            (false, false, false) => Self::New,
         }
     }
 
