@@ -1,7 +1,12 @@
 //! Where a token source reads the time: a monotonic clock for deadlines and waits, the wall
-//! clock only to read the server's absolute times.
+//! clock only to read the server's absolute times, and a cheap, coarse reading of the monotonic
+//! clock for the hot path.
 
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How far [`Clock::now_coarse`] may lag behind [`Clock::now`]: the hot path treats a token as
+/// fresh by the coarse clock only if it would still be fresh this much later.
+pub(crate) const COARSE_LAG: Duration = Duration::from_millis(20);
 
 /// The clocks a token source reads: [`SystemClock`] by default, or a test's own.
 pub trait Clock: Send + Sync + 'static {
@@ -11,9 +16,23 @@ pub trait Clock: Send + Sync + 'static {
     /// The wall time, read when a response or a stored token arrives, to place the server's
     /// absolute times (`Date`, `Retry-After` dates, stored expiries) on the monotonic clock.
     fn wall(&self) -> SystemTime;
+
+    /// The monotonic time, read cheaply, for the hot path: never later than [`now`](Self::now)
+    /// and at most 20 ms earlier. A token is served on this reading alone only while it would
+    /// still be fresh 20 ms later; otherwise the source reads [`now`](Self::now). By default,
+    /// [`now`](Self::now) itself (a test's clock needs nothing more).
+    fn now_coarse(&self) -> Instant {
+        self.now()
+    }
 }
 
-/// The system's clocks: [`Instant::now`] and [`SystemTime::now`].
+/// The system's clocks: [`Instant::now`] and [`SystemTime::now`]; on Linux and Android, the
+/// kernel's `CLOCK_MONOTONIC_COARSE` for [`now_coarse`](Clock::now_coarse) (a few nanoseconds
+/// instead of `Instant::now`'s tens in a VM), which lags by at most one timer tick (1–4 ms
+/// with the usual `HZ`). It is used only when the kernel says its tick is at most 10 ms, so that
+/// the 20 ms bound holds while the kernel keeps its time (a virtual machine whose timekeeping
+/// vCPU the host stops for longer can let it lag further; the token is then served that much
+/// past its refresh time, which lies ahead of its expiry by the refresh margin).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SystemClock;
 
@@ -24,6 +43,11 @@ impl Clock for SystemClock {
 
     fn wall(&self) -> SystemTime {
         SystemTime::now()
+    }
+
+    #[inline]
+    fn now_coarse(&self) -> Instant {
+        coarse::now().unwrap_or_else(Instant::now)
     }
 }
 
@@ -37,5 +61,101 @@ where
 
     fn wall(&self) -> SystemTime {
         (**self).wall()
+    }
+
+    fn now_coarse(&self) -> Instant {
+        (**self).now_coarse()
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod coarse {
+    //! `CLOCK_MONOTONIC_COARSE` as an [`Instant`]: `Instant` is `CLOCK_MONOTONIC` here, the same
+    //! clock read at the last tick, so an anchor read once places one on the other.
+
+    use rustix::time::{clock_getres, clock_gettime_dynamic, ClockId, DynamicClockId, Timespec};
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
+
+    /// The coarse clock's tick must be at most this, for [`super::COARSE_LAG`] to hold.
+    const MAX_TICK: Duration = Duration::from_millis(10);
+
+    /// An `Instant` and the `CLOCK_MONOTONIC` reading taken right after it (nanoseconds
+    /// later: the coarse time derived from it is that much early, well within the bound).
+    struct Anchor {
+        instant: Instant,
+        monotonic: Duration,
+    }
+
+    static ANCHOR: OnceLock<Option<Anchor>> = OnceLock::new();
+
+    /// The coarse time, or `None` where it cannot be had within the bound.
+    #[inline]
+    pub(super) fn now() -> Option<Instant> {
+        let anchor = ANCHOR.get_or_init(anchor).as_ref()?;
+        let coarse = read(ClockId::MonotonicCoarse)?;
+        match coarse.checked_sub(anchor.monotonic) {
+            Some(ahead) => anchor.instant.checked_add(ahead),
+            None => anchor
+                .instant
+                .checked_sub(anchor.monotonic.saturating_sub(coarse)),
+        }
+    }
+
+    fn anchor() -> Option<Anchor> {
+        let tick = duration(clock_getres(ClockId::MonotonicCoarse))?;
+        if tick.is_zero() || tick > MAX_TICK {
+            return None;
+        }
+        let instant = Instant::now();
+        let monotonic = read(ClockId::Monotonic)?;
+        Some(Anchor { instant, monotonic })
+    }
+
+    #[inline]
+    fn read(clock: ClockId) -> Option<Duration> {
+        duration(clock_gettime_dynamic(DynamicClockId::Known(clock)).ok()?)
+    }
+
+    /// A reading as a `Duration`; `None` for one no kernel gives (negative, or nanoseconds
+    /// past a second).
+    #[inline]
+    fn duration(t: Timespec) -> Option<Duration> {
+        let nanos = u32::try_from(t.tv_nsec)
+            .ok()
+            .filter(|n| *n < 1_000_000_000)?;
+        Some(Duration::new(u64::try_from(t.tv_sec).ok()?, nanos))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// The coarse reading is never after `Instant::now` and lags it by less than the
+        /// documented bound (a preemption between the reads only makes the lag look smaller).
+        #[test]
+        fn coarse_time_lags_the_precise_one_within_the_bound() {
+            for _ in 0..1000 {
+                let before = Instant::now();
+                let Some(coarse) = now() else {
+                    // A kernel whose tick is over 10 ms: the precise clock serves instead.
+                    let tick = duration(clock_getres(ClockId::MonotonicCoarse));
+                    assert!(tick.is_none_or(|t| t.is_zero() || t > MAX_TICK));
+                    return;
+                };
+                let after = Instant::now();
+                assert!(coarse <= after, "the coarse time is never ahead");
+                assert!(before.saturating_duration_since(coarse) < super::super::COARSE_LAG);
+            }
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod coarse {
+    /// No coarse clock here: the precise one serves.
+    #[inline]
+    pub(super) fn now() -> Option<std::time::Instant> {
+        None
     }
 }

@@ -147,8 +147,7 @@ where
     /// A token to use now: the cached one while it is fresh (no lock, no allocation, ready on
     /// the first poll), else the one a fetch brings.
     pub async fn token(&self) -> Result<Arc<LiveToken<E::Grant>>, SourceError> {
-        let now = self.inner.shared.clock.now();
-        if let Some(token) = self.inner.shared.cached(now, Arc::clone) {
+        if let Some(token) = self.inner.shared.cached(Arc::clone) {
             return Ok(token);
         }
         self.start_refresher();

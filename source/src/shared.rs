@@ -1,6 +1,7 @@
 //! What both drivers share: the machine behind a lock, the published token for the lock-free
 //! hot path, the wake-ups, the clock and the store.
 
+use crate::clock::COARSE_LAG;
 use crate::store::DynStore;
 use crate::trace;
 use crate::Clock;
@@ -68,15 +69,24 @@ impl<E: TokenEndpoint> Shared<E> {
         self.with_machine(|machine, _| machine.set_background_refresh(on));
     }
 
-    /// The hot path: the published token, if it may be served at `now` without the lock.
+    /// The hot path: the published token, if it may be served now, without the lock.
+    ///
+    /// A token fresh by the coarse clock even if that lags its whole bound
+    /// ([`COARSE_LAG`]) is fresh by the precise one: served with no precise clock read. Near
+    /// its refresh time (the last 20 ms before it, and after) the precise clock decides, as
+    /// before.
     #[inline]
     pub(crate) fn cached<R>(
         &self,
-        now: Instant,
         use_it: impl FnOnce(&Arc<LiveToken<E::Grant>>) -> R,
     ) -> Option<R> {
         let published = self.published.load();
         let token = published.as_ref()?;
+        let coarse = self.clock.now_coarse().checked_add(COARSE_LAG);
+        if coarse.is_some_and(|late| token.is_fresh(late)) {
+            return Some(use_it(token));
+        }
+        let now = self.clock.now();
         if token.is_fresh(now) {
             return Some(use_it(token));
         }

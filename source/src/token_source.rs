@@ -21,8 +21,11 @@ use std::sync::{Arc, Once};
 /// methods here are the same for both; getting a token blocks or is a future.
 ///
 /// - **Hot path**: while the token is fresh, getting and authorizing read it without a lock (an
-///   atomic load of an `Arc`), compare one time and insert a precomputed sensitive header: no
-///   allocation.
+///   atomic load of an `Arc`), compare one time read from a coarse clock
+///   ([`Clock::now_coarse`]: a token is served on it only while it would still be fresh 20 ms
+///   later, so never past its refresh time) and insert a precomputed sensitive header: no
+///   allocation, and no write to memory another thread writes (each thread clones its own copy
+///   of the header) except, for `token` and `authorize`, the returned `Arc`'s count.
 /// - **Single flight**: one caller (or the background refresher) mints; the others use the
 ///   still-valid token, or wait for it. When a fetch ends in an error, the waiters get that
 ///   error instead of each starting a fetch of their own.
@@ -122,10 +125,9 @@ impl<E: TokenEndpoint, D> TokenSource<E, D> {
     /// The hot path alone: puts the cached token on `request` if it may be served now (no lock,
     /// no allocation). Whether it did; if not, get a token the usual way.
     pub fn authorize_cached<B>(&self, request: &mut http::Request<B>) -> bool {
-        let now = self.inner.shared.clock.now();
         self.inner
             .shared
-            .cached(now, |token| token.authorize(request))
+            .cached(|token| token.authorize(request))
             .is_some()
     }
 

@@ -377,3 +377,74 @@ fn the_tokio_spawner_outside_a_runtime_falls_back_to_inline_refresh() {
     });
     assert_eq!(upstream.minted(), 2);
 }
+
+/// A clock whose coarse reading lags the precise one by the whole documented bound (20 ms),
+/// counting the precise reads.
+struct Lagging {
+    clock: TestClock,
+    precise_reads: AtomicUsize,
+}
+
+impl Clock for Lagging {
+    fn now(&self) -> Instant {
+        self.precise_reads.fetch_add(1, Ordering::SeqCst);
+        self.clock.now()
+    }
+    fn wall(&self) -> SystemTime {
+        self.clock.wall()
+    }
+    fn now_coarse(&self) -> Instant {
+        self.clock.now() - Duration::from_millis(20)
+    }
+}
+
+#[test]
+fn a_fresh_token_is_served_on_the_coarse_clock_alone() {
+    let clock = TestClock::new();
+    let lagging = Arc::new(Lagging {
+        clock: clock.clone(),
+        precise_reads: AtomicUsize::new(0),
+    });
+    let source = BlockingSource::new(Upstream::default(), endpoint(), config())
+        .with_inline_refresh()
+        .with_clock(Arc::clone(&lagging));
+    source.token().unwrap();
+    clock.advance(Duration::from_secs(60));
+    let before = lagging.precise_reads.load(Ordering::SeqCst);
+    let mut request = http::Request::new(());
+    for _ in 0..100 {
+        assert!(source.authorize_cached(&mut request));
+        source.authorize(&mut request).unwrap();
+    }
+    assert_eq!(lagging.precise_reads.load(Ordering::SeqCst), before);
+}
+
+#[test]
+fn a_lagging_coarse_clock_serves_no_token_past_its_refresh_time() {
+    let clock = TestClock::new();
+    let upstream = Upstream::default();
+    let source = BlockingSource::new(upstream.clone(), endpoint(), config())
+        .with_inline_refresh()
+        .with_clock(Lagging {
+            clock: clock.clone(),
+            precise_reads: AtomicUsize::new(0),
+        });
+    let first = source.token().unwrap();
+    // To the last whole millisecond before the refresh time: still the first token.
+    let due = first.refresh_at() - clock.now();
+    let before = Duration::from_millis(due.as_millis() as u64);
+    let before = if before == due {
+        before - Duration::from_millis(1)
+    } else {
+        before
+    };
+    clock.advance(before);
+    assert!(Arc::ptr_eq(&source.token().unwrap(), &first));
+    assert_eq!(upstream.minted(), 1);
+    // At (or just past) it: a new one, although the coarse reading is 20 ms earlier.
+    clock.advance(Duration::from_millis(1));
+    assert!(clock.now() >= first.refresh_at());
+    let second = source.token().unwrap();
+    assert!(!Arc::ptr_eq(&second, &first));
+    assert_eq!(upstream.minted(), 2);
+}

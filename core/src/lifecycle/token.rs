@@ -2,9 +2,20 @@
 //! monotonic clock, and what it grants.
 
 use crate::AccessToken;
+use bytes::Bytes;
 use http::header::AUTHORIZATION;
 use http::HeaderValue;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
+
+/// The most copies of the `Authorization` value a token keeps: threads take them in turn, so
+/// up to this many threads authorize without sharing a reference count.
+const MAX_LANES: usize = 8;
+
+/// The most bytes a token spends on those copies (each also holds a 256-byte block for its
+/// count): a long token keeps fewer.
+const LANE_BUDGET: usize = 16 * 1024;
 
 /// How a token travels in the `Authorization` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -23,10 +34,15 @@ pub enum AuthScheme {
 ///
 /// Its `Debug` never shows the token. Share it as an `Arc<LiveToken<G>>`: authorizing a request
 /// is a reference-count increment and a header insert, with no formatting.
+///
+/// Threads authorizing at once do not contend: the header value is kept in up to eight copies
+/// (fewer for a token over about 1.8 KiB), each with its own reference count on its own cache
+/// lines, and each thread uses its own copy (threads beyond eight share them in turn).
 #[derive(Debug, Clone)]
 pub struct LiveToken<G> {
     token: AccessToken,
-    header: HeaderValue,
+    /// The `Authorization` value, in a power-of-two number of copies (lanes).
+    headers: Box<[HeaderValue]>,
     scheme: AuthScheme,
     grant: G,
     obtained_at: Instant,
@@ -68,16 +84,19 @@ impl<G> LiveToken<G> {
         if !crate::request::is_header_safe_token(secret) {
             return Err(UnsendableToken);
         }
-        let mut header = match scheme {
-            AuthScheme::Bearer => HeaderValue::from_str(&format!("Bearer {secret}")),
-            AuthScheme::Raw => HeaderValue::from_str(secret),
-        }
-        .map_err(|_| UnsendableToken)?;
-        header.set_sensitive(true);
-        // The bytes start out uniquely owned; the first clone would allocate a shared header
-        // for them. Clone once now, so that every later clone (each authorized request) is a
-        // reference-count increment and nothing more.
-        drop(header.clone());
+        let value = match scheme {
+            AuthScheme::Bearer => format!("Bearer {secret}"),
+            AuthScheme::Raw => secret.to_owned(),
+        };
+        let headers = (0..lanes(value.len()))
+            .map(|_| {
+                let lane = Lane(value.as_bytes().into());
+                let mut header = HeaderValue::from_maybe_shared(Bytes::from_owner(lane))
+                    .map_err(|_| UnsendableToken)?;
+                header.set_sensitive(true);
+                Ok(header)
+            })
+            .collect::<Result<Box<[_]>, _>>()?;
         let expires_at = add(life.obtained_at, life.lifetime);
         let refresh_at = add(
             life.obtained_at,
@@ -85,7 +104,7 @@ impl<G> LiveToken<G> {
         );
         Ok(Self {
             token,
-            header,
+            headers,
             scheme,
             grant,
             obtained_at: life.obtained_at,
@@ -98,12 +117,12 @@ impl<G> LiveToken<G> {
     }
 
     /// Puts the token on `request` as its `Authorization` header (marked sensitive):
-    /// `Bearer <token>` or the raw token, as the API wants. A reference-count increment and a
-    /// header insert.
+    /// `Bearer <token>` or the raw token, as the API wants. A reference-count increment (on
+    /// this thread's copy of the value) and a header insert.
     pub fn authorize<B>(&self, request: &mut http::Request<B>) {
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, self.header.clone());
+        // The length is a power of two: the mask keeps the index in bounds.
+        let header = &self.headers[thread_lane() & (self.headers.len() - 1)];
+        request.headers_mut().insert(AUTHORIZATION, header.clone());
     }
 
     /// The token itself.
@@ -114,7 +133,7 @@ impl<G> LiveToken<G> {
     /// The `Authorization` header value, marked sensitive. Cloning it is a reference-count
     /// increment.
     pub fn header_value(&self) -> &HeaderValue {
-        &self.header
+        &self.headers[0]
     }
 
     /// How the token travels.
@@ -174,6 +193,47 @@ impl<G> LiveToken<G> {
     pub(crate) fn wall_expires_at(&self) -> SystemTime {
         self.wall_expires_at
     }
+}
+
+/// One copy of the header's bytes. Its alignment puts the reference count `Bytes` keeps in
+/// front of it (`Bytes::from_owner`) on cache lines of its own: threads that each clone their
+/// own copy write to no line another thread writes to.
+#[repr(align(128))]
+struct Lane(Box<[u8]>);
+
+impl AsRef<[u8]> for Lane {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// How many copies of a `len`-byte header value a token keeps: a power of two, at most
+/// [`MAX_LANES`], within [`LANE_BUDGET`].
+fn lanes(len: usize) -> usize {
+    let mut lanes = MAX_LANES;
+    while lanes > 1 && lanes * (len + 256) > LANE_BUDGET {
+        lanes /= 2;
+    }
+    lanes
+}
+
+/// This thread's lane: threads are numbered in the order they first authorize.
+#[inline]
+fn thread_lane() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static LANE: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    LANE.try_with(|lane| match lane.get() {
+        usize::MAX => {
+            let next = NEXT.fetch_add(1, Ordering::Relaxed) % MAX_LANES;
+            lane.set(next);
+            next
+        }
+        known => known,
+    })
+    // During the thread's exit (a destructor that authorizes): the first copy.
+    .unwrap_or(0)
 }
 
 /// `t + d`, or `t` far ahead when that does not fit (a lifetime of centuries).
