@@ -229,7 +229,7 @@ pub mod scopes {
 pub mod hand_cache {
     use http::header::AUTHORIZATION;
     use http::HeaderValue;
-    use std::sync::Mutex;
+    use std::sync::{Mutex, RwLock};
 
     /// The cache.
     #[derive(Debug, Default)]
@@ -248,6 +248,31 @@ pub mod hand_cache {
         /// Puts `Authorization: Bearer <token>` on `request`.
         pub fn authorize<B>(&self, request: &mut http::Request<B>) {
             let guard = self.token.lock().expect("not poisoned");
+            let token = guard.as_deref().expect("a cached token");
+            let value = HeaderValue::from_str(&format!("Bearer {token}")).expect("a header value");
+            drop(guard);
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+    }
+
+    /// The same cache behind an `RwLock`, which readers share: what a user reaches for when
+    /// many threads read one token.
+    #[derive(Debug, Default)]
+    pub struct RwCache {
+        token: RwLock<Option<String>>,
+    }
+
+    impl RwCache {
+        /// A cache holding `token`.
+        pub fn new(token: &str) -> Self {
+            Self {
+                token: RwLock::new(Some(token.to_owned())),
+            }
+        }
+
+        /// Puts `Authorization: Bearer <token>` on `request`.
+        pub fn authorize<B>(&self, request: &mut http::Request<B>) {
+            let guard = self.token.read().expect("not poisoned");
             let token = guard.as_deref().expect("a cached token");
             let value = HeaderValue::from_str(&format!("Bearer {token}")).expect("a header value");
             drop(guard);

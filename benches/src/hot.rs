@@ -32,6 +32,11 @@ pub struct Contenders {
     pub live: Arc<LiveToken<Scopes>>,
     /// The hand-written cache.
     pub hand: hand_cache::Cache,
+    /// The hand-written cache behind an `RwLock`.
+    pub hand_rw: hand_cache::RwCache,
+    /// One copy of the token's header value that every thread clones: how the live token
+    /// authorized before it kept a copy per thread (one reference count for all threads).
+    pub shared_header: http::HeaderValue,
     /// The API's base URL, for the checked ways.
     pub base: keycard_core::BaseUrl,
 }
@@ -56,11 +61,15 @@ impl Contenders {
         let async_source = AsyncSource::new(Canned::default(), endpoint, SourceConfig::default());
         ready(async_source.token()).expect("the canned token");
         let hand = hand_cache::Cache::new(live.access_token().expose_secret());
+        let hand_rw = hand_cache::RwCache::new(live.access_token().expose_secret());
+        let shared_header = live.header_value().clone();
         Self {
             blocking_source,
             async_source,
             live,
             hand,
+            hand_rw,
+            shared_header,
             base,
         }
     }
@@ -111,6 +120,17 @@ impl Contenders {
         self.hand.authorize(r);
     }
 
+    /// Through the hand-written `RwLock` cache.
+    pub fn hand_rw(&self, r: &mut http::Request<()>) {
+        self.hand_rw.authorize(r);
+    }
+
+    /// One header value cloned by every thread (the live token before its per-thread copies).
+    pub fn shared_header(&self, r: &mut http::Request<()>) {
+        r.headers_mut()
+            .insert(http::header::AUTHORIZATION, self.shared_header.clone());
+    }
+
     /// Requests the sources sent (one each to get their token, and no more while it is fresh).
     pub fn requests(&self) -> (u64, u64) {
         (
@@ -124,7 +144,7 @@ impl Contenders {
 pub type Way = fn(&Contenders, &mut http::Request<()>);
 
 /// The contenders, by name.
-pub const WAYS: [(&str, Way); 6] = [
+pub const WAYS: [(&str, Way); 7] = [
     ("keycard_blocking_source", Contenders::blocking_source),
     (
         "keycard_blocking_source_cached",
@@ -137,6 +157,22 @@ pub const WAYS: [(&str, Way); 6] = [
     ),
     ("keycard_core_live_token", Contenders::live),
     ("hand_written", Contenders::hand),
+    ("hand_written_rwlock", Contenders::hand_rw),
+];
+
+/// The contenders of the thread-scaling curve (issue 15): keycard's hot path, the live token
+/// alone, one header value shared by every thread (as the live token was), and the
+/// hand-written caches.
+pub const SCALING: [(&str, Way); 6] = [
+    (
+        "keycard_blocking_source_cached",
+        Contenders::blocking_source_cached,
+    ),
+    ("keycard_blocking_source", Contenders::blocking_source),
+    ("keycard_core_live_token", Contenders::live),
+    ("one_shared_header_value", Contenders::shared_header),
+    ("hand_written", Contenders::hand),
+    ("hand_written_rwlock", Contenders::hand_rw),
 ];
 
 /// The live token's scope-checked ways (`authorize` unchecked first, the ratios' baseline).
@@ -186,7 +222,7 @@ mod tests {
     fn every_way_authorizes_alike() {
         let contenders = Contenders::new();
         let expected = format!("Bearer {}", contenders.live.access_token().expose_secret());
-        for (name, way) in WAYS.into_iter().chain(CHECKED) {
+        for (name, way) in WAYS.into_iter().chain(CHECKED).chain(SCALING) {
             let mut r = request();
             for _ in 0..3 {
                 way(&contenders, &mut r);

@@ -12,10 +12,12 @@ use keycard_benches::fixtures::{
     all_scopes_wire, api, exact_api, extra_member_body, json_response, json_response_with,
     token_bodies, unknown_scopes_wire, EXACT_ORDER_TOKEN, SPEC_EXAMPLE,
 };
-use keycard_benches::hot::{request, Contenders, CHECKED, LOOKUP_PATHS, WAYS};
+use keycard_benches::hot::{request, Contenders, Way, CHECKED, LOOKUP_PATHS, SCALING, WAYS};
 use keycard_core::voucherify::{endpoint, Endpoint, Scope, Scopes};
 use keycard_core::Operation;
+use keycard_source::{Clock, SystemClock};
 use std::hint::black_box;
+use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 type Lookup = fn(&http::Method, &str) -> Option<&'static Endpoint>;
@@ -58,16 +60,17 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Runs the contenders (the first is keycard, the baseline) and prints one table.
 fn compare(group: &str, filter: &str, contenders: Vec<(&str, Run<'_>)>) {
-    compare_with(group, filter, contenders, None);
+    compare_with(group, filter, contenders, &[]);
 }
 
-/// Like [`compare`], with one more column when `reference` names a contender: how much slower
-/// the reference is than each contender (the median of the per-round ratios `reference / it`).
+/// Like [`compare`], with one more column for each contender `references` names: how much
+/// slower that reference is than each contender (the median of the per-round ratios
+/// `reference / it`).
 fn compare_with(
     group: &str,
     filter: &str,
     mut contenders: Vec<(&str, Run<'_>)>,
-    reference: Option<&str>,
+    references: &[&str],
 ) {
     if !group.contains(filter) {
         return;
@@ -84,32 +87,34 @@ fn compare_with(
             per_call[v].push(elapsed.as_secs_f64() * 1e9 / BATCH as f64);
         }
     }
-    let reference = reference.and_then(|name| contenders.iter().position(|(n, _)| *n == name));
+    let references: Vec<usize> = references
+        .iter()
+        .filter_map(|name| contenders.iter().position(|(n, _)| n == name))
+        .collect();
     println!("\n#### {group}\n");
-    match reference {
-        Some(i) => {
-            println!("| contender | median per call | vs keycard (median of per-round ratios) | {} is slower by |", contenders[i].0);
-            println!("|---|---|---|---|");
-        }
-        None => {
-            println!("| contender | median per call | vs keycard (median of per-round ratios) |");
-            println!("|---|---|---|");
-        }
+    let mut header =
+        "| contender | median per call | vs keycard (median of per-round ratios) |".to_owned();
+    let mut rule = "|---|---|---|".to_owned();
+    for &i in &references {
+        header.push_str(&format!(" {} is slower by |", contenders[i].0));
+        rule.push_str("---|");
     }
+    println!("{header}\n{rule}");
     for (v, (name, _)) in contenders.iter().enumerate() {
         let ratio = median(
             (0..ROUNDS)
                 .map(|r| per_call[v][r] / per_call[0][r])
                 .collect(),
         );
-        let slower = reference.map_or(String::new(), |i| {
-            let slower = median(
+        let mut slower = String::new();
+        for &i in &references {
+            let by = median(
                 (0..ROUNDS)
                     .map(|r| per_call[i][r] / per_call[v][r])
                     .collect(),
             );
-            format!(" {slower:.2}× |")
-        });
+            slower.push_str(&format!(" {by:.2}× |"));
+        }
         let ns = median(per_call[v].clone());
         let time = if ns >= 1000.0 {
             format!("{:.2} µs", ns / 1000.0)
@@ -390,7 +395,27 @@ fn main() {
                 start.elapsed()
             }),
         ));
-        compare_with("hot_path/1_thread", filter, runs, Some("hand_written"));
+        // The coarse clock the sources read on the hot path, and the precise one.
+        runs.push((
+            "(the coarse clock read alone: SystemClock::now_coarse)",
+            Box::new(|n| {
+                let start = Instant::now();
+                for _ in 0..n {
+                    black_box(SystemClock.now_coarse());
+                }
+                start.elapsed()
+            }),
+        ));
+        compare_with(
+            "hot_path/1_thread",
+            filter,
+            runs,
+            &["hand_written", "hand_written_rwlock"],
+        );
+    }
+
+    if "hot_path/threads".contains(filter) {
+        scaling();
     }
 
     // The scope check (issue 15): `authorize_checked` against `authorize` (the baseline of the
@@ -416,7 +441,7 @@ fn main() {
             "authorize_checked",
             filter,
             runs,
-            Some("old_check_linear_scan_then_authorize"),
+            &["old_check_linear_scan_then_authorize"],
         );
         // The lookup alone, against the live token's `authorize` as the yardstick.
         let contenders = Contenders::new();
@@ -451,4 +476,127 @@ fn main() {
         }
         compare("authorize_checked/endpoint_lookup", filter, runs);
     }
+}
+
+/// Thread counts of the scaling curve.
+const THREADS: [usize; 4] = [1, 2, 4, 8];
+/// Rounds of the scaling curve; calls per thread in each run.
+const SCALING_ROUNDS: usize = 61;
+const SCALING_CALLS: usize = 16_384;
+
+/// What the scaling curve's workers do next.
+#[derive(Clone, Copy)]
+enum Job {
+    /// The first `threads` workers make `SCALING_CALLS` calls each.
+    Run {
+        way: Way,
+        threads: usize,
+    },
+    Stop,
+}
+
+/// Hot-path throughput against the number of threads (issue 15): every contender at 1, 2, 4
+/// and 8 threads at once, the runs of one round in rotating order. Each run is the wall time
+/// from the workers' start to the last one's end (8 workers live throughout, waiting on
+/// barriers). Reported: calls per second (median), the median of the per-round ratios to the
+/// same contender on 1 thread, and to the hand-written caches at the same thread count.
+fn scaling() {
+    let contenders = Contenders::new();
+    let workers = THREADS[THREADS.len() - 1];
+    let start = Barrier::new(workers + 1);
+    let end = Barrier::new(workers + 1);
+    let job = Mutex::new(Job::Stop);
+    let runs: Vec<(usize, usize)> = (0..SCALING.len())
+        .flat_map(|c| (0..THREADS.len()).map(move |t| (c, t)))
+        .collect();
+    // calls per second, by contender, thread count, round
+    let mut rate = vec![vec![Vec::with_capacity(SCALING_ROUNDS); THREADS.len()]; SCALING.len()];
+    std::thread::scope(|s| {
+        for i in 0..workers {
+            let (contenders, start, end, job) = (&contenders, &start, &end, &job);
+            s.spawn(move || {
+                let mut r = request();
+                loop {
+                    start.wait();
+                    let next = *job.lock().expect("not poisoned");
+                    match next {
+                        Job::Stop => break,
+                        Job::Run { way, threads } if i < threads => {
+                            for _ in 0..SCALING_CALLS {
+                                way(black_box(contenders), black_box(&mut r));
+                            }
+                        }
+                        Job::Run { .. } => {}
+                    }
+                    end.wait();
+                }
+            });
+        }
+        let run = |c: usize, t: usize| {
+            *job.lock().expect("not poisoned") = Job::Run {
+                way: SCALING[c].1,
+                threads: THREADS[t],
+            };
+            start.wait();
+            let began = Instant::now();
+            end.wait();
+            (THREADS[t] * SCALING_CALLS) as f64 / began.elapsed().as_secs_f64()
+        };
+        for &(c, t) in &runs {
+            run(c, t); // warm up
+        }
+        for round in 0..SCALING_ROUNDS {
+            for k in 0..runs.len() {
+                let (c, t) = runs[(k + round * 7) % runs.len()];
+                rate[c][t].push(run(c, t));
+            }
+        }
+        *job.lock().expect("not poisoned") = Job::Stop;
+        start.wait();
+    });
+    let hand = |name: &str| SCALING.iter().position(|(n, _)| *n == name);
+    let (mutex, rwlock) = (hand("hand_written"), hand("hand_written_rwlock"));
+    println!(
+        "\n#### hot_path/threads\n\n{SCALING_ROUNDS} rounds, {SCALING_CALLS} calls per thread per run; {} cores\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("| contender | 1 thread | 2 threads | 4 threads | 8 threads |");
+    println!("|---|---|---|---|---|");
+    for (c, (name, _)) in SCALING.iter().enumerate() {
+        let mut row = format!("| {name} |");
+        for t in 0..THREADS.len() {
+            let calls = median(rate[c][t].clone()) / 1e6;
+            let scale = median(
+                (0..SCALING_ROUNDS)
+                    .map(|r| rate[c][t][r] / rate[c][0][r])
+                    .collect(),
+            );
+            row.push_str(&format!(" {calls:.1} M/s ({scale:.2}×) |"));
+        }
+        println!("{row}");
+    }
+    println!("\nThroughput against the hand-written caches (median of per-round ratios; `Mutex` / `RwLock`):\n");
+    println!("| contender | 1 thread | 2 threads | 4 threads | 8 threads |");
+    println!("|---|---|---|---|---|");
+    for (c, (name, _)) in SCALING.iter().enumerate() {
+        let mut row = format!("| {name} |");
+        for (t, _) in THREADS.iter().enumerate() {
+            let against = |h: Option<usize>| {
+                h.map_or(f64::NAN, |h| {
+                    median(
+                        (0..SCALING_ROUNDS)
+                            .map(|r| rate[c][t][r] / rate[h][t][r])
+                            .collect(),
+                    )
+                })
+            };
+            row.push_str(&format!(
+                " {:.2}× / {:.2}× |",
+                against(mutex),
+                against(rwlock)
+            ));
+        }
+        println!("{row}");
+    }
+    assert_eq!(contenders.requests(), (1, 1), "the token stayed fresh");
 }
