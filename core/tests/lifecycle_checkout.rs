@@ -575,3 +575,15 @@ fn the_default_checkout_minimum_suits_a_payment_form() {
     assert_eq!(config.max_orders, 10_000);
     assert_eq!(config.source, SourceConfig::default());
 }
+
+#[test]
+fn a_minimum_past_the_end_of_the_clock_is_met_by_no_token_it_mints() {
+    let clock = clock();
+    let mut m = holding(&clock);
+    // As long a minimum as can be asked: no token lives that long, so the checkout mints
+    // rather than take the need for none.
+    m.require_valid_for(clock.at(secs(10)), Duration::MAX);
+    let id = expect_send(&mut m, clock.at(secs(10)));
+    assert!(answer(&mut m, &clock, id, created("tok-2", secs(910)), secs(10)).is_none());
+    assert_eq!(m.current().map(|t| secret(t)), Some("tok-2".to_owned()));
+}

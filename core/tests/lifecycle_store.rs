@@ -211,3 +211,54 @@ fn a_corrupted_stored_token_is_refused_not_panicked_on() {
 
     assert!(serde_json::from_str::<StoredToken>(r#"{"format":2}"#).is_err());
 }
+
+/// A store's error for a value under the key that is not a token: the decoding error is its
+/// cause, as `keycard-redis` and the file store report it.
+#[derive(Debug, thiserror::Error)]
+#[error("the value under the key is not a token")]
+struct NotAToken(#[source] keycard_core::lifecycle::DecodeError);
+
+/// A store that could not be reached.
+#[derive(Debug, thiserror::Error)]
+#[error("the store is down")]
+struct Down;
+
+/// What a source with a shared store does after its first look in the store failed this way.
+fn after_a_failed_load(error: keycard_core::lifecycle::StoreError) -> Io {
+    let clock = Clock::fixed();
+    let mut m = SourceMachine::new(
+        generate_with(SECRET, &[Scope::Vouchers]),
+        SourceConfig::default(),
+    );
+    m.set_store(true);
+    let Step::Io(io) = poll(&mut m, clock.at(secs(0))) else {
+        panic!("a source with a store looks in it first")
+    };
+    let (id, StoreCall::Load(_)) = store_call(io) else {
+        panic!("a source with a store looks in it first")
+    };
+    // The next step of the same fetch.
+    m.complete(
+        id,
+        IoResult::Loaded(Err(error)),
+        clock.at(secs(0)),
+        clock.wall(secs(0)),
+    )
+    .expect("no token yet: the source goes on fetching")
+}
+
+#[test]
+fn a_value_that_is_no_token_still_goes_through_the_fleets_lock() {
+    let key = StoreKey::from_parts("voucherify", &[b"k"]);
+    let decode = StoredToken::from_json(&key, b"\xffgarbage").unwrap_err();
+    // The store answered, with a value it repairs: the fleet's lock decides who mints, so a
+    // bad value costs the fleet one mint, not one per process.
+    let next = after_a_failed_load(std::sync::Arc::new(NotAToken(decode)));
+    assert!(
+        matches!(next, Io::Store(_, StoreCall::Claim(_))),
+        "{next:?}"
+    );
+    // A store that failed: the source mints alone, without asking it for the lock.
+    let next = after_a_failed_load(std::sync::Arc::new(Down));
+    assert!(matches!(next, Io::Send(..)), "{next:?}");
+}

@@ -37,7 +37,7 @@ pub enum RedisStoreError {
     Refused(#[source] redis::RedisError),
     /// The value under this key is not a token stored by keycard for it (corrupted, or written
     /// by something else). The next mint replaces it.
-    #[error("the value under {key} is not a token stored for it: {source}")]
+    #[error("the value under {key} is not a token stored for it")]
     Corrupt {
         /// The Redis key (holds no secret).
         key: String,

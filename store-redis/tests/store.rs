@@ -772,3 +772,66 @@ fn at_shutdown_a_source_revokes_only_the_token_no_store_holds() {
     });
     assert_eq!(emu.live_voucherify_tokens(), 1);
 }
+
+#[test]
+fn a_bad_value_is_repaired_by_one_mint_for_the_whole_fleet() {
+    use keycard_core::BaseUrl;
+    use keycard_emulator::Emulator;
+    use keycard_source::BlockingSource;
+    use keycard_ureq::UreqTransport;
+
+    let redis = RedisServer::start();
+    let emu = Emulator::start().unwrap();
+    let api = voucherify::Api::new(
+        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
+        Credentials::new(
+            emu.voucherify_app_id(),
+            SecretKey::new(emu.voucherify_secret_key()),
+        )
+        .unwrap(),
+    );
+    let endpoint = || {
+        api.generate_token(&Scopes::from([Scope::Vouchers]))
+            .unwrap()
+    };
+    // Garbage under the fleet's token key, as a broken writer or a person might leave it.
+    let name = RedisStore::with_config(&redis.url(), config())
+        .unwrap()
+        .token_key(&endpoint().store_key());
+    put(
+        &mut redis.connection(),
+        &name,
+        b"\xff\x00garbage",
+        Some(600_000),
+    );
+
+    // Eight members of the fleet, each with its own connection, all asking at once.
+    let start = std::sync::Barrier::new(8);
+    let tokens: Vec<String> = std::thread::scope(|scope| {
+        let members: Vec<_> = (0..8)
+            .map(|_| {
+                let (start, endpoint, url) = (&start, endpoint(), redis.url());
+                scope.spawn(move || {
+                    let source = BlockingSource::new(
+                        UreqTransport::new(),
+                        endpoint,
+                        SourceConfig::default(),
+                    )
+                    .with_store(RedisStore::with_config(&url, config()).unwrap());
+                    start.wait();
+                    let token = source.token().unwrap();
+                    token.access_token().expose_secret().to_owned()
+                })
+            })
+            .collect();
+        members.into_iter().map(|m| m.join().unwrap()).collect()
+    });
+    assert!(tokens.iter().all(|t| *t == tokens[0]), "one token for all");
+    assert_eq!(emu.live_voucherify_tokens(), 1, "one mint for the fleet");
+    let stored = RedisStore::with_config(&redis.url(), config())
+        .unwrap()
+        .load(&endpoint().store_key())
+        .unwrap()
+        .expect("the good token replaced the bad value");
+    assert_eq!(stored.access_token().expose_secret(), tokens[0]);
+}

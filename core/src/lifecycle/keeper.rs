@@ -43,9 +43,10 @@ pub(crate) struct Keeper<E: TokenEndpoint> {
     current: Option<Arc<LiveToken<E::Grant>>>,
     failures: u32,
     not_before: Option<Instant>,
-    /// A token that expires before this is not served, taken from a store or kept: a caller
-    /// needs one that lives at least this long ([`Keeper::require_until`]).
-    need_until: Option<Instant>,
+    /// From this time, a token must live at least this long to be served, taken from a store
+    /// or kept ([`Keeper::require_from`]). Kept as a duration: a need past the end of the
+    /// clock (`Duration::MAX`) is one no token meets.
+    need: Option<(Instant, Duration)>,
     /// Set when the API rejected the credentials: minting again with them would only be
     /// refused again (or lock a user out). Cleared by a new endpoint.
     halted: Option<FetchError>,
@@ -60,26 +61,31 @@ impl<E: TokenEndpoint> Keeper<E> {
             current: None,
             failures: 0,
             not_before: None,
-            need_until: None,
+            need: None,
             halted: None,
         }
     }
 
-    /// Serves no token that expires before `until` (nor takes one from a store) until the next
-    /// token is installed or a fetch ends: the caller needs one that lives that long.
-    pub(crate) fn require_until(&mut self, until: Instant) {
-        self.need_until = Some(until);
+    /// Serves no token that expires less than `at_least` after `now` (nor takes one from a
+    /// store) until the next token is installed or a fetch ends: the caller needs one that
+    /// lives that long.
+    pub(crate) fn require_from(&mut self, now: Instant, at_least: Duration) {
+        self.need = Some((now, at_least));
     }
 
-    /// Forgets what [`require_until`](Self::require_until) asked: a fetch ended.
+    /// Forgets what [`require_from`](Self::require_from) asked: a fetch ended.
     pub(crate) fn clear_need(&mut self) {
-        self.need_until = None;
+        self.need = None;
     }
 
     /// Whether `token` lives as long as the caller needs.
     fn meets_need(&self, token: &LiveToken<E::Grant>) -> bool {
-        self.need_until
-            .is_none_or(|need| token.expires_at() >= need)
+        self.need.is_none_or(|(since, at_least)| {
+            token
+                .expires_at()
+                .checked_duration_since(since)
+                .is_some_and(|left| left >= at_least)
+        })
     }
 
     /// Installs a token the API issued outside this keeper (an order's own token) if it is
@@ -227,8 +233,8 @@ impl<E: TokenEndpoint> Keeper<E> {
         // By the store's clock where it measured it: the writer's clock may be off.
         let remaining = stored.time_left(wall);
         let need = self
-            .need_until
-            .map(|need| need.saturating_duration_since(now));
+            .need
+            .map(|(since, at_least)| at_least.saturating_sub(now.saturating_duration_since(since)));
         if remaining.is_zero() || need.is_some_and(|need| remaining < need) {
             return Ok(false);
         }
@@ -256,7 +262,7 @@ impl<E: TokenEndpoint> Keeper<E> {
         self.current = Some(Arc::new(live));
         self.failures = 0;
         self.not_before = None;
-        self.need_until = None;
+        self.need = None;
         events.push(Event::Restored { remaining });
         Ok(true)
     }
@@ -328,7 +334,7 @@ impl<E: TokenEndpoint> Keeper<E> {
         };
         self.failures = 0;
         self.not_before = None;
-        self.need_until = None;
+        self.need = None;
         events.push(Event::Issued {
             lifetime,
             refresh_at: live.refresh_at(),

@@ -2,6 +2,7 @@
 //! protocol, waiters, events) without I/O, threads or a clock. Drivers perform its steps.
 
 use super::keeper::{Keeper, Outcome, Want};
+use super::DecodeError;
 use super::{
     AloneReason, Event, FetchError, LiveCount, LiveToken, MintClaim, MintLock, SourceConfig,
     SourceError, StoreAction, StoreKey, StoredToken, TokenEndpoint, WhenSpent,
@@ -531,8 +532,7 @@ impl<E: TokenEndpoint> SourceMachine<E> {
     /// lives that long), and the current one is not served meanwhile. For a token that is never
     /// replaced silently, the caller asks for it: the new token invalidates the old one.
     pub fn require_valid_for(&mut self, now: Instant, at_least: Duration) {
-        let until = now.checked_add(at_least).unwrap_or(now);
-        self.keeper.require_until(until);
+        self.keeper.require_from(now, at_least);
     }
 
     /// Has the next poll look in the store first, for a token another process of the fleet
@@ -881,12 +881,19 @@ impl<E: TokenEndpoint> SourceMachine<E> {
         let stored = match loaded {
             Ok(stored) => stored,
             Err(error) => {
+                let bad_value = holds_bad_value(&*error);
                 self.events.push(Event::StoreFailed {
                     action: StoreAction::Load,
                     error,
                 });
                 if look_only {
                     return self.end_round();
+                }
+                if bad_value {
+                    // The store answered, with a value that is no token (it repairs it): the
+                    // key is as good as empty, and the fleet's lock still holds, so the fleet
+                    // mints once for it.
+                    return self.set_stage(self.after_look());
                 }
                 // The store is down: mint alone rather than ask it for the fleet's lock too
                 // (with the lock already held, this process mints anyway).
@@ -1048,4 +1055,12 @@ enum Next<G> {
     Use(Arc<LiveToken<G>>),
     Until(Instant),
     Halted(FetchError),
+}
+
+/// Whether a store's error says the value under the key is not a token ([`DecodeError`] in its
+/// chain of causes) rather than that the store failed. The chain is followed at most 16 deep.
+fn holds_bad_value(error: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(error), |e| e.source())
+        .take(16)
+        .any(|e| e.is::<DecodeError>())
 }

@@ -20,6 +20,11 @@ pub trait TokenStore {
     type Error: std::error::Error + Send + Sync + 'static;
 
     /// The token stored under `key`, if any (expired or not: the keeper checks).
+    ///
+    /// A value that is not a token (corrupted, written by something else) is an error with a
+    /// [`DecodeError`](super::DecodeError) among its causes, and the store removes or overwrites
+    /// it: a source then takes the key for empty, and a fleet still mints once for it. Any
+    /// other error is taken for a failing store: the source mints alone.
     fn load(&self, key: &StoreKey) -> Result<Option<StoredToken>, Self::Error>;
 
     /// Stores `token` under `key`, replacing what was there.
@@ -93,7 +98,8 @@ pub trait AsyncTokenStore: Send + Sync {
     /// Why the store could not be read or written.
     type Error: std::error::Error + Send + Sync + 'static;
 
-    /// The token stored under `key`, if any (expired or not: the keeper checks).
+    /// The token stored under `key`, if any (expired or not: the keeper checks). A value that
+    /// is not a token: as for [`TokenStore::load`].
     fn load(
         &self,
         key: &StoreKey,
