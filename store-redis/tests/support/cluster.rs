@@ -157,11 +157,25 @@ impl RedisCluster {
         self.wait_until_healthy();
     }
 
+    /// Waits until every node says the cluster is ok and knows all three replicas (news of
+    /// them spreads by gossip, after `--cluster create` returns), and every replica is in
+    /// sync with its master (a failover needs that).
     fn wait_until_healthy(&self) {
         for node in &self.nodes {
             self.wait_for(node.port, |c| {
                 let info: String = redis::cmd("CLUSTER").arg("INFO").query(c).ok()?;
-                info.contains("cluster_state:ok").then_some(())
+                let nodes: String = redis::cmd("CLUSTER").arg("NODES").query(c).ok()?;
+                let replicas = nodes
+                    .lines()
+                    .filter(|l| l.contains("slave") && l.contains(" connected"))
+                    .count();
+                let role: Vec<redis::Value> = redis::cmd("ROLE").query(c).ok()?;
+                let text = |v: Option<&redis::Value>| match v {
+                    Some(redis::Value::BulkString(b)) => String::from_utf8_lossy(b).into_owned(),
+                    _ => String::new(),
+                };
+                let in_sync = text(role.first()) != "slave" || text(role.get(3)) == "connected";
+                (info.contains("cluster_state:ok") && replicas == 3 && in_sync).then_some(())
             });
         }
     }
