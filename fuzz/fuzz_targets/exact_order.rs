@@ -1,7 +1,8 @@
-//! `exact::CreateOrderAccessToken::parse` on any response.
+//! `exact::CreateOrderAccessToken::parse` on any response, and `OrderAccessToken::from_order` (the
+//! token an order came with) on its body.
 #![no_main]
 
-use keycard_core::exact::{Api, CreateOrderAccessToken, Environment};
+use keycard_core::exact::{Api, CreateOrderAccessToken, Environment, OrderAccessToken};
 use keycard_core::{ApiKey, Operation, Parsed};
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
@@ -27,5 +28,11 @@ fuzz_target!(|data: &[u8]| {
     );
     if let Some(Parsed::Success(token)) = typed {
         keycard_fuzz::assert_header_safe(&token.token);
+    }
+    // The same body as an order's, with the token it came with (snake case there).
+    match OrderAccessToken::from_order(&input.body) {
+        Ok(Some(token)) => keycard_fuzz::assert_header_safe(&token.token),
+        Ok(None) => {}
+        Err(kind) => assert!(kind.to_string().len() <= keycard_fuzz::MAX_DISPLAY_BYTES),
     }
 });
