@@ -20,7 +20,7 @@ use keycard_source::{AsyncCheckout, BlockingCheckout, Clock};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -160,22 +160,12 @@ struct Process {
 
 impl Process {
     fn spawn(emu: &Emulator, redis: &RedisServer, blocking: bool) -> Self {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "checkout_child",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let mut child = support::child::test_binary("checkout_child")
             .env(CHILD, if blocking { "blocking" } else { "async" })
             .env("CHECKOUT_EMULATOR", emu.exact_url())
             .env("CHECKOUT_API_KEY", emu.exact_api_key())
             .env("CHECKOUT_ORDERS", emu.exact_order_ids().join("\n"))
             .env("CHECKOUT_REDIS", redis.url())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
             .spawn()
             .expect("the test binary runs again as a child");
         let stdin = child.stdin.take().unwrap();
@@ -200,16 +190,7 @@ impl Process {
 
     /// The rest of the next protocol line starting with `@@ <word>`.
     fn read(&mut self, word: &str) -> String {
-        let prefix = format!("@@ {word}");
-        let mut line = String::new();
-        loop {
-            line.clear();
-            let n = self.stdout.read_line(&mut line).unwrap();
-            assert!(n > 0, "a child ended before saying {word}");
-            if let Some(at) = line.find(&prefix) {
-                return line[at + prefix.len()..].trim().to_owned();
-            }
-        }
+        support::child::read_line(&mut self.stdout, word)
     }
 }
 

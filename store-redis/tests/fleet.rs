@@ -26,7 +26,7 @@ use keycard_ureq::UreqTransport;
 use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -233,14 +233,7 @@ impl Process {
         flavour: Flavour,
         extra: &[(&str, String)],
     ) -> Self {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "fleet_child",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let mut child = support::child::test_binary("fleet_child")
             .env(CHILD, flavour.name())
             .env("FLEET_EMULATOR", emu.voucherify_url())
             .env("FLEET_APP_ID", emu.voucherify_app_id())
@@ -256,9 +249,6 @@ impl Process {
                 millis(settings.transport_timeout),
             )
             .envs(extra.iter().map(|(name, value)| (name, value)))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
             .spawn()
             .expect("the test binary runs again as a child");
         let stdin = child.stdin.take().unwrap();
@@ -284,17 +274,7 @@ impl Process {
 
     /// The rest of the next protocol line starting with `@@ <word>`.
     fn read(&mut self, word: &str) -> String {
-        let prefix = format!("@@ {word}");
-        let mut line = String::new();
-        loop {
-            line.clear();
-            let n = self.stdout.read_line(&mut line).unwrap();
-            assert!(n > 0, "a child ended before saying {word}");
-            // The test harness may have printed the test's name on the same line.
-            if let Some(at) = line.find(&prefix) {
-                return line[at + prefix.len()..].trim().to_owned();
-            }
-        }
+        support::child::read_line(&mut self.stdout, word)
     }
 
     fn kill(&mut self) {

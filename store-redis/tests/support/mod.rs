@@ -2,6 +2,7 @@
 //! stopped (and its directory removed) when dropped.
 #![allow(dead_code)] // each test file uses a part
 
+pub mod child;
 pub mod cluster;
 pub mod tls;
 
