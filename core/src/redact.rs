@@ -92,6 +92,14 @@ impl Secrets {
                 && self.found_in(&text.replace(char::is_control, " ")))
     }
 
+    /// Whether `value`'s `Display` shows a secret. An error's `Display` joins several texts
+    /// of a response, each scrubbed on its own, with keycard's words (`path: message`,
+    /// `message (key)`, `locked: text`): together they may still spell a secret, and then the
+    /// error blanks its texts.
+    pub(crate) fn shown_by(&self, value: &impl std::fmt::Display) -> bool {
+        !self.0.needles.is_empty() && self.shows_in(&value.to_string())
+    }
+
     /// Whether a header name (lower case, as `http` keeps it) holds a secret, in any case.
     pub(crate) fn found_in_header_name(&self, name: &str) -> bool {
         self.0

@@ -507,6 +507,68 @@ fn a_password_spelled_across_two_fields_of_an_error_shows_no_password() {
     assert!(shown.contains("<redacted>"), "{shown}");
 }
 
+/// A secret that an error's own `Display` would spell by joining its texts, each harmless
+/// alone, with keycard's words: no `Display` of the typed error (nor anything else) shows it.
+#[test]
+fn a_secret_spelled_across_an_errors_texts_shows_in_no_display() {
+    // Exact validation: `path: message`.
+    let secret = "email: Required";
+    let body = json!({"name": "ZodError", "issues": [
+        {"code": "invalid_type", "path": ["email"], "message": "Required"},
+    ]});
+    let printed = assert_clean(
+        "validation",
+        &[secret],
+        login_with(secret).parse(json_response(400, body)),
+    );
+    assert!(printed.contains(REDACTED), "{printed}");
+
+    // A login's text error: keycard's `locked: ` before the server's text.
+    let secret = "locked: try again later";
+    let printed = assert_clean(
+        "login 423",
+        &[secret],
+        login_with(secret).parse(response(423, "text/plain", "try again later")),
+    );
+    assert!(printed.contains(REDACTED), "{printed}");
+
+    // Voucherify: `message (key)`.
+    let secret = "denied (bad_key)";
+    let api = voucherify::Api::new(
+        Region::Europe.base_url(),
+        Credentials::new("app-id", SecretKey::new(secret)).unwrap(),
+    );
+    let generate = api
+        .generate_token(&Scopes::from([Scope::Vouchers]))
+        .unwrap();
+    let printed = assert_clean(
+        "voucherify",
+        &[secret],
+        generate.parse(json_response(
+            401,
+            json!({"code": 401, "key": "bad_key", "message": "denied"}),
+        )),
+    );
+    assert!(printed.contains(REDACTED), "{printed}");
+
+    // An order error: `message (code); detail`.
+    let secret = "Forbidden (E42); retry";
+    let order = exact::Api::new(Environment::Sandbox.base_url(), ApiKey::new(secret))
+        .unwrap()
+        .create_order_access_token("o")
+        .unwrap();
+    let printed = assert_clean(
+        "order",
+        &[secret],
+        order.parse(json_response(
+            403,
+            json!({"code": "E42", "message": "Forbidden", "status": 403,
+                   "metadata": {"message": {"messages": ["retry"]}}}),
+        )),
+    );
+    assert!(printed.contains(REDACTED), "{printed}");
+}
+
 /// The form body of a revoke echoed whole: the token as form-encoded in it.
 #[test]
 fn a_revoke_form_echoed_whole_shows_no_token() {

@@ -247,12 +247,32 @@ impl Scrub for ApplicationToken {
 
 impl Scrub for ApplicationTokenError {
     fn scrub(&mut self, secrets: &Secrets) {
+        let Some(text) = self.text_mut() else {
+            if let Self::BadRequest(error) = self {
+                error.scrub(secrets);
+            }
+            return;
+        };
+        text.scrub(secrets);
+        // `Display` puts keycard's words before the text (`unauthorized: …`): together they
+        // may spell a secret.
+        if secrets.shown_by(self) {
+            if let Some(text) = self.text_mut() {
+                *text = crate::REDACTED.to_owned();
+            }
+        }
+    }
+}
+
+impl ApplicationTokenError {
+    /// The server's text, for every status but `400`.
+    fn text_mut(&mut self) -> Option<&mut String> {
         match self {
-            Self::BadRequest(error) => error.scrub(secrets),
+            Self::BadRequest(_) => None,
             Self::Unauthorized(text)
             | Self::NotFound(text)
             | Self::InternalServerError(text)
-            | Self::ServiceUnavailable(text) => text.scrub(secrets),
+            | Self::ServiceUnavailable(text) => Some(text),
         }
     }
 }

@@ -186,5 +186,12 @@ impl Scrub for OrderError {
         error_type.scrub(secrets);
         request_id.scrub(secrets);
         details.scrub(secrets);
+        // `Display` joins the message, the code and the details: a secret may be spelled
+        // across them.
+        if secrets.shown_by(self) {
+            self.message = Some(OrderErrorMessage::Other(crate::REDACTED.to_owned()));
+            self.code = None;
+            self.details = vec![OrderErrorDetail::Other(crate::REDACTED.to_owned())];
+        }
     }
 }

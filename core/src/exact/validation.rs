@@ -119,6 +119,14 @@ impl Scrub for ValidationError {
         let Self { name, issues } = self;
         name.scrub(secrets);
         issues.scrub(secrets);
+        // `Display` joins each issue's path and message, and the issues: a secret may be
+        // spelled across them.
+        if secrets.shown_by(self) {
+            for issue in &mut self.issues {
+                issue.path = vec![crate::REDACTED.to_owned()];
+                issue.message = Some(crate::REDACTED.to_owned());
+            }
+        }
     }
 }
 

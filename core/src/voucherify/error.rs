@@ -264,6 +264,16 @@ impl Scrub for Error {
         if let Some(RateLimitType::Other(other)) = &mut rate_limit.limit_type {
             other.scrub(secrets);
         }
+        // `Display` is `message (key)`: a secret may be spelled across the two.
+        if secrets.shown_by(self) {
+            self.message = crate::REDACTED.to_owned();
+            if let Some(ErrorKey::Other(other)) = &mut self.key {
+                *other = crate::REDACTED.to_owned();
+            }
+            if secrets.shown_by(self) {
+                self.key = None;
+            }
+        }
     }
 }
 
