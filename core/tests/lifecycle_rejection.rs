@@ -89,6 +89,19 @@ fn a_key_rejected_at_refresh_serves_the_live_token_to_its_end_then_fails_without
     let mut m = with_token(&clock, config);
     let id = expect_send(&mut m, clock.at(secs(780)));
     answer(&mut m, &clock, id, error_response(401), secs(780));
+    let failed = events(&mut m).into_iter().find_map(|e| match e {
+        Event::RefreshFailed {
+            serving_for,
+            next_attempt_after,
+            ..
+        } => Some((serving_for, next_attempt_after)),
+        _ => None,
+    });
+    assert_eq!(
+        failed,
+        Some((secs(120), None)),
+        "the event says the token is served to its end, with no new attempt"
+    );
     // Served to its end with no further attempt; the refresher sleeps until it expires.
     for d in [781, 800, 899] {
         assert_eq!(expect_use(&mut m, clock.at(secs(d))), "tok-1");

@@ -337,7 +337,7 @@ fn a_refresh_refused_for_years_is_tried_again_after_max_server_wait() {
     let next = events(&mut m).into_iter().find_map(|e| match e {
         Event::RefreshFailed {
             next_attempt_after, ..
-        } => Some(next_attempt_after),
+        } => next_attempt_after,
         _ => None,
     });
     assert_eq!(next, Some(MAX_SERVER_WAIT));

@@ -25,8 +25,9 @@ pub(crate) struct State {
     pub exact_user: LoginRecord,
 }
 
-/// The Voucherify project's secret key and what its plan still allows.
-#[derive(Clone, Debug)]
+/// The Voucherify project's secret key and what its plan still allows. Its `Debug` leaves the
+/// key out.
+#[derive(Clone)]
 pub(crate) struct VoucherifyProject {
     /// The secret key `X-App-Token` must carry (the seed's until regenerated).
     pub secret_key: String,
@@ -34,6 +35,16 @@ pub(crate) struct VoucherifyProject {
     pub blocked_at: Option<u64>,
     /// The plan's calls per billing cycle; `None`: no limit.
     pub cycle_quota: Option<CycleQuota>,
+}
+
+impl std::fmt::Debug for VoucherifyProject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VoucherifyProject")
+            .field("secret_key", &"<redacted>")
+            .field("blocked_at", &self.blocked_at)
+            .field("cycle_quota", &self.cycle_quota)
+            .finish()
+    }
 }
 
 /// The calls a plan allows per billing cycle, and how many this cycle has used.

@@ -189,7 +189,7 @@ pub(crate) fn event(event: &Event, key: &str, replaced: Option<Instant>, now: In
                     keycard.event = "refresh_failed",
                     keycard.store_key = key,
                     keycard.serving_for_s = serving_for.as_secs_f64(),
-                    keycard.next_attempt_after_s = next_attempt_after.as_secs_f64(),
+                    keycard.next_attempt_after_s = next_attempt_after.map(|d| d.as_secs_f64()),
                     "error.type" = fetch_error_type(error),
                 },
                 "{event}",

@@ -42,8 +42,9 @@ pub enum Event {
         error: FetchError,
         /// How long the current token stays valid.
         serving_for: Duration,
-        /// How long until the next round of attempts.
-        next_attempt_after: Duration,
+        /// How long until the next round of attempts; `None` when the credentials were
+        /// rejected: no attempt is made until the endpoint is replaced.
+        next_attempt_after: Option<Duration>,
     },
     /// Getting a token failed and no valid token is left.
     GaveUp {
@@ -211,10 +212,16 @@ impl fmt::Display for Event {
                 error,
                 serving_for,
                 next_attempt_after,
-            } => write!(
-                f,
-                "refresh failed ({error}); the current token is served for {serving_for:?} more, next round in {next_attempt_after:?}"
-            ),
+            } => {
+                write!(
+                    f,
+                    "refresh failed ({error}); the current token is served for {serving_for:?} more, "
+                )?;
+                match next_attempt_after {
+                    Some(after) => write!(f, "next round in {after:?}"),
+                    None => f.write_str("no new attempt until the endpoint is replaced"),
+                }
+            }
             Self::GaveUp { error } => write!(f, "no token: {error}"),
             Self::StepTimedOut => f.write_str("a fetch step went unanswered; stopped waiting for it"),
             Self::StoreFailed { action, error } => {

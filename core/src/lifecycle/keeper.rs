@@ -385,7 +385,8 @@ impl<E: TokenEndpoint> Keeper<E> {
             Decision::Stop(error) => error,
         };
         self.failures = 0;
-        if error.rejection().is_some() {
+        let halted = error.rejection().is_some();
+        if halted {
             self.halted = Some(error.clone());
         }
         // Honoured after the fetch has ended, but not for ever: a broken or hostile header must
@@ -406,7 +407,7 @@ impl<E: TokenEndpoint> Keeper<E> {
                 events.push(Event::RefreshFailed {
                     error,
                     serving_for: until.saturating_duration_since(now),
-                    next_attempt_after: next.saturating_duration_since(now),
+                    next_attempt_after: (!halted).then(|| next.saturating_duration_since(now)),
                 });
                 Outcome::Again
             }
