@@ -247,32 +247,12 @@ impl Scrub for ApplicationToken {
 
 impl Scrub for ApplicationTokenError {
     fn scrub(&mut self, secrets: &Secrets) {
-        let Some(text) = self.text_mut() else {
-            if let Self::BadRequest(error) = self {
-                error.scrub(secrets);
-            }
-            return;
-        };
-        text.scrub(secrets);
-        // `Display` puts keycard's words before the text (`unauthorized: …`): together they
-        // may spell a secret.
-        if secrets.shown_by(self) {
-            if let Some(text) = self.text_mut() {
-                *text = crate::REDACTED.to_owned();
-            }
-        }
-    }
-}
-
-impl ApplicationTokenError {
-    /// The server's text, for every status but `400`.
-    fn text_mut(&mut self) -> Option<&mut String> {
-        match self {
-            Self::BadRequest(_) => None,
+        super::validation::scrub_status_error(self, secrets, |error| match error {
+            Self::BadRequest(invalid) => Err(invalid),
             Self::Unauthorized(text)
             | Self::NotFound(text)
             | Self::InternalServerError(text)
-            | Self::ServiceUnavailable(text) => Some(text),
-        }
+            | Self::ServiceUnavailable(text) => Ok(text),
+        });
     }
 }

@@ -130,6 +130,28 @@ impl Scrub for ValidationError {
     }
 }
 
+/// Scrubs an error of an endpoint that answers `400` with a [`ValidationError`] and other
+/// statuses with a text that `Display` shows after keycard's words (`locked: …`). `parts` gives
+/// the text (`Ok`) or the validation error (`Err`). Should the words and the text together
+/// spell a secret, the text is blanked.
+pub(super) fn scrub_status_error<E: std::fmt::Display>(
+    error: &mut E,
+    secrets: &Secrets,
+    parts: fn(&mut E) -> Result<&mut String, &mut ValidationError>,
+) {
+    match parts(error) {
+        Err(invalid) => invalid.scrub(secrets),
+        Ok(text) => {
+            text.scrub(secrets);
+            if secrets.shown_by(error) {
+                if let Ok(text) = parts(error) {
+                    *text = crate::REDACTED.to_owned();
+                }
+            }
+        }
+    }
+}
+
 impl Scrub for ValidationIssue {
     fn scrub(&mut self, secrets: &Secrets) {
         let Self {
