@@ -77,6 +77,7 @@
 //! | a stored token's bytes ([`StoredToken::from_json`](lifecycle::StoredToken::from_json)) | 64 KiB ([`limits::MAX_STORED_TOKEN_LEN`]) | [`DecodeError::TooLarge`](lifecycle::DecodeError::TooLarge), not parsed |
 //! | a stored token's times, in Unix milliseconds | the last millisecond of 9999-12-31T23:59:59Z ([`limits::MAX_UNIX_SECONDS`]) | [`DecodeError::Malformed`](lifecycle::DecodeError::Malformed) |
 //! | a stored token | 16 KiB ([`limits::MAX_TOKEN_LEN`]) of visible ASCII | [`RestoreError::UnsendableToken`](lifecycle::RestoreError::UnsendableToken) |
+//! | a reply from a shared store's server (`keycard-redis` on one Redis), between two of the store's writes | 256 KiB ([`limits::MAX_STORE_REPLY_LEN`]), with at most 3 commands in flight on a connection; every command within the store's `command_timeout` (1 s by default), however slowly the reply comes | `RedisStoreError::Protocol` (past the cap, or not RESP), `RedisStoreError::Outage` (too slow); the connection is dropped and the source mints alone |
 //! | a stored grant | nested at most 127 levels ([`limits::MAX_JSON_DEPTH`]); within the 64 KiB of the whole stored token, or 4 MiB ([`limits::MAX_SCOPES_LEN`]) of scopes for a store that deserializes a `StoredToken` itself | deeper: [`DecodeError::Malformed`](lifecycle::DecodeError::Malformed); a grant of another shape or too many scopes: [`RestoreError::OtherGrant`](lifecycle::RestoreError::OtherGrant) |
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -165,6 +166,7 @@ mod limits_doc {
             (secs(max_wait), "lifecycle::RetryPolicy::max_wait"),
             (secs(MAX_SERVER_WAIT), "limits::MAX_SERVER_WAIT"),
             (bytes(MAX_STORED_TOKEN_LEN), "limits::MAX_STORED_TOKEN_LEN"),
+            (bytes(MAX_STORE_REPLY_LEN), "limits::MAX_STORE_REPLY_LEN"),
         ]
     }
 

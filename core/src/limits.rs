@@ -42,6 +42,15 @@ pub const MAX_UNIX_SECONDS: u64 = 253_402_300_799;
 /// [`DecodeError::TooLarge`](crate::lifecycle::DecodeError::TooLarge), and are not parsed.
 pub const MAX_STORED_TOKEN_LEN: usize = 64 * 1024;
 
+/// The most a token store reads from its server between two of its writes (in reply to the
+/// commands in flight): 256 KiB (`keycard-redis` on one Redis). Its replies are a stored token
+/// (at most [`MAX_STORED_TOKEN_LEN`]) or a number, and a connection carries at most 3 commands
+/// at once, so it legitimately reads at most about 195 KiB between two writes. Past it (a
+/// huge value, an array announced with billions of elements and streamed) the connection
+/// fails with a typed error and is dropped, unread: a reply at the cap costs about 5 MiB of
+/// memory at worst (256 KiB of empty arrays, one parsed value per 4 bytes).
+pub const MAX_STORE_REPLY_LEN: usize = 256 * 1024;
+
 /// The longest a token source keeps honouring a server's wait (`Retry-After`,
 /// `X-Rate-Limit-Retry`) after the fetch that received it has ended: 1 hour.
 ///

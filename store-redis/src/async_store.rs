@@ -105,7 +105,7 @@ impl AsyncRedisStore {
         }
         let connection = self
             .target
-            .connect_async(self.plan.config())
+            .connect(self.plan.config())
             .await
             .map_err(|error| self.plan.failed(error))?;
         *slot = Some(connection.clone());
@@ -117,12 +117,14 @@ impl AsyncRedisStore {
         *self.connection.lock().await = None;
     }
 
-    /// Runs `operation` as the plan says; see `RedisStore::run`.
+    /// Runs `operation` as the plan says, on the connection (opened if need be), which tasks
+    /// share: each command within `command_timeout`.
     async fn run<O: Operation>(&self, operation: O) -> Result<O::Output, RedisStoreError> {
         let (mut connection, reused) = self.connection().await?;
         let (mut exchange, mut command) = self.plan.begin(operation, reused);
+        let timeout = self.plan.config().command_timeout;
         loop {
-            match exchange.read(connection.query(&command).await) {
+            match exchange.read(connection.query(&command, timeout).await) {
                 Next::Send(next) => command = next,
                 Next::Reconnect(next) => {
                     self.forget().await;
@@ -187,8 +189,15 @@ impl AsyncTokenStore for AsyncRedisStore {
     }
 }
 
+impl AsyncRedisStore {
+    /// The `Debug` of a store of this name over this one.
+    pub(crate) fn debug_as(&self, f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+        client::debug(f, name, &self.target, self.plan.config())
+    }
+}
+
 impl fmt::Debug for AsyncRedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        client::debug(f, "AsyncRedisStore", &self.target, self.plan.config())
+        self.debug_as(f, "AsyncRedisStore")
     }
 }

@@ -1,10 +1,18 @@
 //! The Redis clients a store opens (one Redis, or a cluster), its connections, and how a store
 //! shows in `Debug`.
 
+use crate::capped::CappedStream;
 use crate::{RedisConfig, RedisStoreError};
+use keycard_core::limits::MAX_STORE_REPLY_LEN;
+use redis::aio::MultiplexedConnection;
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
-use redis::{Cmd, RedisResult, Value};
+use redis::{Cmd, ConnectionAddr, ErrorKind, RedisError, RedisResult, Value};
 use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
 
 /// How many times a cluster command is tried again after a redirection or a node's failure:
 /// enough to ride out a failover (a replica takes over the slots of its master in well under a
@@ -17,12 +25,22 @@ const CLUSTER_RETRY_WAIT: u64 = 20;
 /// The longest wait before a cluster command is tried again, in ms.
 const CLUSTER_RETRY_WAIT_MAX: u64 = 300;
 
+/// How many commands a connection to one Redis carries at once: more wait their turn (within
+/// their `command_timeout`). It bounds what Redis may legitimately send between two of the
+/// store's writes to [`MAX_IN_FLIGHT`] replies of at most a stored token each, well under
+/// [`MAX_STORE_REPLY_LEN`].
+pub(crate) const MAX_IN_FLIGHT: usize = 3;
+
 /// Where a store finds Redis: one server, or the nodes of a cluster.
 // One per store, made once and never moved: the size of its variants does not matter.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Target {
     /// One Redis (or a proxy in front of several).
-    Single(redis::Client),
+    Single {
+        client: redis::Client,
+        /// The TLS of `rediss://`.
+        tls: Option<Arc<rustls::ClientConfig>>,
+    },
     /// A Redis Cluster, found through these nodes.
     Cluster {
         client: ClusterClient,
@@ -33,12 +51,27 @@ pub(crate) enum Target {
 impl Target {
     /// The Redis at `url`, with the TLS of `config`. Does not connect yet.
     pub(crate) fn single(url: &str, config: &RedisConfig) -> Result<Self, RedisStoreError> {
-        let client = if config.tls.is_set() {
-            redis::Client::build_with_tls(url, config.tls.certificates())
-        } else {
-            redis::Client::open(url)
+        let client = redis::Client::open(url).map_err(RedisStoreError::Url)?;
+        let tls = match client.get_connection_info().addr() {
+            ConnectionAddr::TcpTls { insecure: true, .. } => {
+                return Err(RedisStoreError::Url(RedisError::from((
+                    ErrorKind::InvalidClientConfig,
+                    "`#insecure` is not supported: keycard always checks Redis's certificate \
+                     (give a private CA with RedisTls::with_ca_pem)",
+                ))))
+            }
+            ConnectionAddr::TcpTls { .. } => {
+                Some(config.tls.client_config().map_err(RedisStoreError::Url)?)
+            }
+            _ if config.tls.is_set() => {
+                return Err(RedisStoreError::Url(RedisError::from((
+                    ErrorKind::InvalidClientConfig,
+                    "TLS certificates are set, but the URL is not `rediss://`",
+                ))))
+            }
+            _ => None,
         };
-        client.map(Self::Single).map_err(RedisStoreError::Url)
+        Ok(Self::Single { client, tls })
     }
 
     /// The cluster whose nodes include those at `urls` (one is enough: the others are found
@@ -60,33 +93,27 @@ impl Target {
         Ok(Self::Cluster { client, nodes })
     }
 
-    /// A blocking connection, with the connect and command timeouts of `config`.
-    pub(crate) fn connect(&self, config: &RedisConfig) -> RedisResult<Connection> {
+    /// A connection, with the connect and command timeouts of `config`. On one Redis, the
+    /// store opens the stream itself, capped at [`MAX_STORE_REPLY_LEN`] between two writes;
+    /// the `redis` crate does the handshake (`HELLO`/`AUTH`, `SELECT`) on it.
+    pub(crate) async fn connect(&self, config: &RedisConfig) -> RedisResult<AsyncConnection> {
         match self {
-            Self::Single(client) => {
-                let connection = client.get_connection_with_timeout(config.connect_timeout)?;
-                connection.set_read_timeout(Some(config.command_timeout))?;
-                connection.set_write_timeout(Some(config.command_timeout))?;
-                Ok(Connection::Single(connection))
-            }
-            // The cluster client's own timeouts: per node connection and per read and write.
-            Self::Cluster { client, .. } => client
-                .get_connection()
-                .map(|c| Connection::Cluster(Box::new(c))),
-        }
-    }
-
-    /// An async connection, with the connect and command timeouts of `config`.
-    pub(crate) async fn connect_async(&self, config: &RedisConfig) -> RedisResult<AsyncConnection> {
-        match self {
-            Self::Single(client) => {
+            Self::Single { client, tls } => {
+                let info = client.get_connection_info();
                 let settings = redis::AsyncConnectionConfig::new()
-                    .set_connection_timeout(Some(config.connect_timeout))
-                    .set_response_timeout(Some(config.command_timeout));
-                client
-                    .get_multiplexed_async_connection_with_config(&settings)
+                    .set_response_timeout(Some(config.command_timeout))
+                    .set_concurrency_limit(MAX_IN_FLIGHT);
+                let open = async {
+                    let stream = open_stream(info.addr(), tls.as_ref()).await?;
+                    let stream = CappedStream::new(stream, MAX_STORE_REPLY_LEN);
+                    MultiplexedConnection::new_with_config(info.redis_settings(), stream, settings)
+                        .await
+                };
+                let (connection, driver) = tokio::time::timeout(config.connect_timeout, open)
                     .await
-                    .map(AsyncConnection::Single)
+                    .map_err(|_| timed_out("connecting to Redis"))??;
+                let driver = Arc::new(AbortOnDrop(tokio::spawn(driver)));
+                Ok(AsyncConnection::Single { connection, driver })
             }
             Self::Cluster { client, .. } => client
                 .get_async_connection()
@@ -96,36 +123,89 @@ impl Target {
     }
 }
 
-/// A blocking connection to one Redis or to a cluster.
-pub(crate) enum Connection {
-    Single(redis::Connection),
-    Cluster(Box<redis::cluster::ClusterConnection>),
-}
+/// A byte stream to one Redis: TCP, TLS over TCP, or a Unix socket.
+trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<S: AsyncRead + AsyncWrite + Send + Unpin> Stream for S {}
 
-impl Connection {
-    /// Sends `command` and reads the reply.
-    pub(crate) fn query(&mut self, command: &Cmd) -> RedisResult<Value> {
-        match self {
-            Self::Single(connection) => command.query(connection),
-            Self::Cluster(connection) => command.query(&mut **connection),
+/// Opens the stream to the Redis at `addr`, with TLS for `rediss://`.
+async fn open_stream(
+    addr: &ConnectionAddr,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+) -> RedisResult<Box<dyn Stream>> {
+    match addr {
+        ConnectionAddr::Tcp(host, port) => {
+            let tcp = TcpStream::connect((host.as_str(), *port)).await?;
+            tcp.set_nodelay(true)?;
+            Ok(Box::new(tcp))
         }
+        ConnectionAddr::TcpTls { host, port, .. } => {
+            let Some(tls) = tls else {
+                return Err(RedisError::from((
+                    ErrorKind::InvalidClientConfig,
+                    "no TLS configuration for a `rediss://` URL",
+                )));
+            };
+            let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|_| {
+                RedisError::from((ErrorKind::InvalidClientConfig, "not a TLS server name"))
+            })?;
+            let tcp = TcpStream::connect((host.as_str(), *port)).await?;
+            tcp.set_nodelay(true)?;
+            let stream = tokio_rustls::TlsConnector::from(Arc::clone(tls))
+                .connect(name, tcp)
+                .await?;
+            Ok(Box::new(stream))
+        }
+        #[cfg(unix)]
+        ConnectionAddr::Unix(path) => Ok(Box::new(tokio::net::UnixStream::connect(path).await?)),
+        #[allow(unreachable_patterns)]
+        _ => Err(RedisError::from((
+            ErrorKind::InvalidClientConfig,
+            "an address keycard cannot connect to",
+        ))),
     }
 }
 
-/// An async connection to one Redis or to a cluster: cheap to clone, shared by tasks.
+/// The I/O error of something that took longer than its timeout.
+fn timed_out(what: &'static str) -> RedisError {
+    RedisError::from(io::Error::new(io::ErrorKind::TimedOut, what))
+}
+
+/// The task that reads and writes a connection, stopped when the last handle to the
+/// connection goes: a dropped connection stops reading whatever Redis still sends.
+pub(crate) struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A connection to one Redis or to a cluster: cheap to clone, shared by tasks.
 #[derive(Clone)]
 pub(crate) enum AsyncConnection {
-    Single(redis::aio::MultiplexedConnection),
+    Single {
+        connection: MultiplexedConnection,
+        /// Held, not read: the last clone dropped stops the task.
+        #[allow(dead_code)]
+        driver: Arc<AbortOnDrop>,
+    },
     Cluster(redis::cluster_async::ClusterConnection),
 }
 
 impl AsyncConnection {
-    /// Sends `command` and reads the reply.
-    pub(crate) async fn query(&mut self, command: &Cmd) -> RedisResult<Value> {
-        match self {
-            Self::Single(connection) => command.query_async(connection).await,
-            Self::Cluster(connection) => command.query_async(connection).await,
-        }
+    /// Sends `command` and reads the reply, all within `timeout` (waiting for a turn on the
+    /// connection included).
+    pub(crate) async fn query(&mut self, command: &Cmd, timeout: Duration) -> RedisResult<Value> {
+        let reply = match self {
+            Self::Single { connection, .. } => {
+                tokio::time::timeout(timeout, command.query_async(connection)).await
+            }
+            Self::Cluster(connection) => {
+                // Each try has its timeout (the cluster client's); a failover takes tries.
+                return command.query_async(connection).await;
+            }
+        };
+        reply.unwrap_or_else(|_| Err(timed_out("waiting for Redis's reply")))
     }
 }
 
@@ -148,7 +228,7 @@ pub(crate) fn debug(
 ) -> fmt::Result {
     let mut debug = f.debug_struct(name);
     match target {
-        Target::Single(client) => {
+        Target::Single { client, .. } => {
             debug.field(
                 "address",
                 &format!("{}", client.get_connection_info().addr()),

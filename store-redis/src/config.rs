@@ -33,11 +33,15 @@ pub struct RedisConfig {
     /// How often a waiting process looks for the token another process is minting. 50 ms by
     /// default.
     pub poll_every: Duration,
-    /// How long to wait for a connection to Redis (TCP and TLS). 1 s by default.
+    /// How long to wait for a connection to Redis: TCP, TLS and the handshake (`AUTH`,
+    /// `SELECT`) on one Redis; each node's connection on a cluster. 1 s by default.
     pub connect_timeout: Duration,
     /// How long to wait for Redis to answer a command. 1 s by default: a slow Redis counts as
-    /// down. It bounds each read and each write of a blocking store (on a single Redis and on
-    /// each node of a cluster), and the whole answer of an async one.
+    /// down. A deadline for the whole command, however slowly Redis sends its reply (a byte at
+    /// a time counts as too slow), for the blocking and the async store alike. On one Redis it
+    /// includes waiting for a turn on the connection (3 commands at most are in flight); on a
+    /// cluster it bounds each try, and a command is tried again through a redirection or a
+    /// failover (8 times at most, with waits of up to 300 ms between).
     pub command_timeout: Duration,
     /// After Redis failed (down, unreachable, too slow), the store does not try it again for
     /// this long: every operation fails at once, and token sources mint alone. 2 s by default.

@@ -10,7 +10,9 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedisStoreError {
-    /// The Redis URL could not be read (e.g. not `redis://`, `rediss://` or `unix://`).
+    /// The Redis URL could not be read (e.g. not `redis://`, `rediss://` or `unix://`), asks for
+    /// what keycard refuses (`rediss://…#insecure`), or the TLS settings cannot be used (a PEM
+    /// that does not parse, certificates for a URL that is not `rediss://`).
     #[error("not a usable Redis URL: {0}")]
     Url(#[source] redis::RedisError),
     /// Redis failed a moment ago (down, unreachable or too slow), and the store does not try
@@ -31,6 +33,16 @@ pub enum RedisStoreError {
     /// The store takes Redis for down for a while, as for an outage.
     #[error("the TLS handshake with Redis failed")]
     Tls(#[source] redis::RedisError),
+    /// What came back is no Redis reply keycard can use: not RESP, or a reply past
+    /// [`MAX_STORE_REPLY_LEN`](keycard_core::limits::MAX_STORE_REPLY_LEN) (is this address
+    /// Redis's?). The connection is dropped, and the store takes Redis for down for a while,
+    /// as for an outage.
+    #[error("Redis's answer broke the protocol or keycard's bounds")]
+    Protocol(#[source] redis::RedisError),
+    /// The store could not start the thread its blocking calls run on (the system is out of
+    /// threads or memory).
+    #[error("could not start the Redis store's I/O thread")]
+    Runtime(#[source] std::io::Error),
     /// Redis answered with an error (authentication, an ACL that forbids a command or key,
     /// a read-only replica, …): check the credentials and the ACL (see the crate docs).
     #[error("Redis refused: {0}")]
@@ -57,7 +69,7 @@ impl RedisStoreError {
     /// Whether the store should leave Redis alone for a while after this error: an outage,
     /// or a TLS handshake that will fail the same way at once.
     pub(crate) fn takes_redis_down(&self) -> bool {
-        self.is_outage() || matches!(self, Self::Tls(_))
+        self.is_outage() || matches!(self, Self::Tls(_) | Self::Protocol(_))
     }
 }
 
@@ -65,6 +77,8 @@ impl From<redis::RedisError> for RedisStoreError {
     fn from(error: redis::RedisError) -> Self {
         if is_tls(&error) {
             Self::Tls(error)
+        } else if crate::capped::is_too_large(&error) {
+            Self::Protocol(error)
         } else if is_outage(&error) {
             Self::Outage(error)
         } else {
@@ -85,9 +99,24 @@ pub(crate) fn is_outage(error: &redis::RedisError) -> bool {
 /// Whether rustls (the TLS of `rediss://`) failed somewhere in the error's causes: a
 /// certificate it refused, or an alert from Redis refusing this client.
 pub(crate) fn is_tls(error: &redis::RedisError) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    any_cause(error, &|e| e.is::<rustls::Error>())
+}
+
+/// Whether a connection's error says that what came back was no Redis reply (not RESP), or a
+/// reply past the cap. (A value of the wrong type, once read, is a refusal instead.)
+pub(crate) fn is_protocol(error: &redis::RedisError) -> bool {
+    error.kind() == redis::ErrorKind::Parse || crate::capped::is_too_large(error)
+}
+
+/// Whether `error` or one of its causes is `wanted`, looking inside the wrappers whose
+/// `source()` skips what they wrap (an `io::Error`, an `Arc`).
+pub(crate) fn any_cause(
+    error: &(dyn std::error::Error + 'static),
+    wanted: &dyn Fn(&(dyn std::error::Error + 'static)) -> bool,
+) -> bool {
+    let mut cause = Some(error);
     while let Some(error) = cause {
-        if is_rustls(error) {
+        if is_or_wraps(error, wanted) {
             return true;
         }
         cause = error.source();
@@ -95,23 +124,25 @@ pub(crate) fn is_tls(error: &redis::RedisError) -> bool {
     false
 }
 
-/// Whether `error` is rustls's, directly or inside the wrappers whose `source()` skips what
-/// they wrap (an `io::Error`, an `Arc`).
-fn is_rustls(error: &(dyn std::error::Error + 'static)) -> bool {
+/// Whether `error` is `wanted`, directly or inside an `io::Error` or an `Arc`.
+fn is_or_wraps(
+    error: &(dyn std::error::Error + 'static),
+    wanted: &dyn Fn(&(dyn std::error::Error + 'static)) -> bool,
+) -> bool {
     type Shared = std::sync::Arc<dyn std::error::Error + Send + Sync>;
-    if error.is::<rustls::Error>() {
+    if wanted(error) {
         return true;
     }
     if let Some(shared) = error.downcast_ref::<Shared>() {
         let inner: &(dyn std::error::Error + 'static) = &**shared;
-        return is_rustls(inner);
+        return any_cause(inner, wanted);
     }
     if let Some(inner) = error
         .downcast_ref::<std::io::Error>()
         .and_then(std::io::Error::get_ref)
     {
         let inner: &(dyn std::error::Error + 'static) = inner;
-        return is_rustls(inner);
+        return any_cause(inner, wanted);
     }
     false
 }

@@ -91,6 +91,17 @@
 //!   kept longer than its token lives) is deleted as it is read and reported as
 //!   [`RedisStoreError::Corrupt`]; its size is checked before it is read. A lock left without an
 //!   expiry is given [`lock_ttl`](RedisConfig::lock_ttl). Every other reply is a number.
+//! - **What a hostile or broken server can cost**: on one Redis the store opens the connection
+//!   itself and reads at most
+//!   [`MAX_STORE_REPLY_LEN`](keycard_core::limits::MAX_STORE_REPLY_LEN) (256 KiB) between two
+//!   of its writes, with at most 3 commands in flight: a huge value or an endless array is
+//!   [`RedisStoreError::Protocol`] (as are bytes that are not RESP) after a few MiB of memory
+//!   at most, and the connection is dropped unread. Every command has a deadline
+//!   ([`command_timeout`](RedisConfig::command_timeout)), however slowly the reply comes: the
+//!   blocking store runs its commands on a thread of its own, as the async one does. On a
+//!   cluster, the `redis` crate opens the nodes' connections: each try of a command has the
+//!   same deadline, but a reply's size is not capped (a value's size is still checked before
+//!   it is read); point a store at a cluster you trust.
 //!
 //! # What is stored, and how to protect it
 //!
@@ -124,6 +135,7 @@
 #![warn(missing_docs)]
 
 mod async_store;
+mod capped;
 mod client;
 mod config;
 mod error;

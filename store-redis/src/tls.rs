@@ -1,6 +1,10 @@
 //! The certificates a store trusts and presents on `rediss://`.
 
+use redis::{ErrorKind, RedisError};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::fmt;
+use std::sync::Arc;
 
 /// The TLS of a `rediss://` connection: which CA to trust, and the client certificate to
 /// present where Redis asks for one (mutual TLS, `tls-auth-clients yes`). Empty (the default):
@@ -49,7 +53,43 @@ impl RedisTls {
         self.ca_pem.is_some() || self.client.is_some()
     }
 
-    /// The form the `redis` crate takes.
+    /// The rustls configuration of a `rediss://` connection to one Redis: the CA (or the
+    /// webpki roots) and the client certificate. `Err` if a PEM cannot be read.
+    pub(crate) fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, RedisError> {
+        let mut roots = rustls::RootCertStore::empty();
+        match &self.ca_pem {
+            Some(pem) => {
+                for certificate in CertificateDer::pem_slice_iter(pem) {
+                    let certificate = certificate.map_err(|e| unusable("the CA PEM", &e))?;
+                    roots
+                        .add(certificate)
+                        .map_err(|e| unusable("the CA certificate", &e))?;
+                }
+            }
+            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| unusable("the TLS versions", &e))?
+            .with_root_certificates(roots);
+        let config = match &self.client {
+            Some((cert, key)) => {
+                let chain = CertificateDer::pem_slice_iter(cert)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| unusable("the client certificate PEM", &e))?;
+                let key = PrivateKeyDer::from_pem_slice(key)
+                    .map_err(|_| unusable("the client key PEM", &"no private key"))?;
+                builder
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|e| unusable("the client certificate", &e))?
+            }
+            None => builder.with_no_client_auth(),
+        };
+        Ok(Arc::new(config))
+    }
+
+    /// The form the `redis` crate takes (for a cluster, whose connections it opens).
     pub(crate) fn certificates(&self) -> redis::TlsCertificates {
         redis::TlsCertificates {
             client_tls: self
@@ -80,6 +120,15 @@ impl fmt::Debug for RedisTls {
             )
             .finish()
     }
+}
+
+/// A TLS setting that cannot be used, with what is wrong (never the key's bytes).
+fn unusable(what: &str, error: &dyn fmt::Display) -> RedisError {
+    RedisError::from((
+        ErrorKind::InvalidClientConfig,
+        "unusable TLS setting",
+        format!("{what}: {error}"),
+    ))
 }
 
 #[cfg(test)]

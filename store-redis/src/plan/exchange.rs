@@ -3,7 +3,7 @@
 
 use super::operation::{Operation, Step};
 use super::Plan;
-use crate::error::is_outage;
+use crate::error::{is_outage, is_protocol};
 use crate::RedisStoreError;
 use redis::{Cmd, RedisResult, Value};
 
@@ -47,6 +47,9 @@ impl<'p, O: Operation> Exchange<'p, O> {
     /// Reads the reply to the last command sent (or the error that came instead).
     pub(crate) fn read(&mut self, reply: RedisResult<Value>) -> Next<O::Output> {
         match reply {
+            // No Redis reply, or one past the cap: the connection is out of step, and Redis
+            // would answer a second try the same way.
+            Err(error) if is_protocol(&error) => Next::Broken(self.plan.failed(error)),
             Err(error) if is_outage(&error) => {
                 // A timeout is no restart: Redis is slow, and a second try would be as slow.
                 if self.reused && !self.retried && !error.is_timeout() {

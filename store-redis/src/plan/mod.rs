@@ -1,9 +1,10 @@
-//! The fleet protocol without I/O, run alike by the sync and the async store.
+//! The fleet protocol without I/O, run by the async store (and so by the blocking store, which
+//! runs the async one on a thread of its own).
 //!
 //! For each store operation the plan says which command to send and reads Redis's reply into
 //! the operation's result (or the next command); an [`Exchange`] adds what happens when the
-//! connection fails (replace it once, or take Redis for down). The stores only open, keep and
-//! drop a connection, send what they are told with the configured timeouts, and feed the reply
+//! connection fails (replace it once, or take Redis for down). The store only opens, keeps and
+//! drops a connection, sends what it is told with the configured timeouts, and feeds the reply
 //! back:
 //!
 //! ```text
@@ -18,8 +19,8 @@
 //! }
 //! ```
 //!
-//! So both stores send the same commands, read the same replies the same way, and share one
-//! fleet.
+//! So the stores, sync or async, send the same commands, read the same replies the same way,
+//! and share one fleet.
 
 mod exchange;
 mod health;
@@ -178,9 +179,14 @@ impl Plan {
     }
 
     /// Redis failed (to connect, or to answer a command): the error, with Redis taken for
-    /// down for [`retry_after`](RedisConfig::retry_after) if it was an outage.
+    /// down for [`retry_after`](RedisConfig::retry_after) if it was an outage or no Redis
+    /// reply.
     pub(crate) fn failed(&self, error: RedisError) -> RedisStoreError {
-        let error = RedisStoreError::from(error);
+        let error = if crate::error::is_protocol(&error) {
+            RedisStoreError::Protocol(error)
+        } else {
+            RedisStoreError::from(error)
+        };
         if error.takes_redis_down() {
             self.health.down(self.config.retry_after);
         }

@@ -1,0 +1,476 @@
+//! The Redis stores against a fake Redis on 127.0.0.1 that answers the connection's handshake
+//! and then misbehaves as a real Redis cannot: a 512 MiB value, an array announced with two
+//! billion elements, a reply dripped a byte at a time, no answer, bytes that are not RESP.
+//! Every call ends within the command timeout (and a margin for a loaded machine) with a typed
+//! error, having taken a few MiB at most; a token source over such a store still issues tokens.
+
+mod support;
+
+use keycard_core::lifecycle::{AsyncTokenStore, Event, SourceConfig, StoreKey, TokenStore};
+use keycard_redis::{AsyncRedisStore, RedisConfig, RedisStore, RedisStoreError};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Counts the bytes allocated and not yet freed, and the most at any moment since the last
+/// [`Peak::start`].
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// One test at a time: the peak is the whole process's, so none may allocate while another
+/// measures.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The most memory a hostile reply may cost a call, above what was live before it.
+const MEMORY_BOUND: usize = 8 << 20;
+
+/// The stores' timeouts here.
+const COMMAND_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// The command timeout where the reply cap is tested: long enough for a debug build on a
+/// loaded machine to read (and parse) up to the cap, so that the cap ends the call.
+const CAP_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a call may take past its command timeout: a margin for a loaded two-core machine
+/// (the drip alone would take 4.4 s, the 512 MiB minutes).
+const MARGIN: Duration = Duration::from_millis(1700);
+
+/// What the fake Redis does with the first command after the handshake.
+#[derive(Clone, Copy, Debug)]
+enum Hostile {
+    /// `$536870912` and 512 MiB of bytes, as fast as the client reads.
+    HugeBulk,
+    /// `*2000000000` and then empty arrays (`*0`), as fast as the client reads.
+    EndlessArray,
+    /// A short reply, one byte every 400 ms.
+    Drip,
+    /// Nothing: it reads and never answers.
+    Silent,
+    /// An HTTP response: not RESP.
+    Garbage,
+    /// An error reply.
+    ErrorReply,
+}
+
+/// A fake Redis on a free port of 127.0.0.1: answers the handshake (`HELLO`, `CLIENT
+/// SETINFO`, `SELECT`, `AUTH`) with `+OK` and every other command as `hostile` says. Stops
+/// when dropped.
+struct FakeRedis {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    /// How many commands other than the handshake it received.
+    commands: Arc<AtomicUsize>,
+}
+
+impl FakeRedis {
+    fn start(hostile: Hostile) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let commands = Arc::new(AtomicUsize::new(0));
+        let (stopping, counting) = (Arc::clone(&stop), Arc::clone(&commands));
+        std::thread::spawn(move || {
+            while !stopping.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (stop, commands) = (Arc::clone(&stopping), Arc::clone(&counting));
+                        std::thread::spawn(move || serve(stream, hostile, &stop, &commands));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Self {
+            port,
+            stop,
+            commands,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for FakeRedis {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// One client connection: commands in, answers out, until the client goes or the server stops.
+fn serve(stream: TcpStream, hostile: Hostile, stop: &AtomicBool, commands: &AtomicUsize) {
+    stream.set_nodelay(true).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    while let Some(name) = read_command(&mut reader) {
+        if ["HELLO", "CLIENT", "SELECT", "AUTH"].contains(&name.as_str()) {
+            if writer.write_all(b"+OK\r\n").is_err() {
+                return;
+            }
+            continue;
+        }
+        commands.fetch_add(1, Ordering::Relaxed);
+        let sent = match hostile {
+            Hostile::HugeBulk => stream_forever(&mut writer, b"$536870912\r\n", b"x", stop),
+            Hostile::EndlessArray => {
+                stream_forever(&mut writer, b"*2000000000\r\n", b"*0\r\n", stop)
+            }
+            Hostile::Drip => {
+                for byte in b"$5\r\nhello\r\n" {
+                    if stop.load(Ordering::Relaxed) || writer.write_all(&[*byte]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(400));
+                }
+                true
+            }
+            Hostile::Silent => {
+                // Hold the connection open, answering nothing.
+                let mut sink = [0u8; 1024];
+                while !stop.load(Ordering::Relaxed)
+                    && matches!(reader.read(&mut sink), Ok(n) if n > 0)
+                {}
+                return;
+            }
+            Hostile::Garbage => writer
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .is_ok(),
+            Hostile::ErrorReply => writer.write_all(b"-ERR hostile\r\n").is_ok(),
+        };
+        if !sent {
+            return;
+        }
+    }
+}
+
+/// `head`, then `unit` repeated (in blocks of 64 KiB) for up to 512 MiB, while the client reads.
+fn stream_forever(writer: &mut TcpStream, head: &[u8], unit: &[u8], stop: &AtomicBool) -> bool {
+    if writer.write_all(head).is_err() {
+        return false;
+    }
+    let block = unit.repeat(64 * 1024 / unit.len());
+    let mut sent = 0;
+    while sent < 512 << 20 {
+        if stop.load(Ordering::Relaxed) || writer.write_all(&block).is_err() {
+            return false;
+        }
+        sent += block.len();
+    }
+    true
+}
+
+/// The name of the next command (an array of bulk strings), upper-cased; `None` once the
+/// client has gone.
+fn read_command(reader: &mut impl BufRead) -> Option<String> {
+    let count: usize = read_line(reader)?.strip_prefix('*')?.parse().ok()?;
+    let mut name = None;
+    for _ in 0..count {
+        let len: usize = read_line(reader)?.strip_prefix('$')?.parse().ok()?;
+        let mut arg = vec![0u8; len + 2];
+        reader.read_exact(&mut arg).ok()?;
+        arg.truncate(len);
+        name.get_or_insert_with(|| String::from_utf8_lossy(&arg).to_uppercase());
+    }
+    name
+}
+
+fn read_line(reader: &mut impl BufRead) -> Option<String> {
+    let mut line = String::new();
+    match reader.read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end().to_owned()),
+    }
+}
+
+fn config() -> RedisConfig {
+    config_timing_out(COMMAND_TIMEOUT)
+}
+
+fn config_timing_out(after: Duration) -> RedisConfig {
+    let mut config = RedisConfig::default();
+    config.connect_timeout = after;
+    config.command_timeout = after;
+    config.retry_after = Duration::from_millis(100);
+    config
+}
+
+fn key() -> StoreKey {
+    StoreKey::from_parts("voucherify", &[b"hostile"])
+}
+
+/// Runs `call` with the memory counted: its result, how long it took, and the most memory it
+/// held above what was live before.
+fn measured<T>(call: impl FnOnce() -> T) -> (T, Duration, usize) {
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let started = Instant::now();
+    let result = call();
+    let took = started.elapsed();
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    (result, took, peak)
+}
+
+/// `load` through the blocking and the async store, against a fake Redis that misbehaves as
+/// `hostile` says: each ends within `timeout` and the margin, in bounded memory, with the error
+/// `expected` accepts.
+fn both_stores_hold(hostile: Hostile, timeout: Duration, expected: fn(&RedisStoreError) -> bool) {
+    let _serial = one_at_a_time();
+    let fake = FakeRedis::start(hostile);
+    let bound = timeout + MARGIN;
+
+    let store = RedisStore::with_config(&fake.url(), config_timing_out(timeout)).unwrap();
+    let (result, took, peak) = measured(|| store.load(&key()));
+    let error = result.expect_err("a hostile Redis gives no token");
+    report("blocking", hostile, &error, took, peak);
+    assert!(expected(&error), "blocking, {hostile:?}: {error:?}");
+    assert!(took < bound, "blocking, {hostile:?}: {took:?}");
+    assert!(peak < MEMORY_BOUND, "blocking, {hostile:?}: {peak} bytes");
+    drop(store);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = AsyncRedisStore::with_config(&fake.url(), config_timing_out(timeout)).unwrap();
+    let (result, took, peak) = measured(|| runtime.block_on(store.load(&key())));
+    let error = result.expect_err("a hostile Redis gives no token");
+    report("async", hostile, &error, took, peak);
+    assert!(expected(&error), "async, {hostile:?}: {error:?}");
+    assert!(took < bound, "async, {hostile:?}: {took:?}");
+    assert!(peak < MEMORY_BOUND, "async, {hostile:?}: {peak} bytes");
+    assert!(
+        fake.commands.load(Ordering::Relaxed) >= 2,
+        "the hostile reply answered the stores' commands, not their handshake"
+    );
+}
+
+fn report(store: &str, hostile: Hostile, error: &RedisStoreError, took: Duration, peak: usize) {
+    println!(
+        "{store}, {hostile:?}: {took:?}, peak {} KiB, {error}",
+        peak / 1024
+    );
+}
+
+fn protocol(error: &RedisStoreError) -> bool {
+    matches!(error, RedisStoreError::Protocol(_))
+}
+
+fn timed_out(error: &RedisStoreError) -> bool {
+    matches!(error, RedisStoreError::Outage(e) if e.is_timeout())
+}
+
+#[test]
+fn a_512_mib_value_is_refused_past_the_reply_cap_in_a_few_mib() {
+    both_stores_hold(Hostile::HugeBulk, CAP_TIMEOUT, protocol);
+}
+
+#[test]
+fn an_array_of_two_billion_elements_is_refused_past_the_reply_cap_in_a_few_mib() {
+    both_stores_hold(Hostile::EndlessArray, CAP_TIMEOUT, protocol);
+}
+
+#[test]
+fn a_reply_dripped_a_byte_at_a_time_ends_at_the_command_timeout() {
+    both_stores_hold(Hostile::Drip, COMMAND_TIMEOUT, timed_out);
+}
+
+#[test]
+fn no_answer_at_all_ends_at_the_command_timeout() {
+    both_stores_hold(Hostile::Silent, COMMAND_TIMEOUT, timed_out);
+}
+
+#[test]
+fn bytes_that_are_not_resp_are_a_protocol_error() {
+    both_stores_hold(Hostile::Garbage, COMMAND_TIMEOUT, protocol);
+}
+
+#[test]
+fn an_error_reply_is_a_refusal() {
+    both_stores_hold(Hostile::ErrorReply, COMMAND_TIMEOUT, |error| {
+        matches!(error, RedisStoreError::Refused(_))
+    });
+}
+
+#[test]
+fn a_store_that_failed_is_taken_for_down_and_fails_at_once() {
+    let _serial = one_at_a_time();
+    let fake = FakeRedis::start(Hostile::HugeBulk);
+    let mut config = config();
+    config.retry_after = Duration::from_secs(60);
+    let store = RedisStore::with_config(&fake.url(), config).unwrap();
+    assert!(matches!(
+        store.load(&key()),
+        Err(RedisStoreError::Protocol(_))
+    ));
+    let started = Instant::now();
+    let error = store.load(&key()).unwrap_err();
+    assert!(
+        matches!(error, RedisStoreError::Unavailable { .. }),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(100));
+    assert_eq!(fake.commands.load(Ordering::Relaxed), 1, "no second try");
+}
+
+#[test]
+fn the_largest_values_read_at_once_stay_under_the_reply_cap() {
+    let _serial = one_at_a_time();
+    use keycard_core::limits::MAX_STORED_TOKEN_LEN;
+    // Twelve values of the largest size a store reads, under twelve keys of a real Redis, all
+    // loaded at once through one connection: each is read whole (and, being no token,
+    // reported corrupt), none trips the cap.
+    let redis = support::RedisServer::start();
+    let store = Arc::new(AsyncRedisStore::with_config(&redis.url(), config()).unwrap());
+    let mut connection = redis.connection();
+    let keys: Vec<StoreKey> = (0..12)
+        .map(|i| StoreKey::from_parts("voucherify", &[format!("big-{i}").as_bytes()]))
+        .collect();
+    for key in &keys {
+        redis::cmd("SET")
+            .arg(store.token_key(key))
+            .arg(vec![b'x'; MAX_STORED_TOKEN_LEN])
+            .arg("PX")
+            .arg(600_000)
+            .exec(&mut connection)
+            .unwrap();
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let results = runtime.block_on(async {
+        let mut loads = tokio::task::JoinSet::new();
+        for key in keys {
+            let store = Arc::clone(&store);
+            loads.spawn(async move { store.load(&key).await });
+        }
+        loads.join_all().await
+    });
+    for result in results {
+        assert!(
+            matches!(result, Err(RedisStoreError::Corrupt { .. })),
+            "{result:?}"
+        );
+    }
+}
+
+#[test]
+fn sources_over_a_hostile_store_mint_alone_and_say_why() {
+    let _serial = one_at_a_time();
+    use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
+    use keycard_core::{BaseUrl, SecretKey};
+    use keycard_emulator::Emulator;
+    use keycard_source::{AsyncSource, BlockingSource};
+    use keycard_ureq::UreqTransport;
+
+    let fake = FakeRedis::start(Hostile::Drip);
+    let emu = Emulator::start().unwrap();
+    let api = voucherify::Api::new(
+        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
+        Credentials::new(
+            emu.voucherify_app_id(),
+            SecretKey::new(emu.voucherify_secret_key()),
+        )
+        .unwrap(),
+    );
+    let endpoint = |scope| api.generate_token(&Scopes::from([scope])).unwrap();
+    let store_failed = |events: Vec<Event>| {
+        events.iter().any(|event| {
+            matches!(event, Event::StoreFailed { error, .. }
+                if error.downcast_ref::<RedisStoreError>().is_some_and(RedisStoreError::is_outage))
+        })
+    };
+
+    let source = BlockingSource::new(
+        UreqTransport::new(),
+        endpoint(Scope::Vouchers),
+        SourceConfig::default(),
+    )
+    .with_store(RedisStore::with_config(&fake.url(), config()).unwrap());
+    let started = Instant::now();
+    source.token().expect("a token, minted alone");
+    assert!(
+        started.elapsed() < COMMAND_TIMEOUT + MARGIN,
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        store_failed(source.drain_events()),
+        "the store's failure is reported"
+    );
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let source = AsyncSource::new(
+            keycard_reqwest::ReqwestTransport::new(),
+            endpoint(Scope::Customers),
+            SourceConfig::default(),
+        )
+        .with_async_store(AsyncRedisStore::with_config(&fake.url(), config()).unwrap());
+        let started = Instant::now();
+        source.token().await.expect("a token, minted alone");
+        assert!(
+            started.elapsed() < COMMAND_TIMEOUT + MARGIN,
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            store_failed(source.drain_events()),
+            "the store's failure is reported"
+        );
+    });
+    assert_eq!(emu.live_voucherify_tokens(), 2);
+}
+
+#[test]
+fn a_blocking_store_works_and_drops_inside_an_async_runtime() {
+    let _serial = one_at_a_time();
+    let fake = FakeRedis::start(Hostile::ErrorReply);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = RedisStore::with_config(&fake.url(), config()).unwrap();
+        assert!(matches!(
+            store.load(&key()),
+            Err(RedisStoreError::Refused(_))
+        ));
+        drop(store);
+    });
+}
