@@ -69,7 +69,7 @@ where
     /// A token to use now: the cached one while it is fresh (no lock, no allocation), else the
     /// one a fetch brings.
     pub fn token(&self) -> Result<Arc<LiveToken<E::Grant>>, SourceError> {
-        if let Some(token) = self.inner.shared.cached(Arc::clone) {
+        if let Some(token) = self.cached_token() {
             return Ok(token);
         }
         self.start_refresher();
@@ -78,12 +78,15 @@ where
 
     /// Puts a token on `request` as its `Authorization` header (marked sensitive), and returns
     /// the token used: if the API answers 401, [`invalidate`](TokenSource::invalidate) exactly
-    /// that one. While the cached token is fresh: an atomic load, a time comparison, a
-    /// reference-count increment and a header insert.
+    /// that one. While the cached token is fresh: an atomic load, a time comparison, two
+    /// reference-count increments (the header's and the returned `Arc`'s) and a header insert.
     pub fn authorize<B>(
         &self,
         request: &mut http::Request<B>,
     ) -> Result<Arc<LiveToken<E::Grant>>, SourceError> {
+        if let Some(token) = self.authorize_from_cache(request) {
+            return Ok(token);
+        }
         let token = self.token()?;
         token.authorize(request);
         Ok(token)

@@ -102,6 +102,28 @@ mod coarse {
         }
     }
 
+    /// The coarse clock's own reading, in nanoseconds: no conversion to an [`Instant`]. Compare
+    /// it only with a [`deadline`], which is `None` where the coarse clock may lag past the
+    /// bound.
+    #[inline]
+    pub(super) fn raw() -> Option<u64> {
+        nanos(rustix::time::clock_gettime(ClockId::MonotonicCoarse))
+    }
+
+    /// The raw coarse reading below which `at` lies more than [`super::COARSE_LAG`] ahead,
+    /// whatever the coarse clock's lag: `raw() < deadline(at)` means `at` is still ahead by
+    /// `Instant` (the same test as `now_coarse() + COARSE_LAG < at`).
+    pub(super) fn deadline(at: Instant) -> Option<u64> {
+        let anchor = ANCHOR.get_or_init(anchor).as_ref()?;
+        let monotonic = match at.checked_duration_since(anchor.instant) {
+            Some(ahead) => anchor.monotonic.checked_add(ahead)?,
+            None => anchor
+                .monotonic
+                .checked_sub(anchor.instant.duration_since(at))?,
+        };
+        u64::try_from(monotonic.checked_sub(super::COARSE_LAG)?.as_nanos()).ok()
+    }
+
     fn anchor() -> Option<Anchor> {
         let tick = duration(clock_getres(ClockId::MonotonicCoarse))?;
         if tick.is_zero() || tick > MAX_TICK {
@@ -115,6 +137,18 @@ mod coarse {
     #[inline]
     fn read(clock: ClockId) -> Option<Duration> {
         duration(clock_gettime_dynamic(DynamicClockId::Known(clock)).ok()?)
+    }
+
+    /// A reading in nanoseconds; `None` for one no kernel gives (see [`duration`]).
+    #[inline]
+    fn nanos(t: Timespec) -> Option<u64> {
+        let nanos = u64::try_from(t.tv_nsec)
+            .ok()
+            .filter(|n| *n < 1_000_000_000)?;
+        u64::try_from(t.tv_sec)
+            .ok()?
+            .checked_mul(1_000_000_000)?
+            .checked_add(nanos)
     }
 
     /// A reading as a `Duration`; `None` for one no kernel gives (negative, or nanoseconds
@@ -148,6 +182,27 @@ mod coarse {
                 assert!(before.saturating_duration_since(coarse) < super::super::COARSE_LAG);
             }
         }
+
+        /// The raw reading against a deadline says what `now_coarse() + COARSE_LAG < at` says
+        /// where both are sure: an instant 5 ms ahead (or past) is never ahead by the bound;
+        /// one a second ahead is.
+        #[test]
+        fn a_raw_reading_is_before_a_deadline_only_while_the_bound_is_kept() {
+            for _ in 0..1000 {
+                let now = Instant::now();
+                let Some(far) = deadline(now + Duration::from_secs(1)) else {
+                    let tick = duration(clock_getres(ClockId::MonotonicCoarse));
+                    assert!(tick.is_none_or(|t| t.is_zero() || t > MAX_TICK));
+                    return;
+                };
+                let near = deadline(now + Duration::from_millis(5));
+                let past = now.checked_sub(Duration::from_millis(5)).and_then(deadline);
+                let raw = raw().expect("the coarse clock reads");
+                assert!(raw < far, "a second ahead is ahead by the bound");
+                assert!(near.is_none_or(|d| raw >= d), "5 ms ahead is not");
+                assert!(past.is_none_or(|d| raw >= d), "the past is not");
+            }
+        }
     }
 }
 
@@ -158,4 +213,26 @@ mod coarse {
     pub(super) fn now() -> Option<std::time::Instant> {
         None
     }
+
+    #[inline]
+    pub(super) fn raw() -> Option<u64> {
+        None
+    }
+
+    pub(super) fn deadline(_: std::time::Instant) -> Option<u64> {
+        None
+    }
+}
+
+/// The system's coarse clock, read raw, in nanoseconds (`None` where there is none): for the
+/// hot path of a source on [`SystemClock`], against a [`coarse_deadline`].
+#[inline]
+pub(crate) fn coarse_raw() -> Option<u64> {
+    coarse::raw()
+}
+
+/// The [`coarse_raw`] reading below which `at` lies more than [`COARSE_LAG`] ahead by the
+/// system's monotonic clock; `None` where the coarse clock cannot serve within that bound.
+pub(crate) fn coarse_deadline(at: Instant) -> Option<u64> {
+    coarse::deadline(at)
 }

@@ -108,6 +108,7 @@ mod checkout;
 mod clock;
 mod drive;
 mod file_store;
+mod local;
 mod nonblocking;
 mod pool;
 mod revoke;

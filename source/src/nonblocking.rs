@@ -147,7 +147,7 @@ where
     /// A token to use now: the cached one while it is fresh (no lock, no allocation, ready on
     /// the first poll), else the one a fetch brings.
     pub async fn token(&self) -> Result<Arc<LiveToken<E::Grant>>, SourceError> {
-        if let Some(token) = self.inner.shared.cached(Arc::clone) {
+        if let Some(token) = self.cached_token() {
             return Ok(token);
         }
         self.start_refresher();
@@ -167,6 +167,9 @@ where
         &self,
         request: &mut http::Request<B>,
     ) -> Result<Arc<LiveToken<E::Grant>>, SourceError> {
+        if let Some(token) = self.authorize_from_cache(request) {
+            return Ok(token);
+        }
         let token = self.token().await?;
         token.authorize(request);
         Ok(token)

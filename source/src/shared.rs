@@ -1,17 +1,18 @@
 //! What both drivers share: the machine behind a lock, the published token for the lock-free
 //! hot path, the wake-ups, the clock and the store.
 
-use crate::clock::COARSE_LAG;
+use crate::clock::{coarse_deadline, coarse_raw, COARSE_LAG};
+use crate::local::{self, Held};
 use crate::store::DynStore;
 use crate::trace;
-use crate::Clock;
+use crate::{Clock, SystemClock};
 use arc_swap::ArcSwapOption;
 use event_listener::{Event as Notify, EventListener};
 use keycard_core::lifecycle::{
     Event, Io, IoResult, LiveToken, SourceMachine, Step, StepId, StoredToken, TokenEndpoint, Waiter,
 };
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -27,31 +28,43 @@ pub(crate) struct Shared<E: TokenEndpoint> {
     events: Mutex<VecDeque<Event>>,
     /// The machine's current token, for readers that take no lock.
     published: ArcSwapOption<LiveToken<E::Grant>>,
+    /// The epoch `published` was stored under (0: no token), stored after it: a thread whose
+    /// slot holds this epoch holds the current token (see [`local`]).
+    epoch: AtomicU64,
     /// [`SourceMachine::serves_valid`], for readers that take no lock.
     serves_valid: AtomicBool,
     changed: Notify,
     stopped: AtomicBool,
+    /// Set by [`set_clock`](Self::set_clock) only.
     pub(crate) clock: Arc<dyn Clock>,
+    /// Whether `clock` is the [`SystemClock`]: its coarse clock may then
+    /// be read raw against a deadline kept with each thread's token.
+    system_clock: bool,
     pub(crate) store: Box<dyn DynStore>,
 }
 
 impl<E: TokenEndpoint> Shared<E> {
-    pub(crate) fn new(
-        machine: SourceMachine<E>,
-        clock: Arc<dyn Clock>,
-        store: Box<dyn DynStore>,
-    ) -> Self {
+    /// A source's state, on the [`SystemClock`] until [`set_clock`](Self::set_clock).
+    pub(crate) fn new(machine: SourceMachine<E>, store: Box<dyn DynStore>) -> Self {
         Self {
             serves_valid: AtomicBool::new(machine.serves_valid()),
             key: machine.store_key().as_str().to_owned(),
             events: Mutex::new(VecDeque::new()),
             machine: Mutex::new(machine),
             published: ArcSwapOption::empty(),
+            epoch: AtomicU64::new(0),
             changed: Notify::new(),
             stopped: AtomicBool::new(false),
-            clock,
+            clock: Arc::new(SystemClock),
+            system_clock: true,
             store,
         }
+    }
+
+    /// Reads the time from `clock` (before the source is shared).
+    pub(crate) fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.clock = clock;
+        self.system_clock = false;
     }
 
     /// Changes the machine's settings (before the source is shared).
@@ -71,31 +84,64 @@ impl<E: TokenEndpoint> Shared<E> {
 
     /// The hot path: the published token, if it may be served now, without the lock.
     ///
-    /// A token fresh by the coarse clock even if that lags its whole bound
-    /// ([`COARSE_LAG`]) is fresh by the precise one: served with no precise clock read. Near
-    /// its refresh time (the last 20 ms before it, and after) the precise clock decides, as
-    /// before.
+    /// The token comes from this thread's slot while the source's epoch is the slot's (see
+    /// [`local`]). On the [`SystemClock`], a token whose deadline (kept in the slot) the raw
+    /// coarse clock has not reached is served with no other clock read: it is fresh by the
+    /// coarse clock even if that lags its whole bound ([`COARSE_LAG`]), so fresh by the precise
+    /// one. Otherwise (a test's clock, the last 20 ms before the refresh time, and after) the
+    /// source's clock decides, as [`serve`](Self::serve) says.
     #[inline]
-    pub(crate) fn cached<R>(
-        &self,
-        use_it: impl FnOnce(&Arc<LiveToken<E::Grant>>) -> R,
-    ) -> Option<R> {
-        let published = self.published.load();
-        let token = published.as_ref()?;
+    pub(crate) fn cached<R>(&self, use_it: impl FnOnce(&Held) -> Option<R>) -> Option<R> {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let source = std::ptr::from_ref(self) as usize;
+        local::serve(
+            source,
+            epoch,
+            || self.load_held(),
+            |held| {
+                if held.fresh_until != 0 && coarse_raw().is_some_and(|t| t < held.fresh_until) {
+                    return use_it(held);
+                }
+                let token = held.token.downcast_ref::<LiveToken<E::Grant>>()?;
+                self.serves(token).then(|| use_it(held))?
+            },
+        )
+    }
+
+    /// The current token as a thread keeps it, with its deadline on the raw coarse clock.
+    #[cold]
+    fn load_held(&self) -> Option<Held> {
+        let token = self.published.load_full()?;
+        let fresh_until = if self.system_clock {
+            coarse_deadline(token.refresh_at()).unwrap_or(0)
+        } else {
+            0
+        };
+        Some(Held {
+            header: token.thread_header_value().clone(),
+            token,
+            fresh_until,
+        })
+    }
+
+    /// Whether `token` may be served now, by the source's clock: fresh by its coarse reading
+    /// (with the lag bound) or by its precise one; or, due for refresh but still valid, while
+    /// the machine serves valid tokens (it then makes sure the refresher knows).
+    fn serves(&self, token: &LiveToken<E::Grant>) -> bool {
         let coarse = self.clock.now_coarse().checked_add(COARSE_LAG);
         if coarse.is_some_and(|late| token.is_fresh(late)) {
-            return Some(use_it(token));
+            return true;
         }
         let now = self.clock.now();
         if token.is_fresh(now) {
-            return Some(use_it(token));
+            return true;
         }
         if !(self.serves_valid.load(Ordering::Acquire) && token.is_valid(now)) {
-            return None;
+            return false;
         }
         // Due for refresh: make sure a background refresher knows, whatever its clock said.
         self.changed.notify(1);
-        Some(use_it(token))
+        true
     }
 
     pub(crate) fn current(&self) -> Option<Arc<LiveToken<E::Grant>>> {
@@ -212,6 +258,12 @@ impl<E: TokenEndpoint> Shared<E> {
         };
         if !same {
             self.published.store(current.cloned());
+            let epoch = if current.is_some() {
+                local::next_epoch()
+            } else {
+                0
+            };
+            self.epoch.store(epoch, Ordering::Release);
         }
         self.serves_valid
             .store(machine.serves_valid(), Ordering::Release);

@@ -3,7 +3,7 @@
 use crate::drive::Inner;
 use crate::shared::Shared;
 use crate::store::DynStore;
-use crate::{Clock, SystemClock};
+use crate::Clock;
 use keycard_core::lifecycle::{
     AsyncTokenStore, BlockingStore, Event, LiveToken, MemoryStore, SourceConfig, SourceError,
     SourceMachine, StoreKey, TokenEndpoint, TokenStore,
@@ -20,12 +20,14 @@ use std::sync::{Arc, Once};
 /// [`AsyncTransport`](keycard_core::AsyncTransport) ([`AsyncSource`](crate::AsyncSource)). The
 /// methods here are the same for both; getting a token blocks or is a future.
 ///
-/// - **Hot path**: while the token is fresh, getting and authorizing read it without a lock (an
-///   atomic load of an `Arc`), compare one time read from a coarse clock
-///   ([`Clock::now_coarse`]: a token is served on it only while it would still be fresh 20 ms
-///   later, so never past its refresh time) and insert a precomputed sensitive header: no
-///   allocation, and no write to memory another thread writes (each thread clones its own copy
-///   of the header) except, for `token` and `authorize`, the returned `Arc`'s count.
+/// - **Hot path**: while the token is fresh, getting and authorizing read it without a lock
+///   (each thread keeps its own reference to the current token, checked against the source by
+///   one atomic load), compare one time read from a coarse clock ([`Clock::now_coarse`]: a
+///   token is served on it only while it would still be fresh 20 ms later, so never past its
+///   refresh time) and insert a precomputed sensitive header: no allocation, and no write to
+///   memory another thread writes (each thread clones its own copy of the header) except, for
+///   `token` and `authorize`, the returned `Arc`'s count. A thread keeps its reference to a
+///   replaced token (never serving it) until it next asks that source, or ends.
 /// - **Single flight**: one caller (or the background refresher) mints; the others use the
 ///   still-valid token, or wait for it. When a fetch ends in an error, the waiters get that
 ///   error instead of each starting a fetch of their own.
@@ -52,7 +54,7 @@ impl<E: TokenEndpoint, D> TokenSource<E, D> {
         let store: Box<dyn DynStore> = Box::new(BlockingStore(MemoryStore::new()));
         Self {
             inner: Arc::new(Inner {
-                shared: Shared::new(machine, Arc::new(SystemClock), store),
+                shared: Shared::new(machine, store),
                 driver,
             }),
             background: false,
@@ -91,7 +93,7 @@ impl<E: TokenEndpoint, D> TokenSource<E, D> {
     /// Reads the time from `clock` instead of the system's (for tests).
     #[must_use]
     pub fn with_clock(mut self, clock: impl Clock) -> Self {
-        self.configure(|inner| inner.shared.clock = Arc::new(clock));
+        self.configure(|inner| inner.shared.set_clock(Arc::new(clock)));
         self
     }
 
@@ -127,8 +129,39 @@ impl<E: TokenEndpoint, D> TokenSource<E, D> {
     pub fn authorize_cached<B>(&self, request: &mut http::Request<B>) -> bool {
         self.inner
             .shared
-            .cached(|token| token.authorize(request))
+            .cached(|held| {
+                request
+                    .headers_mut()
+                    .insert(http::header::AUTHORIZATION, held.header.clone());
+                Some(())
+            })
             .is_some()
+    }
+
+    /// Puts the cached token on `request` and returns it, if it may be served now (no lock, no
+    /// allocation).
+    pub(crate) fn authorize_from_cache<B>(
+        &self,
+        request: &mut http::Request<B>,
+    ) -> Option<Arc<LiveToken<E::Grant>>> {
+        self.inner.shared.cached(|held| {
+            let token = Arc::clone(&held.token)
+                .downcast::<LiveToken<E::Grant>>()
+                .ok()?;
+            request
+                .headers_mut()
+                .insert(http::header::AUTHORIZATION, held.header.clone());
+            Some(token)
+        })
+    }
+
+    /// The cached token, if it may be served now (no lock, no allocation).
+    pub(crate) fn cached_token(&self) -> Option<Arc<LiveToken<E::Grant>>> {
+        self.inner.shared.cached(|held| {
+            Arc::clone(&held.token)
+                .downcast::<LiveToken<E::Grant>>()
+                .ok()
+        })
     }
 
     /// Forgets `used` if it is still the current token, e.g. after the API answered 401 to a

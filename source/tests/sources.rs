@@ -42,15 +42,24 @@ impl Clock for TestClock {
     }
 }
 
-/// Mints `tok-N` tokens (900 s), counting requests; optionally slow, or answering a status.
+/// Mints `tok-N` tokens (900 s, or `lifetime`), counting requests; optionally slow, or
+/// answering a status.
 #[derive(Clone, Default)]
 struct Upstream {
     minted: Arc<AtomicUsize>,
     delay: Duration,
     status: Arc<Mutex<Option<u16>>>,
+    lifetime: Option<u64>,
 }
 
 impl Upstream {
+    fn lasting(seconds: u64) -> Self {
+        Self {
+            lifetime: Some(seconds),
+            ..Self::default()
+        }
+    }
+
     fn slow(delay: Duration) -> Self {
         Self {
             delay,
@@ -71,8 +80,9 @@ impl Upstream {
                 .unwrap();
         }
         let n = self.minted.fetch_add(1, Ordering::SeqCst) + 1;
+        let lifetime = self.lifetime.unwrap_or(900);
         let body = format!(
-            r#"{{"access_token":"tok-{n}","client_id":"c","expires_at":1738945086,"expires_in":900,"scope":"vouchers","token_type":"Bearer"}}"#
+            r#"{{"access_token":"tok-{n}","client_id":"c","expires_at":1738945086,"expires_in":{lifetime},"scope":"vouchers","token_type":"Bearer"}}"#
         );
         http::Response::builder()
             .status(200)
@@ -447,4 +457,108 @@ fn a_lagging_coarse_clock_serves_no_token_past_its_refresh_time() {
     let second = source.token().unwrap();
     assert!(!Arc::ptr_eq(&second, &first));
     assert_eq!(upstream.minted(), 2);
+}
+
+/// The `Authorization` value a request carries.
+fn authorization(request: &http::Request<()>) -> &str {
+    request.headers()["authorization"].to_str().unwrap()
+}
+
+/// On the system's clock (its coarse reading checked against a deadline each thread keeps with
+/// its token), a token is served up to its refresh time and never from it on: a call that
+/// starts at or after it gets the next token, through every way of asking.
+#[test]
+fn on_the_system_clock_no_token_is_served_from_its_refresh_time_on() {
+    let upstream = Upstream::lasting(1);
+    let mut config = config();
+    config.refresh_margin = Duration::from_millis(500);
+    config.refresh_jitter = Duration::ZERO;
+    let source = BlockingSource::new(upstream.clone(), endpoint(), config).with_inline_refresh();
+    let first = source.token().unwrap();
+    let mut request = http::Request::new(());
+    let mut served_before = 0;
+    loop {
+        let started = Instant::now();
+        let cached = source.authorize_cached(&mut request);
+        let used = source.authorize(&mut request).unwrap();
+        if started < first.refresh_at() {
+            served_before += 1;
+            continue;
+        }
+        // Due, and nobody refreshing: not served from the cache; `authorize` fetches.
+        assert!(!cached, "a due token was served from the cache");
+        assert!(!Arc::ptr_eq(&used, &first), "a due token was served");
+        assert_eq!(used.access_token().expose_secret(), "tok-2");
+        assert_eq!(authorization(&request), "Bearer tok-2");
+        break;
+    }
+    assert!(served_before > 0);
+    // And the new token is served from the thread's own copy again.
+    assert!(source.authorize_cached(&mut request));
+    assert_eq!(authorization(&request), "Bearer tok-2");
+    assert_eq!(upstream.minted(), 2);
+}
+
+/// A thread keeps its own reference to the token it serves; once another thread replaced or
+/// invalidated that token, the thread serves the source's current token, never its copy.
+#[test]
+fn a_thread_never_serves_a_token_another_thread_replaced() {
+    let upstream = Upstream::default();
+    let source = BlockingSource::new(upstream.clone(), endpoint(), config()).with_inline_refresh();
+    let mut request = http::Request::new(());
+    let first = source.authorize(&mut request).unwrap();
+    assert!(source.authorize_cached(&mut request));
+    assert_eq!(authorization(&request), "Bearer tok-1");
+    // Another thread sees a 401 and invalidates it: nothing cached to serve here.
+    std::thread::scope(|s| {
+        s.spawn(|| assert!(source.invalidate(&first)));
+    });
+    assert!(!source.authorize_cached(&mut request));
+    assert!(source.current().is_none());
+    // Another thread mints the next one: served here at once.
+    std::thread::scope(|s| {
+        s.spawn(|| source.token().unwrap());
+    });
+    assert!(source.authorize_cached(&mut request));
+    assert_eq!(authorization(&request), "Bearer tok-2");
+    let used = source.authorize(&mut request).unwrap();
+    assert_eq!(used.access_token().expose_secret(), "tok-2");
+    // A 401 on this thread's token invalidates exactly it (the same `Arc`).
+    assert!(Arc::ptr_eq(&used, &source.current().unwrap()));
+    assert!(source.invalidate(&used));
+    assert!(!source.authorize_cached(&mut request));
+    assert_eq!(upstream.minted(), 2);
+}
+
+/// A thread that serves from more sources than it keeps tokens for (four) puts each source's
+/// own token on each request, in any order.
+#[test]
+fn a_thread_serving_many_sources_puts_each_its_own_token() {
+    let upstream = Upstream::default();
+    let sources: Vec<_> = (0..6)
+        .map(|_| {
+            let source = BlockingSource::new(upstream.clone(), endpoint(), config());
+            source.token().unwrap();
+            source
+        })
+        .collect();
+    let mut request = http::Request::new(());
+    for round in 0..5 {
+        for i in 0..sources.len() {
+            // Forwards, then backwards, then every other.
+            let i = match round % 3 {
+                0 => i,
+                1 => sources.len() - 1 - i,
+                _ => (i * 2 + i / 3) % sources.len(),
+            };
+            let source = &sources[i];
+            let expected = format!("Bearer tok-{}", i + 1);
+            assert!(source.authorize_cached(&mut request));
+            assert_eq!(authorization(&request), expected);
+            let used = source.authorize(&mut request).unwrap();
+            assert_eq!(authorization(&request), expected);
+            assert!(Arc::ptr_eq(&used, &source.current().unwrap()));
+        }
+    }
+    assert_eq!(upstream.minted(), 6);
 }

@@ -120,9 +120,18 @@ impl<G> LiveToken<G> {
     /// `Bearer <token>` or the raw token, as the API wants. A reference-count increment (on
     /// this thread's copy of the value) and a header insert.
     pub fn authorize<B>(&self, request: &mut http::Request<B>) {
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, self.thread_header_value().clone());
+    }
+
+    /// This thread's copy of the `Authorization` value, marked sensitive: what
+    /// [`authorize`](Self::authorize) puts on a request from this thread. For a cache that
+    /// keeps one per thread; cloning it is a reference-count increment no other thread's copy
+    /// shares (for up to eight threads).
+    pub fn thread_header_value(&self) -> &HeaderValue {
         // The length is a power of two: the mask keeps the index in bounds.
-        let header = &self.headers[thread_lane() & (self.headers.len() - 1)];
-        request.headers_mut().insert(AUTHORIZATION, header.clone());
+        &self.headers[thread_lane() & (self.headers.len() - 1)]
     }
 
     /// The token itself.
