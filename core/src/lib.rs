@@ -50,7 +50,7 @@
 //! | header fields | 100 fields ([`limits::MAX_RESPONSE_HEADERS`]) in 64 KiB ([`limits::MAX_RESPONSE_HEADER_BYTES`]), see [`headers_past_limits`] | [`TransportErrorKind::Protocol`] |
 //! | `Transfer-Encoding`, `Content-Encoding` | `chunked` alone is read ([`unreadable_transfer_coding`]); `gzip` is decoded, any other content coding handed on as it is | [`TransportErrorKind::Protocol`] |
 //! | redirects | none is followed | the `3xx` goes to the parser |
-//! | an error's detail (the HTTP library's message) | 512 bytes ([`limits::MAX_ERROR_DETAIL_LEN`]) | cut, ending with `…` |
+//! | an error's detail (the HTTP library's message; a Redis error's text, in `keycard-redis`) | 512 bytes ([`limits::MAX_ERROR_DETAIL_LEN`]) | cut, ending with `…` |
 //!
 //! Over a client of your own (`UreqTransport::with_agent`, `ReqwestTransport::with_client`) the
 //! body cap and the header bounds hold; the timeouts are the client's.

@@ -3,6 +3,7 @@
 
 use crate::client::{self, AsyncConnection, Target};
 use crate::plan::{owner_id, Next, Operation, Plan};
+use crate::scrub::Scrub;
 use crate::{RedisConfig, RedisStoreError};
 use keycard_core::lifecycle::{
     AsyncTokenStore, LiveCount, MintClaim, MintLock, StoreKey, StoredToken,
@@ -32,6 +33,7 @@ pub struct AsyncRedisStore {
     connection: tokio::sync::Mutex<Option<AsyncConnection>>,
     target: Target,
     plan: Plan,
+    scrub: Scrub,
 }
 
 impl AsyncRedisStore {
@@ -45,7 +47,7 @@ impl AsyncRedisStore {
     /// connect yet.
     pub fn with_config(url: &str, config: RedisConfig) -> Result<Self, RedisStoreError> {
         let target = Target::single(url, &config)?;
-        Ok(Self::on(target, config))
+        Ok(Self::on(target, config, Scrub::for_urls(&[url])))
     }
 
     /// A store on the Redis Cluster whose nodes include those at `urls` (see
@@ -62,14 +64,15 @@ impl AsyncRedisStore {
         config: RedisConfig,
     ) -> Result<Self, RedisStoreError> {
         let target = Target::cluster(urls, &config)?;
-        Ok(Self::on(target, config))
+        Ok(Self::on(target, config, Scrub::for_urls(urls)))
     }
 
-    fn on(target: Target, config: RedisConfig) -> Self {
+    fn on(target: Target, config: RedisConfig, scrub: Scrub) -> Self {
         Self {
             connection: tokio::sync::Mutex::new(None),
             target,
             plan: Plan::new(config),
+            scrub,
         }
     }
 
@@ -117,9 +120,17 @@ impl AsyncRedisStore {
         *self.connection.lock().await = None;
     }
 
-    /// Runs `operation` as the plan says, on the connection (opened if need be), which tasks
-    /// share: each command within `command_timeout`.
+    /// Runs `operation` as the plan says: its result, with no password and no long text in its
+    /// error.
     async fn run<O: Operation>(&self, operation: O) -> Result<O::Output, RedisStoreError> {
+        self.exchange(operation)
+            .await
+            .map_err(|error| self.scrub.error(error))
+    }
+
+    /// Runs `operation` on the connection (opened if need be), which tasks share: each command
+    /// within `command_timeout`.
+    async fn exchange<O: Operation>(&self, operation: O) -> Result<O::Output, RedisStoreError> {
         let (mut connection, reused) = self.connection().await?;
         let (mut exchange, mut command) = self.plan.begin(operation, reused);
         let timeout = self.plan.config().command_timeout;

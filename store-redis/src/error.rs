@@ -6,14 +6,16 @@ use std::time::Duration;
 /// The Redis store could not do what was asked. Token sources never stop on it: they mint
 /// alone and report it, and try Redis again at the next refresh.
 ///
-/// No variant holds a token or a password.
+/// No variant holds a token or a password (a Redis error that repeats the password shows
+/// `<redacted>` instead), and the cause, in `source()`, shows at most 512 bytes of Redis's
+/// text.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedisStoreError {
     /// The Redis URL could not be read (e.g. not `redis://`, `rediss://` or `unix://`), asks for
     /// what keycard refuses (`rediss://…#insecure`), or the TLS settings cannot be used (a PEM
     /// that does not parse, certificates for a URL that is not `rediss://`).
-    #[error("not a usable Redis URL: {0}")]
+    #[error("not a usable Redis URL or TLS setting")]
     Url(#[source] redis::RedisError),
     /// Redis failed a moment ago (down, unreachable or too slow), and the store does not try
     /// it again until `retry_in` has passed ([`RedisConfig::retry_after`](crate::RedisConfig)).
@@ -24,7 +26,7 @@ pub enum RedisStoreError {
     },
     /// Redis could not be reached or did not answer in time: check that it runs, the address,
     /// TLS, and the network. The store now takes it for down for a while.
-    #[error("Redis is unreachable or too slow: {0}")]
+    #[error("Redis is unreachable or too slow")]
     Outage(#[source] redis::RedisError),
     /// The TLS handshake with Redis failed: its certificate is not signed by a trusted CA
     /// (`UnknownIssuer`: give the CA with [`RedisTls::with_ca_pem`](crate::RedisTls::with_ca_pem)),
@@ -45,7 +47,7 @@ pub enum RedisStoreError {
     Runtime(#[source] std::io::Error),
     /// Redis answered with an error (authentication, an ACL that forbids a command or key,
     /// a read-only replica, …): check the credentials and the ACL (see the crate docs).
-    #[error("Redis refused: {0}")]
+    #[error("Redis refused the command")]
     Refused(#[source] redis::RedisError),
     /// The value under this key is not a token stored by keycard for it (corrupted, or written
     /// by something else). The next mint replaces it.

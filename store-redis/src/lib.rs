@@ -140,6 +140,7 @@ mod client;
 mod config;
 mod error;
 mod plan;
+mod scrub;
 mod store;
 mod tls;
 

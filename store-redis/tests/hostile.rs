@@ -63,6 +63,9 @@ const CAP_TIMEOUT: Duration = Duration::from_secs(2);
 /// (the drip alone would take 4.4 s, the 512 MiB minutes).
 const MARGIN: Duration = Duration::from_millis(1700);
 
+/// The password of [`FakeRedis::url_with_password`].
+const PASSWORD: &str = "hunter2-redis-password";
+
 /// What the fake Redis does with the first command after the handshake.
 #[derive(Clone, Copy, Debug)]
 enum Hostile {
@@ -78,6 +81,10 @@ enum Hostile {
     Garbage,
     /// An error reply.
     ErrorReply,
+    /// An error reply 100 KiB long that repeats the `AUTH` it received (the password).
+    EchoAuth,
+    /// The `AUTH` refused, with an error that repeats it (the password).
+    RefuseAuth,
 }
 
 /// A fake Redis on a free port of 127.0.0.1: answers the handshake (`HELLO`, `CLIENT
@@ -119,6 +126,11 @@ impl FakeRedis {
     fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
+
+    /// The URL with a user name and [`PASSWORD`].
+    fn url_with_password(&self) -> String {
+        format!("redis://keycard:{PASSWORD}@127.0.0.1:{}/", self.port)
+    }
 }
 
 impl Drop for FakeRedis {
@@ -132,7 +144,19 @@ fn serve(stream: TcpStream, hostile: Hostile, stop: &AtomicBool, commands: &Atom
     stream.set_nodelay(true).unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
-    while let Some(name) = read_command(&mut reader) {
+    let mut auth = String::new();
+    while let Some(command) = read_command(&mut reader) {
+        let name = command[0].to_uppercase();
+        if name == "AUTH" {
+            auth = command.join(" ");
+            if let Hostile::RefuseAuth = hostile {
+                let refusal = format!("-WRONGPASS you sent {auth}\r\n");
+                if writer.write_all(refusal.as_bytes()).is_err() {
+                    return;
+                }
+                continue;
+            }
+        }
         if ["HELLO", "CLIENT", "SELECT", "AUTH"].contains(&name.as_str()) {
             if writer.write_all(b"+OK\r\n").is_err() {
                 return;
@@ -166,6 +190,13 @@ fn serve(stream: TcpStream, hostile: Hostile, stop: &AtomicBool, commands: &Atom
                 .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
                 .is_ok(),
             Hostile::ErrorReply => writer.write_all(b"-ERR hostile\r\n").is_ok(),
+            Hostile::EchoAuth => {
+                let echo = format!("-ERR you sent {auth} {}\r\n", "x".repeat(100 << 10));
+                writer.write_all(echo.as_bytes()).is_ok()
+            }
+            Hostile::RefuseAuth => writer
+                .write_all(b"-ERR not after a refused AUTH\r\n")
+                .is_ok(),
         };
         if !sent {
             return;
@@ -189,19 +220,19 @@ fn stream_forever(writer: &mut TcpStream, head: &[u8], unit: &[u8], stop: &Atomi
     true
 }
 
-/// The name of the next command (an array of bulk strings), upper-cased; `None` once the
-/// client has gone.
-fn read_command(reader: &mut impl BufRead) -> Option<String> {
+/// The next command (an array of bulk strings, at least one): its name and arguments; `None`
+/// once the client has gone.
+fn read_command(reader: &mut impl BufRead) -> Option<Vec<String>> {
     let count: usize = read_line(reader)?.strip_prefix('*')?.parse().ok()?;
-    let mut name = None;
+    let mut command = Vec::new();
     for _ in 0..count {
         let len: usize = read_line(reader)?.strip_prefix('$')?.parse().ok()?;
         let mut arg = vec![0u8; len + 2];
         reader.read_exact(&mut arg).ok()?;
         arg.truncate(len);
-        name.get_or_insert_with(|| String::from_utf8_lossy(&arg).to_uppercase());
+        command.push(String::from_utf8_lossy(&arg).into_owned());
     }
-    name
+    (!command.is_empty()).then_some(command)
 }
 
 fn read_line(reader: &mut impl BufRead) -> Option<String> {
@@ -472,5 +503,88 @@ fn a_blocking_store_works_and_drops_inside_an_async_runtime() {
             Err(RedisStoreError::Refused(_))
         ));
         drop(store);
+    });
+}
+
+/// `load` through both stores on a fake Redis that echoes the password: the error is
+/// `expected`, and neither it, its `Debug`, its causes nor a token source's event show the
+/// password or more than a short text.
+fn no_store_output_shows_the_password(hostile: Hostile, expected: fn(&RedisStoreError) -> bool) {
+    use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
+    use keycard_core::{BaseUrl, SecretKey};
+    use keycard_emulator::Emulator;
+    use keycard_source::BlockingSource;
+    use keycard_ureq::UreqTransport;
+
+    let _serial = one_at_a_time();
+    let fake = FakeRedis::start(hostile);
+    let check = |error: &dyn std::error::Error, debug: String| {
+        let mut shown = vec![debug];
+        let mut cause = Some(error);
+        while let Some(error) = cause {
+            shown.push(error.to_string());
+            cause = error.source();
+        }
+        // Never printed, even when the test fails.
+        for text in shown {
+            assert!(!text.contains(PASSWORD), "{hostile:?}: the password shows");
+            assert!(text.len() < 2048, "{hostile:?}: {} bytes", text.len());
+        }
+    };
+
+    let store = RedisStore::with_config(&fake.url_with_password(), config()).unwrap();
+    let error = store.load(&key()).unwrap_err();
+    check(&error, format!("{error:?}"));
+    assert!(expected(&error), "blocking, {hostile:?}: {error:?}");
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = AsyncRedisStore::with_config(&fake.url_with_password(), config()).unwrap();
+    let error = runtime.block_on(store.load(&key())).unwrap_err();
+    check(&error, format!("{error:?}"));
+    assert!(expected(&error), "async, {hostile:?}: {error:?}");
+
+    let emu = Emulator::start().unwrap();
+    let api = voucherify::Api::new(
+        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
+        Credentials::new(
+            emu.voucherify_app_id(),
+            SecretKey::new(emu.voucherify_secret_key()),
+        )
+        .unwrap(),
+    );
+    let source = BlockingSource::new(
+        UreqTransport::new(),
+        api.generate_token(&Scopes::from([Scope::Vouchers]))
+            .unwrap(),
+        SourceConfig::default(),
+    )
+    .with_store(RedisStore::with_config(&fake.url_with_password(), config()).unwrap());
+    source.token().expect("a token, minted alone");
+    let mut failed = 0;
+    for event in source.drain_events() {
+        let shown = format!("{event} {event:?}");
+        assert!(!shown.contains(PASSWORD), "{hostile:?}: the password shows");
+        if let Event::StoreFailed { error, .. } = &event {
+            check(error.as_ref(), format!("{error:?}"));
+            failed += 1;
+        }
+    }
+    assert!(failed > 0, "the store's failure is reported");
+}
+
+#[test]
+fn an_error_reply_that_echoes_the_password_shows_it_nowhere_and_is_cut() {
+    no_store_output_shows_the_password(Hostile::EchoAuth, |error| {
+        matches!(error, RedisStoreError::Refused(_))
+    });
+}
+
+#[test]
+fn a_refused_auth_that_echoes_the_password_shows_it_nowhere() {
+    no_store_output_shows_the_password(Hostile::RefuseAuth, |error| {
+        matches!(error, RedisStoreError::Refused(_))
     });
 }
