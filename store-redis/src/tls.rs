@@ -65,6 +65,9 @@ impl RedisTls {
                         .add(certificate)
                         .map_err(|e| unusable("the CA certificate", &e))?;
                 }
+                if roots.is_empty() {
+                    return Err(unusable("the CA PEM", &"no CERTIFICATE block"));
+                }
             }
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
         }

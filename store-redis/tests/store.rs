@@ -835,3 +835,45 @@ fn a_bad_value_is_repaired_by_one_mint_for_the_whole_fleet() {
         .expect("the good token replaced the bad value");
     assert_eq!(stored.access_token().expose_secret(), tokens[0]);
 }
+
+#[test]
+fn both_stores_share_tokens_over_a_unix_socket() {
+    let redis = RedisServer::start_with_unix_socket();
+    let url = redis.socket_url();
+    let store = RedisStore::with_config(&url, config()).unwrap();
+    let (key, stored) = token("over-a-socket", SystemTime::now(), 900);
+    store.save(&key, &stored).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let async_store = AsyncRedisStore::with_config(&url, config()).unwrap();
+    let loaded = runtime.block_on(async_store.load(&key)).unwrap();
+    assert_eq!(loaded, Some(stored.clone()));
+    // The same Redis as over TCP.
+    let over_tcp = RedisStore::with_config(&redis.url(), config()).unwrap();
+    assert_eq!(over_tcp.load(&key).unwrap(), Some(stored));
+}
+
+#[test]
+fn tls_settings_keycard_cannot_honour_are_refused_when_the_store_is_made() {
+    use keycard_redis::RedisTls;
+
+    // No certificate check at all: never.
+    let insecure = "rediss://127.0.0.1:6380/#insecure";
+    assert!(matches!(
+        RedisStore::open(insecure),
+        Err(RedisStoreError::Url(_))
+    ));
+    assert!(matches!(
+        AsyncRedisStore::open(insecure),
+        Err(RedisStoreError::Url(_))
+    ));
+    // A CA that holds no certificate, or certificates for a URL without TLS: not ignored.
+    let mut config = config();
+    config.tls = RedisTls::default().with_ca_pem("not a PEM");
+    let error = RedisStore::with_config("rediss://127.0.0.1:6380/", config.clone()).unwrap_err();
+    assert!(matches!(error, RedisStoreError::Url(_)), "{error:?}");
+    let error = AsyncRedisStore::with_config("redis://127.0.0.1:6379/", config).unwrap_err();
+    assert!(matches!(error, RedisStoreError::Url(_)), "{error:?}");
+}

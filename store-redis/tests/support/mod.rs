@@ -23,11 +23,22 @@ pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     dir: PathBuf,
+    /// Whether it listens on a Unix socket too ([`Self::socket_url`]).
+    unix_socket: bool,
 }
 
 impl RedisServer {
     /// Starts one on a free port. Panics (never skips) if `redis-server` is missing.
     pub fn start() -> Self {
+        Self::start_listening(false)
+    }
+
+    /// Starts one that listens on a Unix socket too (see [`Self::socket_url`]).
+    pub fn start_with_unix_socket() -> Self {
+        Self::start_listening(true)
+    }
+
+    fn start_listening(unix_socket: bool) -> Self {
         let port = free_port();
         let dir =
             std::env::temp_dir().join(format!("keycard-redis-test-{}-{port}", std::process::id()));
@@ -36,6 +47,7 @@ impl RedisServer {
             child: None,
             port,
             dir,
+            unix_socket,
         };
         server.launch();
         server
@@ -44,6 +56,11 @@ impl RedisServer {
     /// `redis://127.0.0.1:<port>/`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// `unix://<its directory>/redis.sock`, for one started with a Unix socket.
+    pub fn socket_url(&self) -> String {
+        format!("unix://{}", self.dir.join("redis.sock").display())
     }
 
     /// The port.
@@ -80,7 +97,14 @@ impl RedisServer {
     fn launch(&mut self) {
         let program =
             std::env::var("KEYCARD_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
-        let child = Command::new(&program)
+        let mut command = Command::new(&program);
+        if self.unix_socket {
+            command
+                .arg("--unixsocket")
+                .arg(self.dir.join("redis.sock"))
+                .args(["--unixsocketperm", "700"]);
+        }
+        let child = command
             .args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1"])
             .args(["--save", ""])
