@@ -75,8 +75,10 @@ enum Hostile {
     EndlessArray,
     /// A short reply, one byte every 400 ms.
     Drip,
-    /// Nothing: it reads and never answers.
+    /// Nothing after the handshake: it reads and never answers.
     Silent,
+    /// Nothing at all, not even to the handshake: it reads and never answers.
+    Mute,
     /// An HTTP response: not RESP.
     Garbage,
     /// An error reply.
@@ -144,6 +146,11 @@ fn serve(stream: TcpStream, hostile: Hostile, stop: &AtomicBool, commands: &Atom
     stream.set_nodelay(true).unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
+    if let Hostile::Mute = hostile {
+        let mut sink = [0u8; 1024];
+        while !stop.load(Ordering::Relaxed) && matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
+        return;
+    }
     let mut auth = String::new();
     while let Some(command) = read_command(&mut reader) {
         let name = command[0].to_uppercase();
@@ -194,6 +201,7 @@ fn serve(stream: TcpStream, hostile: Hostile, stop: &AtomicBool, commands: &Atom
                 let echo = format!("-ERR you sent {auth} {}\r\n", "x".repeat(100 << 10));
                 writer.write_all(echo.as_bytes()).is_ok()
             }
+            Hostile::Mute => unreachable!("it answers nothing"),
             Hostile::RefuseAuth => writer
                 .write_all(b"-ERR not after a refused AUTH\r\n")
                 .is_ok(),
@@ -299,8 +307,11 @@ fn both_stores_hold(hostile: Hostile, timeout: Duration, expected: fn(&RedisStor
     assert!(expected(&error), "async, {hostile:?}: {error:?}");
     assert!(took < bound, "async, {hostile:?}: {took:?}");
     assert!(peak < MEMORY_BOUND, "async, {hostile:?}: {peak} bytes");
-    assert!(
+    // Past the handshake, which a mute server never answers.
+    let answered_handshake = !matches!(hostile, Hostile::Mute);
+    assert_eq!(
         fake.commands.load(Ordering::Relaxed) >= 2,
+        answered_handshake,
         "the hostile reply answered the stores' commands, not their handshake"
     );
 }
@@ -338,6 +349,11 @@ fn a_reply_dripped_a_byte_at_a_time_ends_at_the_command_timeout() {
 #[test]
 fn no_answer_at_all_ends_at_the_command_timeout() {
     both_stores_hold(Hostile::Silent, COMMAND_TIMEOUT, timed_out);
+}
+
+#[test]
+fn a_server_that_never_answers_the_handshake_ends_at_the_connect_timeout() {
+    both_stores_hold(Hostile::Mute, COMMAND_TIMEOUT, timed_out);
 }
 
 #[test]
