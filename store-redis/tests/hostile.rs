@@ -263,6 +263,13 @@ fn config_timing_out(after: Duration) -> RedisConfig {
     config
 }
 
+/// [`config`], with Redis left alone for a minute after it failed: one timeout per source.
+fn left_alone() -> RedisConfig {
+    let mut config = config();
+    config.retry_after = Duration::from_secs(60);
+    config
+}
+
 fn key() -> StoreKey {
     StoreKey::from_parts("voucherify", &[b"hostile"])
 }
@@ -372,9 +379,7 @@ fn an_error_reply_is_a_refusal() {
 fn a_store_that_failed_is_taken_for_down_and_fails_at_once() {
     let _serial = one_at_a_time();
     let fake = FakeRedis::start(Hostile::HugeBulk);
-    let mut config = config();
-    config.retry_after = Duration::from_secs(60);
-    let store = RedisStore::with_config(&fake.url(), config).unwrap();
+    let store = RedisStore::with_config(&fake.url(), left_alone()).unwrap();
     assert!(matches!(
         store.load(&key()),
         Err(RedisStoreError::Protocol(_))
@@ -464,7 +469,7 @@ fn sources_over_a_hostile_store_mint_alone_and_say_why() {
         endpoint(Scope::Vouchers),
         SourceConfig::default(),
     )
-    .with_store(RedisStore::with_config(&fake.url(), config()).unwrap());
+    .with_store(RedisStore::with_config(&fake.url(), left_alone()).unwrap());
     let started = Instant::now();
     source.token().expect("a token, minted alone");
     assert!(
@@ -487,7 +492,7 @@ fn sources_over_a_hostile_store_mint_alone_and_say_why() {
             endpoint(Scope::Customers),
             SourceConfig::default(),
         )
-        .with_async_store(AsyncRedisStore::with_config(&fake.url(), config()).unwrap());
+        .with_async_store(AsyncRedisStore::with_config(&fake.url(), left_alone()).unwrap());
         let started = Instant::now();
         source.token().await.expect("a token, minted alone");
         assert!(
