@@ -10,6 +10,10 @@ use keycard_core::limits::MAX_ERROR_DETAIL_LEN;
 use keycard_core::REDACTED;
 use redis::{IntoConnectionInfo, RedisError};
 
+/// The name of the field that holds the token in a stored token's JSON: a text that holds it
+/// may hold the token.
+const STORED_TOKEN_FIELD: &str = "\"access_token\"";
+
 /// The passwords of a store's URLs, to keep out of its errors. No `Debug`: it holds them.
 pub(crate) struct Scrub {
     passwords: Vec<String>,
@@ -44,6 +48,14 @@ impl Scrub {
     /// with the text scrubbed and cut (what it wrapped is dropped: it would show the text).
     fn redis(&self, error: RedisError) -> RedisError {
         let mut text = error.to_string();
+        // A stored token's JSON (a save's value, echoed): the token in it is a secret.
+        if text.contains(STORED_TOKEN_FIELD) {
+            return RedisError::from((
+                error.kind(),
+                "Redis error (text scrubbed)",
+                REDACTED.to_owned(),
+            ));
+        }
         let echoed = self.passwords.iter().any(|p| text.contains(p.as_str()));
         if !echoed && text.len() <= MAX_ERROR_DETAIL_LEN {
             return error;
@@ -91,6 +103,18 @@ mod tests {
         assert!(shown.contains(REDACTED), "{shown}");
         assert!(shown.len() < 2 * MAX_ERROR_DETAIL_LEN, "{}", shown.len());
         assert_eq!(inner.kind(), ErrorKind::AuthenticationFailed);
+
+        let sent = r#"{"format":2,"access_token":"tok-very-secret","scheme":"Bearer"}"#;
+        let echoed = RedisError::from((ErrorKind::Io, "script failed", format!("on {sent}")));
+        let error = scrub.error(RedisStoreError::Outage(echoed));
+        let shown = format!(
+            "{error} {error:?} {}",
+            std::error::Error::source(&error).unwrap()
+        );
+        assert!(
+            !shown.contains("tok-very-secret"),
+            "a stored token's secret shown"
+        );
 
         let short = RedisError::from((ErrorKind::Io, "short"));
         let kept = scrub.error(RedisStoreError::Outage(short));

@@ -33,9 +33,38 @@ pub(crate) fn answer(reply: RedisResult<Value>) -> Result<Value, RedisStoreError
     Ok(reply.and_then(Value::extract_error)?)
 }
 
-/// A value as a `T`: one of another type is a refusal too.
+/// A value as a `T`: one of another type is a refusal too. The error names the reply's type,
+/// never its content (which may hold a stored token).
 pub(crate) fn parse<T: FromRedisValue>(value: Value) -> Result<T, RedisStoreError> {
-    Ok(redis::from_redis_value(value).map_err(RedisError::from)?)
+    let kind = kind_of(&value);
+    redis::from_redis_value(value).map_err(|_| {
+        RedisStoreError::Refused(RedisError::from((
+            redis::ErrorKind::UnexpectedReturnType,
+            "Redis answered with a reply of another type",
+            kind.to_owned(),
+        )))
+    })
+}
+
+/// What kind of reply `value` is, in RESP's words.
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Nil => "nil",
+        Value::Int(_) => "integer",
+        Value::BulkString(_) => "bulk string",
+        Value::Array(_) => "array",
+        Value::SimpleString(_) | Value::Okay => "simple string",
+        Value::Map(_) => "map",
+        Value::Attribute { .. } => "attribute",
+        Value::Set(_) => "set",
+        Value::Double(_) => "double",
+        Value::Boolean(_) => "boolean",
+        Value::VerbatimString { .. } => "verbatim string",
+        Value::BigNumber(_) => "big number",
+        Value::Push { .. } => "push",
+        Value::ServerError(_) => "error",
+        _ => "another type",
+    }
 }
 
 /// Whole milliseconds, at least 1, as Redis takes them.

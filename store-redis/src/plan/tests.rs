@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::RedisStoreError;
-use keycard_core::lifecycle::{LiveCount, MintClaim};
+use keycard_core::lifecycle::{LiveCount, MintClaim, MintLock};
 use redis::{Cmd, RedisResult, Value};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -392,4 +392,109 @@ fn a_refusal_is_no_outage_and_an_answer_clears_one() {
     let (mut exchange, _) = plan.begin(plan.ping(), false);
     done(exchange.read(ok("PONG"))).unwrap();
     assert!(plan.check().is_ok());
+}
+
+/// Any reply a hostile or broken server could make the redis crate hand over: nested values of
+/// every kind, with text that may hold a stored token (and so its secret).
+fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let stored = token(1_000, 901_000).to_json(&key());
+    let leaf = prop_oneof![
+        Just(Value::Nil),
+        Just(Value::Okay),
+        any::<i64>().prop_map(Value::Int),
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..64),
+            Just(stored.clone()),
+            Just(SECRET.as_bytes().to_vec()),
+        ]
+        .prop_map(Value::BulkString),
+        "[ -~]{0,40}".prop_map(Value::SimpleString),
+        // Error replies, some echoing a stored token.
+        prop_oneof![
+            "[ -~]{0,40}".prop_map(|t| t.into_bytes()),
+            Just(stored.clone())
+        ]
+        .prop_map(|text| {
+            let mut resp = b"-ERR ".to_vec();
+            resp.extend(text);
+            resp.extend(b"\r\n");
+            redis::parse_redis_value(&resp).unwrap_or(Value::Nil)
+        }),
+        any::<f64>().prop_map(Value::Double),
+        any::<bool>().prop_map(Value::Boolean),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec(inner, 0..4).prop_map(Value::Set),
+        ]
+    })
+}
+
+/// Feeds `replies` to `operation` until it ends (or the replies run out): never a panic, and
+/// whatever it ends with shows no secret and stays short.
+fn survives<O: Operation>(plan: &Plan, operation: O, replies: Vec<RedisResult<Value>>)
+where
+    O::Output: std::fmt::Debug,
+{
+    // What a store does with every error before it returns it.
+    let scrub = crate::scrub::Scrub::for_urls(&["redis://keycard:pw@127.0.0.1:6379"]);
+    let show = |error: RedisStoreError| {
+        let error = scrub.error(error);
+        let source = std::error::Error::source(&error).map(ToString::to_string);
+        format!("{error} {error:?} {source:?}")
+    };
+    let (mut exchange, _) = plan.begin(operation, false);
+    for reply in replies {
+        let shown = match exchange.read(reply) {
+            Next::Send(_) | Next::Reconnect(_) => continue,
+            Next::Broken(error) | Next::Done(Err(error)) => show(error),
+            Next::Done(Ok(output)) => format!("{output:?}"),
+        };
+        assert!(!shown.contains(SECRET), "a stored token's secret was shown");
+        assert!(shown.len() < 4096, "{} bytes shown", shown.len());
+        return;
+    }
+}
+
+proptest::proptest! {
+    /// Whatever Redis answers, each operation ends in a result or a typed error.
+    #[test]
+    fn any_reply_to_any_operation_is_a_result_or_a_typed_error(
+        replies in proptest::collection::vec(any_value(), 1..4),
+        which in 0..9usize,
+    ) {
+        let plan = Plan::new(config());
+        let replies: Vec<RedisResult<Value>> = replies.into_iter().map(Ok).collect();
+        let stored = token(1_000, 901_000);
+        let budget = StoreKey::from_parts("budget", &[b"project"]);
+        match which {
+            0 => survives(&plan, plan.ping(), replies),
+            1 => survives(&plan, plan.load(&key()), replies),
+            2 => match plan.save(&key(), &stored, at(1_500)) {
+                Some(save) => survives(&plan, save, replies),
+                None => panic!("a live token is saved"),
+            },
+            3 => survives(&plan, plan.remove(&key()), replies),
+            4 => survives(&plan, plan.claim(&key(), "owner-1".into()), replies),
+            5 => survives(&plan, plan.hold_off(&key(), Duration::from_secs(5)), replies),
+            6 => survives(&plan, plan.record_mint(&budget, &stored, at(1_500)), replies),
+            7 => survives(&plan, plan.count_live(&budget), replies),
+            _ => survives(
+                &plan,
+                plan.release(&MintLock::new(key(), "owner-1", Duration::from_secs(10))),
+                replies,
+            ),
+        }
+    }
+
+    /// Any bytes, read as a reply by the redis crate's parser, then fed to a load.
+    #[test]
+    fn any_bytes_read_as_a_reply_to_a_load_are_a_result_or_a_typed_error(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+    ) {
+        let plan = Plan::new(config());
+        survives(&plan, plan.load(&key()), vec![redis::parse_redis_value(&bytes)]);
+    }
 }
