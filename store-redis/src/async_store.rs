@@ -115,9 +115,15 @@ impl AsyncRedisStore {
         Ok((connection, false))
     }
 
-    /// Drops the connection: the next operation opens a new one.
-    async fn forget(&self) {
-        *self.connection.lock().await = None;
+    /// Drops `used` (broken, timed out, or out of step with Redis) for every task that holds
+    /// it: the next operation opens a new one.
+    async fn forget(&self, used: &AsyncConnection) {
+        used.stop();
+        let mut slot = self.connection.lock().await;
+        // Another task may have replaced it already.
+        if slot.as_ref().is_some_and(|current| current.is(used)) {
+            *slot = None;
+        }
     }
 
     /// Runs `operation` as the plan says: its result, with no password and no long text in its
@@ -138,12 +144,12 @@ impl AsyncRedisStore {
             match exchange.read(connection.query(&command, timeout).await) {
                 Next::Send(next) => command = next,
                 Next::Reconnect(next) => {
-                    self.forget().await;
+                    self.forget(&connection).await;
                     connection = self.connection().await?.0;
                     command = next;
                 }
                 Next::Broken(error) => {
-                    self.forget().await;
+                    self.forget(&connection).await;
                     return Err(error);
                 }
                 Next::Done(result) => return result,

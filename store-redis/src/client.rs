@@ -52,24 +52,10 @@ impl Target {
     /// The Redis at `url`, with the TLS of `config`. Does not connect yet.
     pub(crate) fn single(url: &str, config: &RedisConfig) -> Result<Self, RedisStoreError> {
         let client = redis::Client::open(url).map_err(RedisStoreError::Url)?;
-        let tls = match client.get_connection_info().addr() {
-            ConnectionAddr::TcpTls { insecure: true, .. } => {
-                return Err(RedisStoreError::Url(RedisError::from((
-                    ErrorKind::InvalidClientConfig,
-                    "`#insecure` is not supported: keycard always checks Redis's certificate \
-                     (give a private CA with RedisTls::with_ca_pem)",
-                ))))
-            }
-            ConnectionAddr::TcpTls { .. } => {
-                Some(config.tls.client_config().map_err(RedisStoreError::Url)?)
-            }
-            _ if config.tls.is_set() => {
-                return Err(RedisStoreError::Url(RedisError::from((
-                    ErrorKind::InvalidClientConfig,
-                    "TLS certificates are set, but the URL is not `rediss://`",
-                ))))
-            }
-            _ => None,
+        let tls = if uses_tls(client.get_connection_info().addr(), config)? {
+            Some(config.tls.client_config().map_err(RedisStoreError::Url)?)
+        } else {
+            None
         };
         Ok(Self::Single { client, tls })
     }
@@ -77,6 +63,11 @@ impl Target {
     /// The cluster whose nodes include those at `urls` (one is enough: the others are found
     /// from it), with the timeouts and TLS of `config`. Does not connect yet.
     pub(crate) fn cluster(urls: &[&str], config: &RedisConfig) -> Result<Self, RedisStoreError> {
+        for url in urls {
+            let info = redis::IntoConnectionInfo::into_connection_info(*url)
+                .map_err(RedisStoreError::Url)?;
+            uses_tls(info.addr(), config)?;
+        }
         let mut builder = ClusterClientBuilder::new(urls.iter().copied())
             .connection_timeout(config.connect_timeout)
             .response_timeout(config.command_timeout)
@@ -115,11 +106,44 @@ impl Target {
                 let driver = Arc::new(AbortOnDrop(tokio::spawn(driver)));
                 Ok(AsyncConnection::Single { connection, driver })
             }
-            Self::Cluster { client, .. } => client
-                .get_async_connection()
-                .await
-                .map(AsyncConnection::Cluster),
+            // The cluster client bounds each node's connect and the slots query; this bounds
+            // them together, whatever the client does.
+            Self::Cluster { client, .. } => {
+                let budget = (config.connect_timeout + config.command_timeout) * 2;
+                tokio::time::timeout(budget, client.get_async_connection())
+                    .await
+                    .map_err(|_| timed_out("connecting to the Redis Cluster"))?
+                    .map(AsyncConnection::Cluster)
+            }
         }
+    }
+}
+
+/// The longest a cluster command may take in all: every try within `timeout`, with the
+/// longest wait between two.
+fn cluster_budget(timeout: Duration) -> Duration {
+    (timeout + Duration::from_millis(CLUSTER_RETRY_WAIT_MAX)) * (CLUSTER_RETRIES + 1)
+}
+
+/// Whether a store connects to `addr` with TLS (`rediss://`): refuses `#insecure`, and
+/// certificates for a URL without TLS (they would be ignored).
+fn uses_tls(addr: &ConnectionAddr, config: &RedisConfig) -> Result<bool, RedisStoreError> {
+    let refused = |why: &'static str| {
+        Err(RedisStoreError::Url(RedisError::from((
+            ErrorKind::InvalidClientConfig,
+            why,
+        ))))
+    };
+    match addr {
+        ConnectionAddr::TcpTls { insecure: true, .. } => refused(
+            "`#insecure` is not supported: keycard always checks Redis's certificate \
+             (give a private CA with RedisTls::with_ca_pem)",
+        ),
+        ConnectionAddr::TcpTls { .. } => Ok(true),
+        _ if config.tls.is_set() => {
+            refused("TLS certificates are set, but the URL is not `rediss://`")
+        }
+        _ => Ok(false),
     }
 }
 
@@ -133,11 +157,7 @@ async fn open_stream(
     tls: Option<&Arc<rustls::ClientConfig>>,
 ) -> RedisResult<Box<dyn Stream>> {
     match addr {
-        ConnectionAddr::Tcp(host, port) => {
-            let tcp = TcpStream::connect((host.as_str(), *port)).await?;
-            tcp.set_nodelay(true)?;
-            Ok(Box::new(tcp))
-        }
+        ConnectionAddr::Tcp(host, port) => Ok(Box::new(connect_tcp(host, *port).await?)),
         ConnectionAddr::TcpTls { host, port, .. } => {
             let Some(tls) = tls else {
                 return Err(RedisError::from((
@@ -148,8 +168,7 @@ async fn open_stream(
             let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|_| {
                 RedisError::from((ErrorKind::InvalidClientConfig, "not a TLS server name"))
             })?;
-            let tcp = TcpStream::connect((host.as_str(), *port)).await?;
-            tcp.set_nodelay(true)?;
+            let tcp = connect_tcp(host, *port).await?;
             let stream = tokio_rustls::TlsConnector::from(Arc::clone(tls))
                 .connect(name, tcp)
                 .await?;
@@ -163,6 +182,29 @@ async fn open_stream(
             "an address keycard cannot connect to",
         ))),
     }
+}
+
+/// A TCP connection to `host`: to every address it resolves to at once, the first to answer
+/// kept (as the `redis` crate connects). One after the other, an address that drops the
+/// attempt silently (an IPv6 route filtered) would use up the whole connect timeout.
+async fn connect_tcp(host: &str, port: u16) -> io::Result<TcpStream> {
+    let mut attempts = tokio::task::JoinSet::new();
+    for addr in tokio::net::lookup_host((host, port)).await? {
+        attempts.spawn(TcpStream::connect(addr));
+    }
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "the host has no address");
+    while let Some(attempt) = attempts.join_next().await {
+        match attempt {
+            Ok(Ok(tcp)) => {
+                // The other attempts are aborted as the set drops.
+                tcp.set_nodelay(true)?;
+                return Ok(tcp);
+            }
+            Ok(Err(error)) => last = error,
+            Err(join) => last = io::Error::other(join),
+        }
+    }
+    Err(last)
 }
 
 /// The I/O error of something that took longer than its timeout.
@@ -185,14 +227,31 @@ impl Drop for AbortOnDrop {
 pub(crate) enum AsyncConnection {
     Single {
         connection: MultiplexedConnection,
-        /// Held, not read: the last clone dropped stops the task.
-        #[allow(dead_code)]
+        /// The last clone dropped stops the task; [`stop`](Self::stop) stops it at once.
         driver: Arc<AbortOnDrop>,
     },
     Cluster(redis::cluster_async::ClusterConnection),
 }
 
 impl AsyncConnection {
+    /// Stops reading and writing this connection at once, for every task that holds it: a
+    /// task still holding it fails instead of writing to it (on a Redis that misbehaves, each
+    /// write would let it send another [`MAX_STORE_REPLY_LEN`]).
+    pub(crate) fn stop(&self) {
+        if let Self::Single { driver, .. } = self {
+            driver.0.abort();
+        }
+    }
+
+    /// Whether `self` and `other` are clones of one connection.
+    pub(crate) fn is(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Single { driver: a, .. }, Self::Single { driver: b, .. }) => Arc::ptr_eq(a, b),
+            (Self::Cluster(_), Self::Cluster(_)) => true,
+            _ => false,
+        }
+    }
+
     /// Sends `command` and reads the reply, all within `timeout` (waiting for a turn on the
     /// connection included).
     pub(crate) async fn query(&mut self, command: &Cmd, timeout: Duration) -> RedisResult<Value> {
@@ -202,7 +261,7 @@ impl AsyncConnection {
             }
             Self::Cluster(connection) => {
                 // Each try has its timeout (the cluster client's); a failover takes tries.
-                return command.query_async(connection).await;
+                tokio::time::timeout(cluster_budget(timeout), command.query_async(connection)).await
             }
         };
         reply.unwrap_or_else(|_| Err(timed_out("waiting for Redis's reply")))

@@ -87,6 +87,8 @@ enum Hostile {
     EchoAuth,
     /// The `AUTH` refused, with an error that repeats it (the password).
     RefuseAuth,
+    /// One endless bulk string: 80 KiB more of it after each command received.
+    Paced,
 }
 
 /// A fake Redis on a free port of 127.0.0.1: answers the handshake (`HELLO`, `CLIENT
@@ -152,6 +154,7 @@ fn serve(stream: TcpStream, hostile: Hostile, stop: &AtomicBool, commands: &Atom
         return;
     }
     let mut auth = String::new();
+    let mut first = true;
     while let Some(command) = read_command(&mut reader) {
         let name = command[0].to_uppercase();
         if name == "AUTH" {
@@ -200,6 +203,11 @@ fn serve(stream: TcpStream, hostile: Hostile, stop: &AtomicBool, commands: &Atom
             Hostile::EchoAuth => {
                 let echo = format!("-ERR you sent {auth} {}\r\n", "x".repeat(100 << 10));
                 writer.write_all(echo.as_bytes()).is_ok()
+            }
+            Hostile::Paced => {
+                let head: &[u8] = if first { b"$536870912\r\n" } else { b"" };
+                first = false;
+                writer.write_all(head).is_ok() && writer.write_all(&[b'x'; 80 << 10]).is_ok()
             }
             Hostile::Mute => unreachable!("it answers nothing"),
             Hostile::RefuseAuth => writer
@@ -608,4 +616,42 @@ fn a_refused_auth_that_echoes_the_password_shows_it_nowhere() {
     no_store_output_shows_the_password(Hostile::RefuseAuth, |error| {
         matches!(error, RedisStoreError::Refused(_))
     });
+}
+
+/// A reply that never ends, fed a little more after each command it gets, while many tasks
+/// share one connection: the first to time out stops the connection for all, so the others
+/// cannot write again (each write would reset the reply cap), and memory stays bounded.
+#[test]
+fn a_reply_that_grows_with_each_command_stays_bounded_with_many_callers() {
+    let _serial = one_at_a_time();
+    let fake = FakeRedis::start(Hostile::Paced);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut config = config_timing_out(Duration::from_secs(1));
+    config.retry_after = Duration::from_secs(60);
+    let store = Arc::new(AsyncRedisStore::with_config(&fake.url(), config).unwrap());
+    let (errors, _, peak) = measured(|| {
+        runtime.block_on(async {
+            let mut calls = Vec::new();
+            for _ in 0..200 {
+                let store = Arc::clone(&store);
+                calls.push(tokio::spawn(async move { store.load(&key()).await }));
+                tokio::time::sleep(Duration::from_millis(4)).await;
+            }
+            let mut errors = Vec::new();
+            for call in calls {
+                errors.push(call.await.unwrap().unwrap_err());
+            }
+            errors
+        })
+    });
+    assert!(
+        errors.iter().all(RedisStoreError::is_outage),
+        "{:?}",
+        errors[0]
+    );
+    assert!(peak < MEMORY_BOUND, "{} KiB", peak / 1024);
 }

@@ -876,4 +876,12 @@ fn tls_settings_keycard_cannot_honour_are_refused_when_the_store_is_made() {
     assert!(matches!(error, RedisStoreError::Url(_)), "{error:?}");
     let error = AsyncRedisStore::with_config("redis://127.0.0.1:6379/", config).unwrap_err();
     assert!(matches!(error, RedisStoreError::Url(_)), "{error:?}");
+    // The same for a cluster's nodes.
+    let error = RedisStore::open_cluster(&["redis://127.0.0.1:7000", insecure]).unwrap_err();
+    assert!(matches!(error, RedisStoreError::Url(_)), "{error:?}");
+    let mut config = self::config();
+    config.tls = RedisTls::default().with_ca_pem("not a PEM");
+    let error =
+        AsyncRedisStore::with_cluster_config(&["redis://127.0.0.1:7000"], config).unwrap_err();
+    assert!(matches!(error, RedisStoreError::Url(_)), "{error:?}");
 }
