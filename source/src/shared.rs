@@ -89,7 +89,7 @@ impl<E: TokenEndpoint> Shared<E> {
     /// coarse clock has not reached is served with no other clock read: it is fresh by the
     /// coarse clock even if that lags its whole bound ([`COARSE_LAG`]), so fresh by the precise
     /// one. Otherwise (a test's clock, the last 20 ms before the refresh time, and after) the
-    /// source's clock decides, as [`serve`](Self::serve) says.
+    /// source's clock decides, as [`serves`](Self::serves) says.
     #[inline]
     pub(crate) fn cached<R>(&self, use_it: impl FnOnce(&Held) -> Option<R>) -> Option<R> {
         let epoch = self.epoch.load(Ordering::Acquire);
