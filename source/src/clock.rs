@@ -80,8 +80,10 @@ mod coarse {
     /// The coarse clock's tick must be at most this, for [`super::COARSE_LAG`] to hold.
     const MAX_TICK: Duration = Duration::from_millis(10);
 
-    /// An `Instant` and the `CLOCK_MONOTONIC` reading taken right after it (nanoseconds
-    /// later: the coarse time derived from it is that much early, well within the bound).
+    /// An `Instant` and the `CLOCK_MONOTONIC` reading taken right before it. Should the thread
+    /// be paused between the two reads, the anchor errs on the safe side: coarse times derived
+    /// from it come out late, and deadlines early, by the pause (read the other way round, a
+    /// token could be served past its refresh time by as much).
     struct Anchor {
         instant: Instant,
         monotonic: Duration,
@@ -129,8 +131,8 @@ mod coarse {
         if tick.is_zero() || tick > MAX_TICK {
             return None;
         }
-        let instant = Instant::now();
         let monotonic = read(ClockId::Monotonic)?;
+        let instant = Instant::now();
         Some(Anchor { instant, monotonic })
     }
 

@@ -479,14 +479,22 @@ fn on_the_system_clock_no_token_is_served_from_its_refresh_time_on() {
     let mut served_before = 0;
     loop {
         let started = Instant::now();
-        let cached = source.authorize_cached(&mut request);
+        let cached = source
+            .authorize_cached(&mut request)
+            .then(|| authorization(&request).to_owned());
         let used = source.authorize(&mut request).unwrap();
         if started < first.refresh_at() {
             served_before += 1;
             continue;
         }
-        // Due, and nobody refreshing: not served from the cache; `authorize` fetches.
-        assert!(!cached, "a due token was served from the cache");
+        // Due, and nobody refreshing: not served from the cache; `authorize` fetches. (The
+        // cache may serve the next token: the last call before the refresh time may have
+        // reached `authorize` after it, and fetched.)
+        assert_ne!(
+            cached.as_deref(),
+            Some("Bearer tok-1"),
+            "a due token was served from the cache"
+        );
         assert!(!Arc::ptr_eq(&used, &first), "a due token was served");
         assert_eq!(used.access_token().expose_secret(), "tok-2");
         assert_eq!(authorization(&request), "Bearer tok-2");
