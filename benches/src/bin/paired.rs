@@ -437,6 +437,66 @@ fn main() {
                 (name, run)
             })
             .collect();
+        // The same check over requests that change from call to call: three endpoints in
+        // turn, and a new voucher code on every call (no path seen twice in a row); each also
+        // unchecked, its own yardstick (many requests touch more memory than one).
+        let mut runs = runs;
+        let live = &contenders.live;
+        let base = &contenders.base;
+        let endpoints_in_turn: Vec<http::Request<()>> = LOOKUP_PATHS[..3]
+            .iter()
+            .map(|(_, method, path)| {
+                let mut r = request();
+                *r.method_mut() = method.clone();
+                *r.uri_mut() = format!("https://api.voucherify.io{path}")
+                    .parse()
+                    .expect("a valid URI");
+                r
+            })
+            .collect();
+        let new_codes: Vec<http::Request<()>> = (0..1024)
+            .map(|i| {
+                let mut r = request();
+                *r.uri_mut() = format!("https://api.voucherify.io/v1/vouchers/CODE-{i:04}")
+                    .parse()
+                    .expect("a valid URI");
+                r
+            })
+            .collect();
+        for (name, checked, mut requests) in [
+            (
+                "checked, 3 endpoints in turn",
+                true,
+                endpoints_in_turn.clone(),
+            ),
+            ("unchecked, 3 endpoints in turn", false, endpoints_in_turn),
+            (
+                "checked, a new voucher code each call",
+                true,
+                new_codes.clone(),
+            ),
+            ("unchecked, a new voucher code each call", false, new_codes),
+        ] {
+            let mut at = 0;
+            runs.push((
+                name,
+                Box::new(move |n| {
+                    let start = Instant::now();
+                    for _ in 0..n {
+                        let len = requests.len();
+                        let r = &mut requests[at];
+                        at = (at + 1) % len;
+                        if checked {
+                            live.authorize_checked(black_box(r), black_box(base))
+                                .expect("the token grants the request");
+                        } else {
+                            live.authorize(black_box(r));
+                        }
+                    }
+                    start.elapsed()
+                }),
+            ));
+        }
         compare_with(
             "authorize_checked",
             filter,

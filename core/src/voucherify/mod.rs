@@ -4,6 +4,7 @@
 //! `X-App-Token`) and sends a form body. See [`Api`] for the entry point.
 
 mod authorize;
+mod endpoint_memo;
 mod endpoints;
 mod error;
 mod generate;
