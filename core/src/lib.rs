@@ -99,6 +99,7 @@ mod response;
 mod retry_after;
 pub mod scope;
 mod secret;
+mod short_eq;
 mod transport_config;
 mod transport_error;
 pub mod voucherify;

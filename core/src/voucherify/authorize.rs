@@ -118,7 +118,7 @@ fn relative_path<'a>(uri: &'a Uri, base: &BaseUrl) -> Option<&'a str> {
     if let Some(authority) = uri.authority() {
         // Byte equality first (a request built on the base spells it the same way), then the
         // case-insensitive comparison it stands for.
-        let same = |a: &[u8], b: &[u8]| a == b || a.eq_ignore_ascii_case(b);
+        let same = |a: &[u8], b: &[u8]| crate::short_eq::eq(a, b) || a.eq_ignore_ascii_case(b);
         // The base's scheme is `http` or `https` (any case): its length tells which. A parsed
         // request URI spells either in lower case; any other spelling is compared in full.
         let https = base.scheme().len() == 5;

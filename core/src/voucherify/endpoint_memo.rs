@@ -71,7 +71,7 @@ impl Memo {
                 if entry.tail == tail
                     && usize::from(entry.len) == bytes.len()
                     && found.method() == method
-                    && entry.path[..bytes.len()] == *bytes
+                    && crate::short_eq::eq(&entry.path[..bytes.len()], bytes)
                 {
                     return Some(found);
                 }
