@@ -249,6 +249,39 @@ fn cases() -> Vec<Case> {
     for (name, way) in keycard_benches::hot::CHECKED {
         hot_case(&mut cases, "authorize_checked", name, way);
     }
+    // The same over requests that differ in every call (a new voucher code each time, never
+    // one a thread's memo of found endpoints holds), checked and not.
+    for (name, checked) in [("checked", true), ("unchecked", false)] {
+        cases.push((
+            format!("authorize_checked/new_voucher_code_each_call/{name}"),
+            Box::new(move |n| {
+                let contenders = keycard_benches::hot::Contenders::new();
+                let mut requests: Vec<http::Request<()>> = (0..64)
+                    .map(|i| {
+                        let mut r = keycard_benches::hot::request();
+                        *r.uri_mut() = format!("https://api.voucherify.io/v1/vouchers/CODE-{i:04}")
+                            .parse()
+                            .expect("a valid URI");
+                        contenders.live(&mut r);
+                        r
+                    })
+                    .collect();
+                for i in 0..n {
+                    let r = &mut requests[i as usize % 64];
+                    measured(r, |r| {
+                        if checked {
+                            contenders
+                                .live
+                                .authorize_checked(r, &contenders.base)
+                                .expect("the token grants the request");
+                        } else {
+                            contenders.live(r);
+                        }
+                    });
+                }
+            }),
+        ));
+    }
     // The endpoint lookup alone: the index against the linear scan it replaced.
     type Lookup = fn(&http::Method, &str) -> Option<&'static keycard_core::voucherify::Endpoint>;
     let lookups: [(&str, Lookup); 2] = [
