@@ -77,7 +77,21 @@ pub const MAX_RESPONSE_HEADERS: usize = 100;
 /// [`headers_past_limits`](crate::headers_past_limits)).
 pub const MAX_RESPONSE_HEADER_BYTES: usize = 64 * 1024;
 
-/// The longest [`TransportError::detail`](crate::TransportError::detail), in bytes: 512. An HTTP
-/// library's message may quote what the server sent; a longer detail is cut at a character
-/// boundary and ends with `…`.
+/// The longest [`TransportError::detail`](crate::TransportError::detail), in bytes: 512 (also a
+/// Redis error's text, in `keycard-redis`). An HTTP library's message may quote what the server
+/// sent; a longer detail is cut by [`cut_error_detail`].
 pub const MAX_ERROR_DETAIL_LEN: usize = 512;
+
+/// `detail`, or its start and `…` in at most [`MAX_ERROR_DETAIL_LEN`] bytes, cut at a character
+/// boundary: how every error detail read from outside is kept short.
+pub fn cut_error_detail(mut detail: String) -> String {
+    if detail.len() > MAX_ERROR_DETAIL_LEN {
+        let mut end = MAX_ERROR_DETAIL_LEN - '…'.len_utf8();
+        while !detail.is_char_boundary(end) {
+            end -= 1;
+        }
+        detail.truncate(end);
+        detail.push('…');
+    }
+    detail
+}

@@ -1,6 +1,6 @@
 //! Why a request could not be exchanged: one vocabulary for every transport.
 
-use crate::limits::MAX_ERROR_DETAIL_LEN;
+use crate::limits::cut_error_detail;
 use std::fmt;
 
 /// A request could not be exchanged with the API: no response came back (or only part of one).
@@ -11,7 +11,7 @@ use std::fmt;
 ///
 /// It holds no secret: [`url`](Self::url) is the request's scheme, host, port and path (no user
 /// info, no query), and [`detail`](Self::detail) is the underlying library's description of what
-/// went wrong, at most [`MAX_ERROR_DETAIL_LEN`] bytes. No header value or body is ever put in
+/// went wrong, at most [`MAX_ERROR_DETAIL_LEN`](crate::limits::MAX_ERROR_DETAIL_LEN) bytes. No header value or body is ever put in
 /// it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransportError {
@@ -80,12 +80,12 @@ impl TransportErrorKind {
 impl TransportError {
     /// An error for a request to `uri`. Only the URI's scheme, host, port and path are kept:
     /// its user info and query may hold secrets. `detail` says what went wrong; it must hold no
-    /// header value or body, and is cut to [`MAX_ERROR_DETAIL_LEN`] bytes.
+    /// header value or body, and is cut to [`MAX_ERROR_DETAIL_LEN`](crate::limits::MAX_ERROR_DETAIL_LEN) bytes.
     pub fn new(kind: TransportErrorKind, uri: &http::Uri, detail: impl Into<String>) -> Self {
         Self {
             kind,
             url: redacted(uri),
-            detail: bounded(detail.into()),
+            detail: cut_error_detail(detail.into()),
         }
     }
 
@@ -95,7 +95,7 @@ impl TransportError {
         Self {
             kind,
             url: String::new(),
-            detail: bounded(detail.into()),
+            detail: cut_error_detail(detail.into()),
         }
     }
 
@@ -152,20 +152,6 @@ impl fmt::Display for TransportError {
 
 impl std::error::Error for TransportError {}
 
-/// `detail`, or its start and `…` in at most [`MAX_ERROR_DETAIL_LEN`] bytes: an HTTP library's
-/// message may quote what the server sent, and an error's `Display` stays short.
-fn bounded(mut detail: String) -> String {
-    if detail.len() > MAX_ERROR_DETAIL_LEN {
-        let mut end = MAX_ERROR_DETAIL_LEN - '…'.len_utf8();
-        while !detail.is_char_boundary(end) {
-            end -= 1;
-        }
-        detail.truncate(end);
-        detail.push('…');
-    }
-    detail
-}
-
 /// Scheme, host, port and path: no user info, no query (they may hold secrets).
 fn redacted(uri: &http::Uri) -> String {
     let scheme = uri.scheme_str().unwrap_or("http");
@@ -179,6 +165,7 @@ fn redacted(uri: &http::Uri) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::MAX_ERROR_DETAIL_LEN;
 
     #[test]
     fn the_url_loses_user_info_and_query() {

@@ -6,7 +6,7 @@
 //! [`MAX_ERROR_DETAIL_LEN`], is replaced by one of the same kind whose text is scrubbed and cut.
 
 use crate::RedisStoreError;
-use keycard_core::limits::MAX_ERROR_DETAIL_LEN;
+use keycard_core::limits::{cut_error_detail, MAX_ERROR_DETAIL_LEN};
 use keycard_core::REDACTED;
 use redis::{IntoConnectionInfo, RedisError};
 
@@ -63,21 +63,12 @@ impl Scrub {
         for password in &self.passwords {
             text = text.replace(password.as_str(), REDACTED);
         }
-        RedisError::from((error.kind(), "Redis error (text scrubbed)", bounded(text)))
+        RedisError::from((
+            error.kind(),
+            "Redis error (text scrubbed)",
+            cut_error_detail(text),
+        ))
     }
-}
-
-/// `text`, or its start and `…` in at most [`MAX_ERROR_DETAIL_LEN`] bytes.
-fn bounded(mut text: String) -> String {
-    if text.len() > MAX_ERROR_DETAIL_LEN {
-        let mut end = MAX_ERROR_DETAIL_LEN - '…'.len_utf8();
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push('…');
-    }
-    text
 }
 
 #[cfg(test)]

@@ -636,14 +636,7 @@ fn the_ledger_counts_what_the_emulator_holds_live_and_stops_mints_past_the_budge
     let mut config = RedisConfig::default();
     config.prefix = "fleet-test".into();
     let store = RedisStore::with_config(&redis.url(), config).unwrap();
-    let api = voucherify::Api::new(
-        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
-        Credentials::new(
-            emu.voucherify_app_id(),
-            SecretKey::new(emu.voucherify_secret_key()),
-        )
-        .unwrap(),
-    );
+    let api = support::voucherify_api(&emu);
     let project = api
         .generate_token(&scope_set(0))
         .unwrap()
@@ -752,14 +745,7 @@ fn on_a_redis_cluster_a_fleet_mints_once_per_refresh_honours_a_429_and_counts_it
     let mut config = RedisConfig::default();
     config.prefix = "fleet-test".into();
     let store = RedisStore::with_cluster_config(&RedisCluster::url_refs(&urls), config).unwrap();
-    let api = voucherify::Api::new(
-        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
-        Credentials::new(
-            emu.voucherify_app_id(),
-            SecretKey::new(emu.voucherify_secret_key()),
-        )
-        .unwrap(),
-    );
+    let api = support::voucherify_api(&emu);
     let project = api
         .generate_token(&scope_set(0))
         .unwrap()

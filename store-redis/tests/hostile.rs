@@ -448,22 +448,14 @@ fn the_largest_values_read_at_once_stay_under_the_reply_cap() {
 #[test]
 fn sources_over_a_hostile_store_mint_alone_and_say_why() {
     let _serial = one_at_a_time();
-    use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
-    use keycard_core::{BaseUrl, SecretKey};
+    use keycard_core::voucherify::{Scope, Scopes};
     use keycard_emulator::Emulator;
     use keycard_source::{AsyncSource, BlockingSource};
     use keycard_ureq::UreqTransport;
 
     let fake = FakeRedis::start(Hostile::Drip);
     let emu = Emulator::start().unwrap();
-    let api = voucherify::Api::new(
-        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
-        Credentials::new(
-            emu.voucherify_app_id(),
-            SecretKey::new(emu.voucherify_secret_key()),
-        )
-        .unwrap(),
-    );
+    let api = support::voucherify_api(&emu);
     let endpoint = |scope| api.generate_token(&Scopes::from([scope])).unwrap();
     let store_failed = |events: Vec<Event>| {
         events.iter().any(|event| {
@@ -539,8 +531,7 @@ fn a_blocking_store_works_and_drops_inside_an_async_runtime() {
 /// `expected`, and neither it, its `Debug`, its causes nor a token source's event show the
 /// password or more than a short text.
 fn no_store_output_shows_the_password(hostile: Hostile, expected: fn(&RedisStoreError) -> bool) {
-    use keycard_core::voucherify::{self, Credentials, Scope, Scopes};
-    use keycard_core::{BaseUrl, SecretKey};
+    use keycard_core::voucherify::{Scope, Scopes};
     use keycard_emulator::Emulator;
     use keycard_source::BlockingSource;
     use keycard_ureq::UreqTransport;
@@ -576,14 +567,7 @@ fn no_store_output_shows_the_password(hostile: Hostile, expected: fn(&RedisStore
     assert!(expected(&error), "async, {hostile:?}: {error:?}");
 
     let emu = Emulator::start().unwrap();
-    let api = voucherify::Api::new(
-        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
-        Credentials::new(
-            emu.voucherify_app_id(),
-            SecretKey::new(emu.voucherify_secret_key()),
-        )
-        .unwrap(),
-    );
+    let api = support::voucherify_api(&emu);
     let source = BlockingSource::new(
         UreqTransport::new(),
         api.generate_token(&Scopes::from([Scope::Vouchers]))

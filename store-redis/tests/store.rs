@@ -714,21 +714,13 @@ fn hosts_whose_clocks_disagree_by_minutes_agree_on_a_shared_tokens_life() {
 
 #[test]
 fn at_shutdown_a_source_revokes_only_the_token_no_store_holds() {
-    use keycard_core::BaseUrl;
     use keycard_emulator::Emulator;
     use keycard_source::{AsyncSource, BlockingSource};
     use keycard_ureq::UreqTransport;
 
     let redis = RedisServer::start();
     let emu = Emulator::start().unwrap();
-    let api = voucherify::Api::new(
-        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
-        Credentials::new(
-            emu.voucherify_app_id(),
-            SecretKey::new(emu.voucherify_secret_key()),
-        )
-        .unwrap(),
-    );
+    let api = support::voucherify_api(&emu);
     let endpoint = |scope| api.generate_token(&Scopes::from([scope])).unwrap();
 
     // Shared through Redis: it may serve other processes; left alone.
@@ -775,21 +767,13 @@ fn at_shutdown_a_source_revokes_only_the_token_no_store_holds() {
 
 #[test]
 fn a_bad_value_is_repaired_by_one_mint_for_the_whole_fleet() {
-    use keycard_core::BaseUrl;
     use keycard_emulator::Emulator;
     use keycard_source::BlockingSource;
     use keycard_ureq::UreqTransport;
 
     let redis = RedisServer::start();
     let emu = Emulator::start().unwrap();
-    let api = voucherify::Api::new(
-        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
-        Credentials::new(
-            emu.voucherify_app_id(),
-            SecretKey::new(emu.voucherify_secret_key()),
-        )
-        .unwrap(),
-    );
+    let api = support::voucherify_api(&emu);
     let endpoint = || {
         api.generate_token(&Scopes::from([Scope::Vouchers]))
             .unwrap()

@@ -166,3 +166,17 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
+
+/// The Voucherify API of `emu`, with its app id and secret key.
+pub fn voucherify_api(emu: &keycard_emulator::Emulator) -> keycard_core::voucherify::Api {
+    use keycard_core::voucherify::{Api, Credentials};
+    use keycard_core::{BaseUrl, SecretKey};
+    Api::new(
+        BaseUrl::parse(&emu.voucherify_url()).unwrap(),
+        Credentials::new(
+            emu.voucherify_app_id(),
+            SecretKey::new(emu.voucherify_secret_key()),
+        )
+        .unwrap(),
+    )
+}
